@@ -1,0 +1,13 @@
+"""Typed SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
+from portal.models.archive import Customer, Purchase
+from portal.models.audit import AuditEvent
+from portal.models.base import UTCDateTime, utcnow
+from portal.models.notification import Notification
+from portal.models.org import OrgKind, OrgUnit, Project
+from portal.models.settings import CalendarOverride, ComplaintCategory, Setting
+from portal.models.user import LoginAttempt, User, UserRole
+
+__all__ = [
+    "AuditEvent", "CalendarOverride", "Customer", "Purchase", "ComplaintCategory", "LoginAttempt", "Notification",
+    "OrgKind", "OrgUnit", "Project", "Setting", "User", "UserRole", "UTCDateTime", "utcnow",
+]

@@ -1,0 +1,63 @@
+"""Writing the audit log. Flush-only: the caller's transaction commits it with the change.
+
+Events that must survive a rolled-back request (a failed login, a denial) are written by
+``record_now`` in a transaction of their own.
+"""
+from __future__ import annotations
+
+from flask import has_request_context, request
+from flask_login import current_user
+
+from portal.extensions import db
+from portal.models import AuditEvent
+from portal.models.base import utcnow
+
+
+def _who():
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.id, current_user.username
+    return None, None
+
+
+def _ip() -> str | None:
+    if has_request_context():
+        return (request.remote_addr or "")[:45] or None
+    return None
+
+
+def record(action: str, *, object_type: str | None = None, object_id=None, reason: str | None = None,
+           detail: dict | None = None, user=None, username: str | None = None) -> AuditEvent:
+    """Add an audit event to the current session (committed with the caller's change)."""
+    user_id, name = (user.id, user.username) if user is not None else _who()
+    event = AuditEvent(
+        user_id=user_id,
+        username=username or name,
+        ip=_ip(),
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        reason=(reason or None) and reason[:500],
+        detail=detail,
+    )
+    db.session.add(event)
+    return event
+
+
+def record_now(action: str, **kwargs) -> None:
+    """Write an audit event in its own transaction, whatever happens to the request's."""
+    user = kwargs.pop("user", None)
+    user_id, name = (user.id, user.username) if user is not None else _who()
+    with db.engine.begin() as conn:
+        conn.execute(
+            AuditEvent.__table__.insert().values(
+                at=utcnow(),
+                user_id=user_id,
+                username=kwargs.get("username") or name,
+                ip=_ip(),
+                action=action,
+                object_type=kwargs.get("object_type"),
+                object_id=None if kwargs.get("object_id") is None else str(kwargs["object_id"]),
+                reason=kwargs.get("reason"),
+                detail=kwargs.get("detail"),
+            )
+        )

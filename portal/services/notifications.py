@@ -1,0 +1,43 @@
+"""In-portal notifications. Flush-only: written in the same transaction as the change that
+causes them. Messages never carry ID numbers or phone numbers: callers give titles that name
+the record (serial number, project), not the person's details."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import func, select, update
+
+from portal.extensions import db
+from portal.models import Notification, User
+from portal.models.base import utcnow
+
+
+def notify(users: Iterable[User], *, kind: str, title: str, body: str | None = None, link: str | None = None,
+           object_type: str | None = None, object_id: int | None = None) -> list[Notification]:
+    if link and not link.startswith("/"):
+        raise ValueError("notification links stay inside the portal")
+    rows = []
+    seen: set[int] = set()
+    for user in users:
+        if user.id in seen or not user.active:
+            continue
+        seen.add(user.id)
+        row = Notification(user_id=user.id, kind=kind, title=title[:200], body=body, link=link,
+                           object_type=object_type, object_id=object_id)
+        db.session.add(row)
+        rows.append(row)
+    return rows
+
+
+def unread_count(user_id: int) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Notification).where(Notification.user_id == user_id,
+                                                             Notification.read_at.is_(None))
+    ) or 0
+
+
+def mark_read(user_id: int, notification_id: int | None = None) -> int:
+    stmt = update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    if notification_id is not None:
+        stmt = stmt.where(Notification.id == notification_id)
+    return db.session.execute(stmt.values(read_at=utcnow())).rowcount

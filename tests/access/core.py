@@ -1,0 +1,30 @@
+from portal.auth.permissions import Perm as P
+from tests.access import LOGIN, PUBLIC
+
+ACCESS = {
+    "health": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.logout": LOGIN,
+    "auth.change_password": LOGIN,
+    "main.home": LOGIN,
+    "main.set_language": PUBLIC,
+    "main.notification_list": LOGIN,
+    "main.notification_bell": LOGIN,
+    "main.notification_read": LOGIN,
+    "main.notification_read_all": LOGIN,
+    "admin.index": {P.ADMIN_USERS, P.ADMIN_ORG, P.ADMIN_CATALOG, P.ADMIN_CALENDAR, P.AUDIT_READ},
+    "admin.users": {P.ADMIN_USERS},
+    "admin.user_new": {P.ADMIN_USERS},
+    "admin.user_edit": {P.ADMIN_USERS},
+    "admin.user_reset_password": {P.ADMIN_USERS},
+    "admin.org_units": {P.ADMIN_ORG},
+    "admin.org_unit_edit": {P.ADMIN_ORG},
+    "admin.projects": {P.ADMIN_ORG},
+    "admin.project_edit": {P.ADMIN_ORG},
+    "admin.categories": {P.ADMIN_CATALOG},
+    "admin.category_edit": {P.ADMIN_CATALOG},
+    "admin.calendar": {P.ADMIN_CALENDAR},
+    "admin.calendar_delete": {P.ADMIN_CALENDAR},
+    "admin.settings_page": {P.ADMIN_SETTINGS},
+    "admin.audit_log": {P.AUDIT_READ},
+}

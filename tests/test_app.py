@@ -1,0 +1,87 @@
+"""Application-wide behaviour: configuration, security headers, errors, language."""
+from __future__ import annotations
+
+import pytest
+
+from portal import create_app
+from portal.config import ConfigError
+from portal.auth.permissions import Role
+from tests import factories as f
+
+
+def test_secret_key_required_outside_development(tmp_path, monkeypatch):
+    monkeypatch.delenv("PORTAL_SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="PORTAL_SECRET_KEY"):
+        create_app({"ENV": "production", "INSTANCE_PATH": str(tmp_path)})
+
+
+def test_development_generates_and_keeps_a_key(tmp_path, monkeypatch):
+    monkeypatch.delenv("PORTAL_SECRET_KEY", raising=False)
+    a = create_app({"ENV": "development", "INSTANCE_PATH": str(tmp_path)})
+    b = create_app({"ENV": "development", "INSTANCE_PATH": str(tmp_path)})
+    assert a.config["SECRET_KEY"] == b.config["SECRET_KEY"] and len(a.config["SECRET_KEY"]) >= 32
+    assert (tmp_path / "secret_key").exists()
+
+
+def test_default_database_is_sqlite_under_instance(tmp_path, monkeypatch):
+    monkeypatch.delenv("PORTAL_DATABASE_URL", raising=False)
+    app = create_app({"ENV": "development", "INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'portal.sqlite3'}"
+
+
+def test_database_url_from_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("PORTAL_DATABASE_URL", "postgresql+psycopg://u@h/db")
+    app = create_app({"ENV": "development", "INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+
+
+def test_security_headers_on_html(client, org, login):
+    login(client, f.make_user(org.center, Role.CENTER_STAFF))
+    resp = client.get("/")
+    csp = resp.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    assert "frame-ancestors 'none'" in csp
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert resp.headers["Referrer-Policy"] == "same-origin"
+    assert resp.headers["Cache-Control"] == "no-store"
+    assert "HX-Request" in resp.headers.get("Vary", "")
+
+
+def test_no_inline_script_in_pages(client, org, login):
+    login(client, f.make_user(org.center, Role.ADMIN))
+    for url in ("/", "/admin/", "/admin/users", "/admin/calendar", "/notifications"):
+        html = client.get(url).get_data(as_text=True)
+        for chunk in html.split("<script")[1:]:
+            assert chunk.lstrip().startswith("src="), url
+
+
+def test_nothing_loads_from_a_cdn(client):
+    html = client.get("/auth/login").get_data(as_text=True)
+    assert "http://" not in html and "https://" not in html
+
+
+def test_error_pages_are_in_chinese(client, org, login):
+    login(client, f.make_user(org.center, Role.CENTER_STAFF))
+    assert "页面不存在" in client.get("/no/such/page").get_data(as_text=True)
+    assert "无权" in client.get("/admin/users").get_data(as_text=True)
+
+
+def test_english_is_selectable_per_user(app, client, org, login, db):
+    user = f.make_user(org.center, Role.CENTER_STAFF)
+    login(client, user)
+    assert "我的工作" in client.get("/").get_data(as_text=True)
+    app.config["WTF_CSRF_ENABLED"] = False
+    try:
+        client.post("/language", data={"locale": "en"})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = True
+    assert "My work" in client.get("/").get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.locale == "en"
+
+
+def test_upload_limit(app, client, org, login):
+    login(client, f.make_user(org.center, Role.CENTER_STAFF))
+    big = b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    resp = client.post("/auth/password", data=big, content_type="application/octet-stream")
+    assert resp.status_code == 413
