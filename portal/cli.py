@@ -10,6 +10,9 @@ from portal.extensions import db
 
 
 def register(app: Flask) -> None:
+    from portal.jobs.cli import register as register_job_commands
+
+    register_job_commands(app)
     @app.cli.command("init-db")
     def init_db():
         """Migrate the database to the newest schema and add the default org structure and categories."""

@@ -1,8 +1,8 @@
-"""foundation: org, users, audit, notifications, reference data, customers
+"""foundation
 
-Revision ID: 8ab4ae624dd9
+Revision ID: 0001_foundation
 Revises: 
-Create Date: 2026-11-23 13:52:08.099327
+Create Date: 2026-11-23 13:59:44.184464
 
 """
 from alembic import op
@@ -75,6 +75,12 @@ def upgrade():
     with op.batch_alter_table('org_unit', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_org_unit_parent_id'), ['parent_id'], unique=False)
 
+    op.create_table('serial_counter',
+    sa.Column('prefix', sa.String(length=8), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('last', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('prefix', 'year', name=op.f('pk_serial_counter'))
+    )
     op.create_table('setting',
     sa.Column('key', sa.String(length=64), nullable=False),
     sa.Column('value', sa.String(length=500), nullable=False),
@@ -115,6 +121,24 @@ def upgrade():
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_account_leads_org_unit_id'), ['leads_org_unit_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_user_account_org_unit_id'), ['org_unit_id'], unique=False)
+
+    op.create_table('attachment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('owner_type', sa.String(length=40), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('stored_name', sa.String(length=80), nullable=False),
+    sa.Column('content_type', sa.String(length=80), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+    sa.Column('uploaded_at', portal.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['user_account.id'], name=op.f('fk_attachment_uploaded_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_attachment')),
+    sa.UniqueConstraint('stored_name', name=op.f('uq_attachment_stored_name'))
+    )
+    with op.batch_alter_table('attachment', schema=None) as batch_op:
+        batch_op.create_index('ix_attachment_owner', ['owner_type', 'owner_id'], unique=False)
 
     op.create_table('audit_event',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -197,6 +221,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_audit_event_action'))
 
     op.drop_table('audit_event')
+    with op.batch_alter_table('attachment', schema=None) as batch_op:
+        batch_op.drop_index('ix_attachment_owner')
+
+    op.drop_table('attachment')
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_account_org_unit_id'))
         batch_op.drop_index(batch_op.f('ix_user_account_leads_org_unit_id'))
@@ -207,6 +235,7 @@ def downgrade():
 
     op.drop_table('project')
     op.drop_table('setting')
+    op.drop_table('serial_counter')
     with op.batch_alter_table('org_unit', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_org_unit_parent_id'))
 

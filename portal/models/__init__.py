@@ -5,9 +5,10 @@ from portal.models.base import UTCDateTime, utcnow
 from portal.models.notification import Notification
 from portal.models.org import OrgKind, OrgUnit, Project
 from portal.models.settings import CalendarOverride, ComplaintCategory, Setting
+from portal.models.shared import Attachment, SerialCounter
 from portal.models.user import LoginAttempt, User, UserRole
 
 __all__ = [
-    "AuditEvent", "CalendarOverride", "Customer", "Purchase", "ComplaintCategory", "LoginAttempt", "Notification",
+    "Attachment", "AuditEvent", "CalendarOverride", "Customer", "Purchase", "SerialCounter", "ComplaintCategory", "LoginAttempt", "Notification",
     "OrgKind", "OrgUnit", "Project", "Setting", "User", "UserRole", "UTCDateTime", "utcnow",
 ]

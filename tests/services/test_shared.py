@@ -1,0 +1,116 @@
+"""Shared services: serial numbers under concurrency, masking, identifier validation, uploads."""
+from __future__ import annotations
+
+import io
+import threading
+
+import pytest
+from werkzeug.datastructures import FileStorage
+
+from portal.services import attachments, masking, serials, validators
+
+
+def test_serials_are_sequential_per_prefix_and_year(db):
+    assert serials.next_serial("JD", 2026) == "JD-2026-000001"
+    assert serials.next_serial("JD", 2026) == "JD-2026-000002"
+    assert serials.next_serial("JD", 2027) == "JD-2027-000001"
+    assert serials.next_serial("TS", 2026) == "TS-2026-000001"
+    db.session.commit()
+
+
+def test_a_rolled_back_save_gives_its_number_back(db):
+    serials.next_serial("JD", 2026)
+    db.session.commit()
+    serials.next_serial("JD", 2026)
+    db.session.rollback()
+    assert serials.next_serial("JD", 2026) == "JD-2026-000002"
+    db.session.commit()
+
+
+def test_serials_unique_when_saved_at_the_same_instant(app, db):
+    """Eight threads, each its own connection and transaction, ask at once."""
+    from portal.extensions import db as _db
+
+    barrier = threading.Barrier(8)
+    issued, errors = [], []
+
+    def worker():
+        with app.app_context():
+            try:
+                barrier.wait()
+                for _ in range(5):
+                    issued.append(serials.next_serial("JD", 2026))
+                    _db.session.commit()
+            except Exception as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+                _db.session.rollback()
+            finally:
+                _db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert len(issued) == 40 and len(set(issued)) == 40
+    assert sorted(issued) == [f"JD-2026-{n:06d}" for n in range(1, 41)]
+
+
+@pytest.mark.parametrize("value, masked", [
+    ("110101199003071234", "110101********1234"),
+    ("11010119900307123X", "110101********123X"),
+    ("", ""), (None, ""),
+])
+def test_mask_id_number(value, masked):
+    assert masking.mask_id_number(value) == masked
+
+
+@pytest.mark.parametrize("value, masked", [
+    ("13812345678", "138****5678"), ("0991-1234567", "099*****4567"), ("1234", "****"), (None, ""),
+])
+def test_mask_phone(value, masked):
+    assert masking.mask_phone(value) == masked
+
+
+@pytest.mark.parametrize("value, ok", [
+    ("13812345678", True), ("+8613812345678", True), ("12812345678", False), ("1381234567", False),
+    ("0991-1234567", True), ("010-12345678", True), ("abc", False), ("", False),
+])
+def test_phone_format(value, ok):
+    assert validators.is_valid_phone(value) is ok
+
+
+@pytest.mark.parametrize("value, ok", [
+    ("11010519491231002X", True), ("11010519491231002x", True), ("110105194912310021", False),
+    ("110105194913310028", False), ("1101051949123100", False), ("", False),
+])
+def test_id_number_checksum(value, ok):
+    assert validators.is_valid_id_number(value) is ok
+
+
+@pytest.mark.parametrize("head, kind", [
+    (b"%PDF-1.7\n", "application/pdf"), (b"\xff\xd8\xff\xe0", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"), (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image/webp"),
+    (b"<html><script>", None), (b"MZ\x90\x00", None),
+])
+def test_uploads_are_judged_by_content(head, kind):
+    found = attachments.sniff(head)
+    assert (found[0] if found else None) == kind
+
+
+def test_upload_too_large_or_wrong_type_is_rejected(app, db):
+    app.config["MAX_ATTACHMENT_BYTES"] = 1024
+    try:
+        big = FileStorage(io.BytesIO(b"%PDF-" + b"x" * 2000), filename="a.pdf")
+        with pytest.raises(attachments.AttachmentRejected):
+            attachments.store(big, owner_type="test", owner_id=1)
+        exe = FileStorage(io.BytesIO(b"MZ\x90\x00" * 10), filename="letter.pdf")
+        with pytest.raises(attachments.AttachmentRejected):
+            attachments.store(exe, owner_type="test", owner_id=1)
+        ok = FileStorage(io.BytesIO(b"%PDF-1.4 small"), filename="../../etc/passwd.pdf")
+        att = attachments.store(ok, owner_type="test", owner_id=1)
+        assert att.filename == "passwd.pdf" and "/" not in att.stored_name and att.content_type == "application/pdf"
+        db.session.commit()
+    finally:
+        app.config["MAX_ATTACHMENT_BYTES"] = 10 * 1024 * 1024
