@@ -9,13 +9,13 @@ from flask_migrate import downgrade, upgrade
 
 from portal import create_app
 from portal.extensions import db
-from tests.conftest import ensure_pg_database, pg_url
+from tests.conftest import PG_DB_NAME, ensure_pg_database, pg_url
 
 
 def _fresh_url(kind, tmp_path):
     if kind == "sqlite":
         return f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
-    name = "portal_test_migrations"
+    name = f"{PG_DB_NAME}_migrations"
     ensure_pg_database(name)
     engine = sa.create_engine(pg_url(name))
     with engine.begin() as conn:
