@@ -14,6 +14,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from portal.config import load_config
+from portal.http import PortalRequest
 from portal.extensions import babel, csrf, db, htmx, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -22,6 +23,7 @@ MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 def create_app(config: dict | None = None) -> Flask:
     settings = load_config(config)
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], instance_relative_config=False)
+    app.request_class = PortalRequest
     app.config.update(settings)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if app.config["ENV"] == "production":

@@ -85,3 +85,23 @@ def test_upload_limit(app, client, org, login):
     big = b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
     resp = client.post("/auth/password", data=big, content_type="application/octet-stream")
     assert resp.status_code == 413
+
+
+def test_control_characters_never_reach_the_database(app, client, org, login, db):
+    """PostgreSQL refuses NUL bytes; the portal strips control characters from all input."""
+    from portal.models import AuditEvent
+
+    admin = f.make_user(org.center, Role.ADMIN)
+    login(client, admin)
+    app.config["WTF_CSRF_ENABLED"] = False
+    try:
+        resp = client.post("/admin/categories", data={"code": "a\x00b", "name": "名\x00称\x07", "sort_order": "1"})
+        assert resp.status_code == 302
+        resp = client.get("/admin/audit?user=a\x00b&action=x\x00")
+        assert resp.status_code == 200
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = True
+    from portal.models import ComplaintCategory
+
+    row = db.session.scalar(db.select(ComplaintCategory).where(ComplaintCategory.code == "ab"))
+    assert row is not None and row.name == "名称"

@@ -42,7 +42,8 @@ def password_problems(password: str, username: str = "") -> list[str]:
         return problems
     if len(username) >= 4 and username.lower() in password.lower():
         problems.append(str(_l("The password must not contain the user name.")))
-    result = zxcvbn(password[:100], user_inputs=[username] if username else [])
+    # zxcvbn refuses more than 72 characters; the first 72 decide how guessable it is.
+    result = zxcvbn(password[:72], user_inputs=[username] if username else [])
     if result["score"] < MIN_ZXCVBN_SCORE:
         problems.append(str(_l("This password is too common or too easy to guess; choose another.")))
     return problems

@@ -205,3 +205,10 @@ def test_password_hash_is_argon2id_with_strong_parameters(db, staff):
 def test_logout_needs_post(client, staff, login):
     login(client, staff)
     assert client.get("/auth/logout").status_code == 405
+
+
+def test_very_long_passwords_are_judged_not_crashed():
+    from portal.auth.passwords import password_problems
+
+    assert password_problems("0" * 200) != []  # a long run of one character is still weak
+    assert password_problems("Quiet-Orchard-Lamp-58" * 5) == []
