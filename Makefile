@@ -27,12 +27,12 @@ run: install
 	$(BIN)/flask seed-demo --if-empty
 	@bash tools/run_dev.sh $(PORT)
 
-# The whole suite against the real PostgreSQL and Redis on 127.0.0.1, then the
-# database-sensitive parts again on SQLite (the embedded default).
+# The whole suite against the real PostgreSQL and Redis on 127.0.0.1 (journeys and the
+# security suite included), then everything but those two again on SQLite (the embedded default).
 test: install
 	@bash tools/check_services.sh
 	$(BIN)/pytest -q -p no:cacheprovider
-	PORTAL_TEST_DB=sqlite $(BIN)/pytest -q -p no:cacheprovider -m "not e2e" tests/services tests/auth tests/test_migrations.py
+	PORTAL_TEST_DB=sqlite $(BIN)/pytest -q -p no:cacheprovider -m "not e2e" --ignore=tests/security --ignore=tests/e2e
 
 test-sqlite: install
 	PORTAL_TEST_DB=sqlite $(BIN)/pytest -q -p no:cacheprovider -m "not e2e"
