@@ -76,6 +76,8 @@ def enqueue(func, *args, job_id: str | None = None, retry=None, **kwargs):
     try:
         return get_queue().enqueue(func, *args, job_id=job_id, retry=retry, **kwargs)
     except (RedisError, OSError) as exc:
+        # What the banner shows, without another ping: Redis has just failed us.
+        _STATUS_CACHE[current_app.config["REDIS_URL"]] = (time.monotonic(), False)
         if current_app.config.get("RQ_INLINE_FALLBACK"):
             log.warning("Redis unavailable (%s); running %s in-process", exc, getattr(func, "__name__", func))
             try:

@@ -77,6 +77,8 @@ def tick(app, now: datetime | None = None) -> list[str]:
                                                ex=3 * 24 * 3600)
             except (RedisError, OSError):
                 if app.config.get("RQ_INLINE_FALLBACK") and f"{name}:{period}" not in _INLINE_DONE:
+                    if len(_INLINE_DONE) > 2000:  # a long-running dev scheduler: forget old periods
+                        _INLINE_DONE.clear()
                     _INLINE_DONE.add(f"{name}:{period}")
                     log.warning("Redis unavailable; running %s in-process", name)
                     try:
