@@ -21,6 +21,8 @@ else
   echo "No Redis and no redis-server installed (Debian: apt-get install redis-server)."
   echo "Reminders run in-process for now; install Redis for the real worker."
   export PORTAL_RQ_INLINE_FALLBACK=1
+  # The scheduler runs the sweep itself while Redis is away (see portal/jobs/schedule.py).
+  $BIN/flask scheduler & pids+=($!)
 fi
 echo "Portal on http://127.0.0.1:${PORT}  (demo logins: see 'flask seed-demo' output above or README)"
 $BIN/flask run --host 127.0.0.1 --port "$PORT"

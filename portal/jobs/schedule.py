@@ -34,6 +34,29 @@ def every_minutes(minutes: int):
     return key
 
 
+def daily_at(hour: int, minute: int = 0):
+    """Due once a day from ``hour:minute`` in the portal's time zone (a late scheduler catches up
+    the same day); the period is the local date."""
+
+    def key(now: datetime) -> str | None:
+        from portal.services.clock import portal_tz
+
+        local = now.astimezone(portal_tz())
+        if (local.hour, local.minute) < (hour, minute):
+            return None
+        return local.strftime("%Y%m%d")
+
+    return key
+
+
+# Periods already run in-process (only when Redis is away and RQ_INLINE_FALLBACK is on).
+_INLINE_DONE: set[str] = set()
+
+
+def load_jobs() -> None:
+    import portal.jobs.reminders  # noqa: F401  (registers the schedule)
+
+
 def tick(app, now: datetime | None = None) -> list[str]:
     """Enqueue every entry whose current period has not been enqueued yet."""
     from redis.exceptions import RedisError
@@ -43,7 +66,7 @@ def tick(app, now: datetime | None = None) -> list[str]:
     now = now or datetime.now(timezone.utc)
     enqueued = []
     with app.app_context():
-        import portal.jobs.tasks  # noqa: F401  (registers the schedule)
+        load_jobs()
 
         for name, (fn, period_key) in SCHEDULE.items():
             period = period_key(now)
@@ -53,7 +76,18 @@ def tick(app, now: datetime | None = None) -> list[str]:
                 fresh = redis_connection().set(f"portal:schedule:{name}:{period}", now.isoformat(), nx=True,
                                                ex=3 * 24 * 3600)
             except (RedisError, OSError):
-                log.warning("Redis unavailable; %s waits for the next tick", name)
+                if app.config.get("RQ_INLINE_FALLBACK") and f"{name}:{period}" not in _INLINE_DONE:
+                    if len(_INLINE_DONE) > 2000:  # a long-running dev scheduler: forget old periods
+                        _INLINE_DONE.clear()
+                    _INLINE_DONE.add(f"{name}:{period}")
+                    log.warning("Redis unavailable; running %s in-process", name)
+                    try:
+                        fn()
+                    except Exception:
+                        log.exception("in-process %s failed", name)
+                    enqueued.append(name)
+                else:
+                    log.warning("Redis unavailable; %s waits for the next tick", name)
                 continue
             if fresh:
                 enqueue(fn, job_id=f"{name}-{period}")

@@ -12,3 +12,8 @@ __all__ = [
     "Attachment", "AuditEvent", "CalendarOverride", "Customer", "Purchase", "SerialCounter", "ComplaintCategory", "LoginAttempt", "Notification",
     "OrgKind", "OrgUnit", "Project", "Setting", "User", "UserRole", "UTCDateTime", "utcnow",
 ]
+from portal.models.reminder import (  # noqa: E402
+    PeriodicRun, Reminder, ReminderDelivery, ReminderEmailPreference, ReminderStatus,
+)
+
+__all__ += ["PeriodicRun", "Reminder", "ReminderDelivery", "ReminderEmailPreference", "ReminderStatus"]

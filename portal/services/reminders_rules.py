@@ -1,0 +1,129 @@
+"""When each reminder of DOMAIN.md §6 falls due: plain functions, one per rule.
+
+Areas use these in their sweepers (``due_at=``) so the reminder times are the same everywhere
+and tested once. Inputs are aware UTC instants (or local dates); outputs are aware UTC instants.
+Working-day rules take a ``WorkingCalendar`` (``workdays.calendar_from_db()``): "within N
+working days of T" ends at 23:59:59 local of the Nth working day after the date of T.
+
+Where DOMAIN.md gives no hour, the choice is written here once: notices about a day
+(revisits due today, birthdays) go out at 08:00 local, a grant's "expires tomorrow" at 09:00
+local the day before, a reception reply "due soon" 4 hours before its deadline.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from portal.services.clock import end_of_local_day, local_date, portal_tz
+from portal.services.workdays import WorkingCalendar
+
+FIRST_REPLY_HOURS = 48  # DOMAIN.md §2: a first reply within 2 days (48 hours)
+FIRST_REPLY_WARNING_HOURS = 12  # remind when the first reply is due within 12 hours
+RECEPTION_GENERAL_REPLY_HOURS = 24  # §1: general within 24 hours
+RECEPTION_WARNING_HOURS = 4
+MORNING = time(8, 0)
+GRANT_NOTICE = time(9, 0)
+WORKORDER_CHECK = time(16, 0)  # §1: every day at 16:00
+
+
+def at_local(day: date, at: time, tz=None) -> datetime:
+    """``at`` o'clock on ``day`` in the portal's zone, as a UTC instant."""
+    from datetime import timezone
+
+    return datetime.combine(day, at, tzinfo=tz or portal_tz()).astimezone(timezone.utc)
+
+
+# --- complaints (§2) ------------------------------------------------------------------------------
+
+def first_reply_deadline(received_at: datetime) -> datetime:
+    return received_at + timedelta(hours=FIRST_REPLY_HOURS)
+
+
+def first_reply_due_soon_at(received_at: datetime) -> datetime:
+    """complaint.first_reply_due_soon: 12 hours before the 48-hour deadline."""
+    return first_reply_deadline(received_at) - timedelta(hours=FIRST_REPLY_WARNING_HOURS)
+
+
+def first_reply_overdue_at(received_at: datetime) -> datetime:
+    """complaint.first_reply_overdue: the moment the 48 hours are over."""
+    return first_reply_deadline(received_at)
+
+
+def progress_contact_due_at(last_contact_at: datetime, interval_days: int) -> datetime:
+    """complaint.progress_due: ``complaint_progress_interval_days`` after the last contact
+    (occurrence: the due instant, so each interval reminds once)."""
+    return last_contact_at + timedelta(days=interval_days)
+
+
+def important_report_deadline(important_since: datetime, cal: WorkingCalendar) -> datetime:
+    """complaint.important_not_reported: due when 1 working day has passed without a report."""
+    return cal.deadline(important_since, 1)
+
+
+def filing_deadline(closed_at: datetime, cal: WorkingCalendar) -> datetime:
+    """complaint.filing_overdue: a branch files its record within 2 working days of closing."""
+    return cal.deadline(closed_at, 2)
+
+
+# --- reception (§1) -------------------------------------------------------------------------------
+
+def reception_reply_deadline(received_at: datetime, urgency: str) -> datetime:
+    """general: 24 hours; important: the same day by 23:59; emergency: at once."""
+    if urgency == "emergency":
+        return received_at
+    if urgency == "important":
+        return end_of_local_day(local_date(received_at))
+    return received_at + timedelta(hours=RECEPTION_GENERAL_REPLY_HOURS)
+
+
+def reception_reply_due_soon_at(received_at: datetime, urgency: str) -> datetime:
+    """reception.reply_due_soon: 4 hours before the deadline, never before the contact came in."""
+    deadline = reception_reply_deadline(received_at, urgency)
+    return max(received_at, deadline - timedelta(hours=RECEPTION_WARNING_HOURS))
+
+
+def workorder_check_at(day: date) -> datetime:
+    """workorder.no_progress_today: 16:00 local of ``day`` (occurrence: the day)."""
+    return at_local(day, WORKORDER_CHECK)
+
+
+# --- revisits (§4) --------------------------------------------------------------------------------
+
+def revisit_due_today_at(due_day: date) -> datetime:
+    return at_local(due_day, MORNING)
+
+
+def revisit_due_this_week_at(due_day: date) -> datetime:
+    """Monday 08:00 of the week the revisit is due in (occurrence: the ISO week)."""
+    return at_local(due_day - timedelta(days=due_day.weekday()), MORNING)
+
+
+def revisit_overdue_at(due_day: date) -> datetime:
+    """Overdue once the due day has ended."""
+    return end_of_local_day(due_day) + timedelta(seconds=1)
+
+
+# --- archives (§3) --------------------------------------------------------------------------------
+
+def access_request_waiting_at(requested_at: datetime, cal: WorkingCalendar) -> datetime:
+    """archive.request_waiting: a request still undecided after 1 working day."""
+    return cal.deadline(requested_at, 1)
+
+
+def grant_expiring_notice_at(expires_at: datetime) -> datetime:
+    """archive.grant_expiring: 09:00 local on the day before the grant's last local day."""
+    return at_local(local_date(expires_at) - timedelta(days=1), GRANT_NOTICE)
+
+
+# --- customer care --------------------------------------------------------------------------------
+
+def birthday_in(year: int, birthday: date) -> date:
+    """The birthday in ``year``; 29 February falls on 28 February in other years."""
+    try:
+        return birthday.replace(year=year)
+    except ValueError:
+        return date(year, 2, 28)
+
+
+def birthday_notice_at(birthday: date, year: int) -> datetime:
+    """care.birthday: 08:00 local on the customer's birthday (occurrence: the year)."""
+    return at_local(birthday_in(year, birthday), MORNING)
