@@ -3,7 +3,9 @@
 - update: extract every string from portal/ and merge it into the zh_Hans_CN and en catalogs;
 - missing: print the Simplified Chinese msgids still untranslated (as a JSON object to fill);
 - fill FILE.json: set the Chinese translations given as {"msgid": "译文", ...};
-- compile: build the .mo files the portal loads.
+- compile: build the .mo files the portal loads;
+- absorb FILE.po: take Chinese translations from another copy of the catalog (after a merge
+  conflict: keep one side, absorb the other, then update).
 Plain wrappers around Babel's own catalog API, so no hand-editing of .po files is needed.
 """
 from __future__ import annotations
@@ -75,6 +77,11 @@ def fill(mapping: dict[str, str]) -> int:
     return n
 
 
+def absorb(other: Path) -> int:
+    theirs = _read(other, "zh_Hans_CN")
+    return fill({m.id: m.string for m in theirs if m.id and m.string and isinstance(m.id, str)})
+
+
 def compile_all() -> None:
     for locale in LOCALES:
         path = _po(locale)
@@ -91,6 +98,8 @@ if __name__ == "__main__":
         print(json.dumps(missing(), ensure_ascii=False, indent=1))
     elif cmd == "fill":
         print(fill(json.loads(Path(sys.argv[2]).read_text())), "translations set")
+    elif cmd == "absorb":
+        print(absorb(Path(sys.argv[2])), "translations absorbed")
     elif cmd == "compile":
         compile_all()
     else:
