@@ -121,8 +121,9 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth_bp
     from portal.blueprints.admin import bp as admin_bp
     from portal.blueprints.main import bp as main_bp
+    from portal.blueprints.complaints import bp as complaints_bp
 
-    for bp in (auth_bp, main_bp, admin_bp):
+    for bp in (auth_bp, main_bp, admin_bp, complaints_bp):
         app.register_blueprint(bp)
 
     from portal.blueprints.reminders import bp as reminders_bp

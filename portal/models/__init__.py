@@ -7,10 +7,14 @@ from portal.models.org import OrgKind, OrgUnit, Project
 from portal.models.settings import CalendarOverride, ComplaintCategory, Setting
 from portal.models.shared import Attachment, SerialCounter
 from portal.models.user import LoginAttempt, User, UserRole
+from portal.models.complaint import (  # noqa: E402
+    Complaint, ComplaintEvent, CustomerContact, LeaderComment, LeaderReport, Matter, WorkContactForm,
+)
 
 __all__ = [
     "Attachment", "AuditEvent", "CalendarOverride", "Customer", "Purchase", "SerialCounter", "ComplaintCategory", "LoginAttempt", "Notification",
     "OrgKind", "OrgUnit", "Project", "Setting", "User", "UserRole", "UTCDateTime", "utcnow",
+    "Complaint", "ComplaintEvent", "CustomerContact", "LeaderComment", "LeaderReport", "Matter", "WorkContactForm",
 ]
 from portal.models.reminder import (  # noqa: E402
     PeriodicRun, Reminder, ReminderDelivery, ReminderEmailPreference, ReminderStatus,

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("complaints", __name__, url_prefix="/complaints")
+
+from portal.blueprints.complaints import pending, views  # noqa: E402,F401

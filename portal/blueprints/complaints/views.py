@@ -1,0 +1,860 @@
+"""Complaints (投诉): register, handle, escalate, close, file, and print the 投诉处理单.
+
+Views stay thin: permission, per-object scope (``get_complaint_or_403``), form, service,
+one commit. Confidentiality is decided in ``complaint_rules`` and applied here: a viewer who
+may not see the complainant gets pages without the name, phone, contact log or attachments.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+from portal.auth import Perm, Role, deny, require
+from portal.blueprints.complaints import bp
+from portal.blueprints.complaints.forms import (
+    CHANNEL_LABELS, SEVERITY_LABELS, WAY_LABELS, ArchiveForm, CommentForm, ComplaintForm, ContactForm,
+    ContactFormForm, EditForm, FilingForm, ForwardForm, OverrideForm, ReopenForm, ReplyForm, ReportForm,
+    ResolveForm, ReviewForm, RevisitForm, UploadForm,
+)
+from portal.extensions import db, htmx
+from portal.models import Attachment, ComplaintCategory, Customer, OrgKind, OrgUnit, Project, User, UserRole
+from portal.models.complaint import (
+    Channel, Complaint, ComplaintStatus, ContactWay, FilingStatus, LeaderReport, Matter, Severity, WorkContactForm,
+)
+from portal.services import attachments, complaints as svc
+from portal.services.clock import local_date, now_utc, to_local
+from portal.services.complaint_rules import can_see_complainant, can_view, clock_state, is_permitted, viewer_for
+from portal.services.masking import mask_phone
+from portal.services.paging import keyset_page
+from portal.services.severity import describe_reason
+
+def _status_label(status) -> str:
+    return {
+        ComplaintStatus.RECEIVED: _("Received"), ComplaintStatus.IN_HANDLING: _("In handling"),
+        ComplaintStatus.RESOLVED: _("Resolved"), ComplaintStatus.REVISITED: _("Revisited"),
+        ComplaintStatus.ARCHIVED: _("Archived"),
+    }[status]
+
+
+def _filing_label(state: str | None) -> str:
+    return {
+        None: "", "due": _("to submit"), "overdue": _("submission overdue"), "returned": _("returned for correction"),
+        "submitted": _("submitted"), "submitted_late": _("submitted late"), "accepted": _("accepted"),
+        "accepted_late": _("accepted (submitted late)"),
+    }.get(state, state or "")
+
+
+@bp.app_context_processor
+def _labels():
+    return {"channel_labels": CHANNEL_LABELS, "severity_labels": SEVERITY_LABELS, "way_labels": WAY_LABELS,
+            "status_label": _status_label, "filing_label": _filing_label, "describe_reason": describe_reason,
+            "mask_phone": mask_phone}
+
+
+# --- loading with scope ------------------------------------------------------------------------
+
+def get_complaint_or_403(complaint_id: int) -> Complaint:
+    """The complaint if the current user may see it: 404 if it does not exist, an audited 403
+    if it is outside the user's scope (branch/department) or a report (举报) he may not see."""
+    c = db.session.get(Complaint, complaint_id)
+    if c is None:
+        abort(404)
+    if not can_view(viewer_for(current_user), c):
+        deny("complaint scope", "complaint", complaint_id)
+    return c
+
+
+def _require_center_writer(c: Complaint) -> None:
+    if not current_user.can(Perm.COMPLAINT_WRITE):
+        deny("complaint write", "complaint", c.id)
+
+
+def _own_filing_or_403(c: Complaint) -> None:
+    viewer = viewer_for(current_user)
+    if c.filed_by_unit_id is None or c.filed_by_unit_id != viewer.unit_id:
+        deny("not this unit's filing", "complaint", c.id)
+
+
+# --- choices ----------------------------------------------------------------------------------
+
+def _projects():
+    return [(p.id, p.name) for p in db.session.scalars(
+        select(Project).where(Project.active.is_(True)).order_by(Project.name))]
+
+
+def _categories():
+    return [(c.id, c.name) for c in db.session.scalars(
+        select(ComplaintCategory).where(ComplaintCategory.active.is_(True)).order_by(ComplaintCategory.sort_order))]
+
+
+def _units(blank=True):
+    rows = [(u.id, u.name) for u in db.session.scalars(
+        select(OrgUnit).where(OrgUnit.active.is_(True), OrgUnit.kind.in_([OrgKind.DEPARTMENT, OrgKind.BRANCH,
+                                                                          OrgKind.CENTER]))
+        .order_by(OrgUnit.kind, OrgUnit.name))]
+    return ([(0, _("— none —"))] if blank else [(0, _("— choose —"))]) + rows
+
+
+def _center_users():
+    rows = db.session.scalars(select(User).join(UserRole).where(
+        User.active.is_(True), UserRole.role.in_([Role.CENTER_STAFF, Role.CENTER_MANAGER]))
+        .order_by(User.display_name)).unique()
+    return [(0, _("— none —"))] + [(u.id, u.display_name) for u in rows]
+
+
+def _all_staff():
+    rows = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.display_name))
+    return [(0, _("— none —"))] + [(u.id, f"{u.display_name}（{u.org_unit.name}）") for u in rows]
+
+
+def _leaders():
+    rows = db.session.scalars(select(User).join(UserRole).where(
+        User.active.is_(True), UserRole.role == Role.LEADER).order_by(User.display_name)).unique()
+    return [(u.id, f"{u.display_name}（{(u.leads_org_unit or u.org_unit).name}）") for u in rows]
+
+
+def _fill(form) -> None:
+    if hasattr(form, "project_id"):
+        form.project_id.choices = [(0, _("— choose —"))] + _projects()
+        form.category_id.choices = [(0, _("— choose —"))] + _categories()
+    if hasattr(form, "responsible_unit_id"):
+        form.responsible_unit_id.choices = _units()
+        form.handler_id.choices = _center_users()
+        form.complained_staff_id.choices = _all_staff()
+
+
+def _local_now_str() -> str:
+    return to_local(now_utc()).strftime("%Y-%m-%dT%H:%M")
+
+
+def _nonzero(value):
+    return value or None
+
+
+# --- registering ------------------------------------------------------------------------------
+
+def _load_contact(contact_id: int):
+    """The reception record a complaint is registered from, if the reception area is installed."""
+    try:
+        from portal.models.reception import Contact
+    except ImportError:
+        Contact = None
+    if Contact is None:
+        return None
+    return db.session.get(Contact, contact_id)
+
+
+def _input(form) -> svc.ComplaintInput:
+    source = None
+    raw = (form.source_contact_id.data or "").strip() if form.source_contact_id.data else ""
+    if raw.isdigit() and _load_contact(int(raw)) is not None:
+        source = int(raw)
+    return svc.ComplaintInput(
+        received_at=form.received_at.instant, channel=Channel(form.channel.data), project_id=form.project_id.data,
+        category_id=form.category_id.data, subject=form.subject.data.strip(), description=form.description.data.strip(),
+        complainant_name=(form.complainant_name.data or "").strip(),
+        complainant_phone=(form.complainant_phone.data or "").strip() or None,
+        customer_id=_nonzero(form.customer_id.data), room=(form.room.data or "").strip() or None,
+        people_count=form.people_count.data, lawsuit_filed=form.lawsuit_filed.data,
+        media_exposed=form.media_exposed.data, is_report=bool(getattr(form, "is_report", None) and form.is_report.data),
+        responsible_unit_id=_nonzero(getattr(getattr(form, "responsible_unit_id", None), "data", None)),
+        handler_id=_nonzero(getattr(getattr(form, "handler_id", None), "data", None)),
+        complained_staff_id=_nonzero(getattr(getattr(form, "complained_staff_id", None), "data", None)),
+        plan=(getattr(getattr(form, "plan", None), "data", None) or "").strip() or None,
+        source_contact_id=source)
+
+
+def _extra_checks(form) -> tuple[Matter | None, bool]:
+    """Checks beyond the form: time not in the future, matter and customer exist, uploads acceptable."""
+    ok = True
+    if form.received_at.instant and form.received_at.instant > now_utc() + timedelta(minutes=5):
+        form.received_at.errors.append(_("The time of receipt cannot be in the future."))
+        ok = False
+    if form.customer_id.data and db.session.get(Customer, form.customer_id.data) is None:
+        form.customer_id.errors.append(_("This archive customer does not exist."))
+        ok = False
+    matter = None
+    if form.matter_id.data:
+        matter = db.session.get(Matter, form.matter_id.data)
+        if (matter is None or matter.closed_at is not None or matter.project_id != form.project_id.data
+                or matter.category_id != form.category_id.data):
+            form.matter_id.errors.append(_("This matter does not fit the project and category; choose another or start a new matter."))
+            ok = False
+    for upload in form.attachments.data or []:
+        if not getattr(upload, "filename", ""):
+            continue
+        try:
+            attachments.check_upload(upload)
+        except attachments.AttachmentRejected as exc:
+            form.attachments.errors.append(f"{upload.filename}: {exc.message}")
+            ok = False
+        finally:
+            upload.stream.seek(0)
+    return matter, ok
+
+
+def _store_uploads(form, c: Complaint) -> None:
+    for upload in form.attachments.data or []:
+        if getattr(upload, "filename", ""):
+            attachments.store(upload, owner_type="complaint", owner_id=c.id, user=current_user)
+
+
+def _proposals(form):
+    return svc.propose_matters(form.project_id.data, form.category_id.data, form.subject.data or "")
+
+
+def _selected_customer(form):
+    return db.session.get(Customer, form.customer_id.data) if form.customer_id.data else None
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require(Perm.COMPLAINT_WRITE)
+def new():
+    form = ComplaintForm()
+    _fill(form)
+    if request.method == "GET":
+        form.received_at.data = _local_now_str()
+        contact_id = request.args.get("contact_id", type=int)
+        if contact_id:
+            contact = _load_contact(contact_id)
+            if contact is None:
+                flash(_("The reception record was not found; register the complaint by hand."), "warning")
+            else:
+                for key, value in svc.prefill_from_contact(contact).items():
+                    if hasattr(form, key) and value is not None:
+                        getattr(form, key).data = value
+    if form.validate_on_submit():
+        matter, ok = _extra_checks(form)
+        if ok:
+            try:
+                c = svc.register_complaint(_input(form), by=current_user, matter=matter)
+                _store_uploads(form, c)
+            except (svc.ComplaintError, attachments.AttachmentRejected):
+                db.session.rollback()
+                flash(_("The complaint could not be saved; check the entries."), "error")
+            else:
+                db.session.commit()
+                flash(_("Complaint %(serial)s registered.", serial=c.serial), "success")
+                return redirect(url_for("complaints.detail", complaint_id=c.id))
+    return render_template("complaints/new.html", form=form, proposals=_proposals(form),
+                           customer=_selected_customer(form), mode="center")
+
+
+@bp.route("/matters")
+@require(Perm.COMPLAINT_WRITE, Perm.COMPLAINT_FILE)
+def matters():
+    """The open matters to link to (htmx fragment while the registration form is filled in)."""
+    project_id = request.args.get("project_id", type=int)
+    category_id = request.args.get("category_id", type=int)
+    subject = (request.args.get("subject") or "")[:200]
+    selected = request.args.get("matter_id", type=int)
+    return render_template("complaints/_matters.html", proposals=svc.propose_matters(project_id, category_id, subject),
+                           selected=selected)
+
+
+@bp.route("/customers")
+@require(Perm.COMPLAINT_WRITE)
+def customers():
+    """Archive customers by name or phone (htmx fragment): the complainant is linked to one."""
+    q = (request.args.get("q") or "").strip()[:50]
+    rows = []
+    if len(q) >= 2:
+        rows = db.session.scalars(select(Customer).where(or_(
+            Customer.name.contains(q), Customer.phone1.contains(q), Customer.phone2.contains(q)))
+            .order_by(Customer.name).limit(10)).all()
+    return render_template("complaints/_customers.html", rows=rows, q=q)
+
+
+# --- the register -------------------------------------------------------------------------------
+
+def _list_statement(args, viewer, now):
+    stmt = svc.scope_filter(select(Complaint), viewer)
+    q = (args.get("q") or "").strip()[:100]
+    if q:
+        like = [Complaint.serial.contains(q), Complaint.subject.contains(q), Complaint.room.contains(q)]
+        if viewer.sees_all:  # only those who may see complainants may search by them
+            like += [Complaint.complainant_name.contains(q), Complaint.complainant_phone.contains(q)]
+        stmt = stmt.where(or_(*like))
+    for key, col, kind in (("status", Complaint.status, ComplaintStatus), ("severity", Complaint.severity, Severity),
+                           ("channel", Complaint.channel, Channel)):
+        value = args.get(key)
+        if value in {m.value for m in kind}:
+            stmt = stmt.where(col == kind(value))
+    for key, col in (("project", Complaint.project_id), ("category", Complaint.category_id),
+                     ("matter", Complaint.matter_id), ("unit", Complaint.responsible_unit_id)):
+        value = args.get(key, type=int)
+        if value:
+            stmt = stmt.where(col == value)
+    due = args.get("due")
+    if due == "first_reply_overdue":
+        stmt = stmt.where(svc.overdue_first_reply_clause(now))
+    elif due == "first_reply_soon":
+        stmt = stmt.where(svc.first_reply_due_soon_clause(now))
+    elif due == "progress":
+        stmt = stmt.where(svc.progress_due_clause(now))
+    elif due == "unreported":
+        stmt = stmt.where(svc.unreported_important_clause())
+    elif due == "awaiting_me":
+        stmt = stmt.where(Complaint.id.in_(select(LeaderReport.complaint_id).where(
+            LeaderReport.leader_id == current_user.id, LeaderReport.commented_at.is_(None))))
+    elif due == "open":
+        stmt = stmt.where(Complaint.status.in_([ComplaintStatus.RECEIVED, ComplaintStatus.IN_HANDLING]))
+    filing = args.get("filing")
+    if filing == "branch":
+        stmt = stmt.where(Complaint.filed_by_unit_id.is_not(None))
+    elif filing == "overdue":
+        stmt = stmt.where(svc.filing_overdue_clause(now))
+    elif filing == "late":
+        stmt = stmt.where(Complaint.filing_submitted_at > Complaint.filing_due_at)
+    elif filing == "to_submit":
+        stmt = stmt.where(Complaint.filing_status.in_([FilingStatus.DRAFT, FilingStatus.RETURNED]))
+    elif filing in {s.value for s in FilingStatus}:
+        stmt = stmt.where(Complaint.filing_status == FilingStatus(filing))
+    for key, op in (("from", "ge"), ("to", "lt")):
+        try:
+            day = date.fromisoformat(args.get(key) or "")
+        except ValueError:
+            continue
+        from portal.services.clock import start_of_local_day
+
+        if op == "ge":
+            stmt = stmt.where(Complaint.received_at >= start_of_local_day(day))
+        else:
+            stmt = stmt.where(Complaint.received_at < start_of_local_day(day + timedelta(days=1)))
+    return stmt
+
+
+@bp.route("/")
+@require(Perm.COMPLAINT_READ)
+def index():
+    now = now_utc()
+    viewer = viewer_for(current_user)
+    page = keyset_page(_list_statement(request.args, viewer, now), Complaint.received_at, Complaint.id,
+                       request.args.get("after"), per_page=50)
+    args = {k: v for k, v in request.args.items() if k != "after" and v}
+    ctx = dict(page=page, args=args, now=now, clock_state=clock_state, filing_state=svc.filing_state,
+               projects=_projects(), categories=_categories())
+    if htmx:
+        return render_template("complaints/_table.html", **ctx)
+    return render_template("complaints/index.html", **ctx)
+
+
+# --- one complaint -------------------------------------------------------------------------------
+
+def _page_context(c: Complaint, where: str) -> dict:
+    viewer = viewer_for(current_user)
+    show_person = can_see_complainant(viewer, c)
+    if show_person:
+        svc.record_complainant_view(c, where=where)
+    now = now_utc()
+    return dict(
+        c=c, show_person=show_person, now=now,
+        first_reply_state=clock_state(c.first_reply_due_at, c.first_replied_at, now),
+        progress_state=clock_state(c.next_progress_due_at, None, now) if c.is_open else "none",
+        report_state=clock_state(c.leader_report_due_at, c.reported_to_leaders_at, now)
+        if c.leader_report_due_at else "none",
+        filing_state=svc.filing_state(c, now),
+        files=attachments.for_owner("complaint", c.id) if show_person else [],
+        reopened_as=db.session.scalars(select(Complaint).where(Complaint.reopened_from_id == c.id)).all(),
+        is_permitted=is_permitted, can_write=current_user.can(Perm.COMPLAINT_WRITE),
+        own_filing=c.filed_by_unit_id is not None and c.filed_by_unit_id == viewer.unit_id,
+    )
+
+
+@bp.route("/<int:complaint_id>")
+@require(Perm.COMPLAINT_READ)
+def detail(complaint_id: int):
+    c = get_complaint_or_403(complaint_id)
+    ctx = _page_context(c, "detail")
+    db.session.commit()  # the audit of the complainant's display
+    return render_template("complaints/detail.html", upload_form=UploadForm(), **ctx)
+
+
+@bp.route("/<int:complaint_id>/print")
+@require(Perm.COMPLAINT_READ)
+def print_form(complaint_id: int):
+    c = get_complaint_or_403(complaint_id)
+    ctx = _page_context(c, "print")
+    db.session.commit()
+    return render_template("complaints/print.html", **ctx)
+
+
+@bp.route("/<int:complaint_id>/edit", methods=["GET", "POST"])
+@require(Perm.COMPLAINT_WRITE)
+def edit(complaint_id: int):
+    c = get_complaint_or_403(complaint_id)
+    form = EditForm(obj=c)
+    _fill(form)
+    if request.method == "GET":
+        form.channel.data = c.channel.value
+        for name in ("responsible_unit_id", "handler_id", "complained_staff_id"):
+            getattr(form, name).data = getattr(c, name) or 0
+    if c.status == ComplaintStatus.ARCHIVED:
+        flash(_("An archived complaint cannot be changed; reopen it instead."), "error")
+        return redirect(url_for("complaints.detail", complaint_id=c.id))
+    if form.validate_on_submit():
+        values = {
+            "channel": Channel(form.channel.data), "room": (form.room.data or "").strip() or None,
+            "description": form.description.data.strip(), "people_count": form.people_count.data,
+            "lawsuit_filed": form.lawsuit_filed.data, "media_exposed": form.media_exposed.data,
+            "is_report": form.is_report.data, "responsible_unit_id": _nonzero(form.responsible_unit_id.data),
+            "handler_id": _nonzero(form.handler_id.data), "complained_staff_id": _nonzero(form.complained_staff_id.data),
+            "plan": (form.plan.data or "").strip() or None,
+        }
+        if (values["handler_id"] != c.handler_id and c.handler_id is not None
+                and not current_user.can(Perm.COMPLAINT_MANAGE)):
+            form.handler_id.errors.append(_("Only a center manager reassigns a complaint."))
+        else:
+            svc.update_complaint(c, values, by=current_user)
+            db.session.commit()
+            flash(_("Complaint saved."), "success")
+            return redirect(url_for("complaints.detail", complaint_id=c.id))
+    return render_template("complaints/edit.html", form=form, c=c)
+
+
+def _action_page(c, form, template_title, action_url, submit_label, fields, intro=None):
+    return render_template("complaints/action.html", c=c, form=form, title=template_title, action_url=action_url,
+                           submit_label=submit_label, fields=fields, intro=intro)
+
+
+@bp.route("/<int:complaint_id>/severity", methods=["GET", "POST"])
+@require(Perm.COMPLAINT_MANAGE)
+def override(complaint_id: int):
+    c = get_complaint_or_403(complaint_id)
+    form = OverrideForm()
+    if request.method == "GET":
+        form.severity.data = c.severity_override.value if c.severity_override else ""
+    if form.validate_on_submit():
+        svc.override_severity(c, Severity(form.severity.data) if form.severity.data else None, form.reason.data,
+                              by=current_user)
+        db.session.commit()
+        flash(_("Severity saved."), "success")
+        return redirect(url_for("complaints.detail", complaint_id=c.id))
+    return _action_page(c, form, _("Override the severity"), url_for("complaints.override", complaint_id=c.id),
+                        _("Save"), ["severity", "reason"],
+                        intro=_("By the rules: %(sev)s — %(reason)s", sev=SEVERITY_LABELS[c.rule_severity],
+                                reason=describe_reason(c.rule_severity_reason)))
+
+
+@bp.route("/<int:complaint_id>/contacts", methods=["GET", "POST"])
+@require(Perm.COMPLAINT_WRITE)
+def add_contact(complaint_id: int):
+    c = get_complaint_or_403(complaint_id)
+    form = ContactForm()
+    if request.method == "GET":
+        form.contacted_at.data = _local_now_str()
+    if form.validate_on_submit():
+        try:
+            svc.add_contact(c, contacted_at=form.contacted_at.instant, way=ContactWay(form.way.data),
+                            content=form.content.data, by=current_user)
+        except svc.ComplaintError as exc:
+            db.session.rollback()
+            form.contacted_at.errors.append(
+                _("The time cannot be in the future.") if exc.code == "contact_future"
+                else _("The time cannot be before the complaint was received."))
+        else:
+            db.session.commit()
+            flash(_("Contact with the customer recorded."), "success")
+            return redirect(url_for("complaints.detail", complaint_id=c.id))
+    return _action_page(c, form, _("Record a contact with the customer"),
+                        url_for("complaints.add_contact", complaint_id=c.id), _("Save"),
+                        ["contacted_at", "way", "content"])
+
+
+@bp.route("/<int:complaint_id>/report", methods=["GET", "POST"])
+@require(Perm.COMPLAINT_WRITE)
+def report(complaint_id: int):
+    c = get_complaint_or_403(complaint_id)
+    form = ReportForm()
+    form.leader_ids.choices = _leaders()
+    if request.method == "GET":
+        from portal.services import org
+
+        form.leader_ids.data = [u.id for u in org.group_leaders()]
+    if form.validate_on_submit():
+        leaders = db.session.scalars(select(User).where(User.id.in_(form.leader_ids.data))).all()
+        svc.report_to_leaders(c, list(leaders), form.note.data, by=current_user)
+        db.session.commit()
+        flash(_("Reported to the leaders."), "success")
+        return redirect(url_for("complaints.detail", complaint_id=c.id))
+    return _action_page(c, form, _("Report to leaders"), url_for("complaints.report", complaint_id=c.id),
+                        _("Send the report"), ["leader_ids", "note"])
+
+
+@bp.route("/<int:complaint_id>/comment", methods=["GET", "POST"])
+@require(Perm.COMPLAINT_COMMENT)
+def comment(complaint_id: int):
+    c = get_complaint_or_403(complaint_id)
+    form = CommentForm()
+    if form.validate_on_submit():
+        svc.add_leader_comment(c, current_user, form.body.data, is_instruction=form.is_instruction.data)
+        db.session.commit()
+        flash(_("Comment recorded."), "success")
+        return redirect(url_for("complaints.detail", complaint_id=c.id))
+    return _action_page(c, form, _("Comment or instruct"), url_for("complaints.comment", complaint_id=c.id),
+                        _("Save"), ["body", "is_instruction"])
+
+
+def _missing_message(name: str) -> str:
+    return {
+        "resolution": _("Enter the resolution."), "cause_analysis": _("Enter the cause analysis."),
+        "corrective_measures": _("Enter the corrective measures."),
+        "preventive_measures": _("Enter the preventive measures."),
+        "revisit_summary": _("Enter the revisit result."),
+        "revisit_satisfaction": _("Choose the customer's satisfaction."),
+    }.get(name, _("This field is required."))
+
+
+def _transition_view(c, action, form, title, fields, submit_label):
+    if not is_permitted(action, c.status):
+        flash(_("This step is not possible while the complaint is %(status)s.", status=_status_label(c.status)),
+              "error")
+        return redirect(url_for("complaints.detail", complaint_id=c.id))
+    if form.validate_on_submit():
+        values = {name: getattr(form, name).data for name in fields}
+        try:
+            if action == "revisit":
+                svc.record_revisit(c, values["revisit_summary"], values["revisit_satisfaction"], current_user)
+            else:
+                svc.transition(c, action, values, by=current_user)
+        except svc.ComplaintError as exc:
+            db.session.rollback()
+            for name in exc.fields:
+                if name in fields:
+                    getattr(form, name).errors.append(_missing_message(name))
+        else:
+            db.session.commit()
+            flash(_("Complaint %(serial)s is now: %(status)s.", serial=c.serial, status=_status_label(c.status)),
+                  "success")
+            return redirect(url_for("complaints.detail", complaint_id=c.id))
+    return _action_page(c, form, title, request.path, submit_label, fields)
+
+
+@bp.route("/<int:complaint_id>/start", methods=["POST"])
+@require(Perm.COMPLAINT_WRITE)
+def start(complaint_id: int):
+    c = get_complaint_or_403(complaint_id)
+    if not is_permitted("start", c.status):
+        flash(_("This step is not possible while the complaint is %(status)s.", status=_status_label(c.status)),
+              "error")
+    else:
+        svc.transition(c, "start", by=current_user)
+        if c.handler_id is None and current_user.is_center_member:
+            svc.update_complaint(c, {"handler_id": current_user.id}, by=current_user)
+        db.session.commit()
+        flash(_("Complaint %(serial)s is now: %(status)s.", serial=c.serial, status=_status_label(c.status)), "success")
+    return redirect(url_for("complaints.detail", complaint_id=c.id))
+
+
+@bp.route("/<int:complaint_id>/resolve", methods=["GET", "POST"])
+@require(Perm.COMPLAINT_WRITE)
+def resolve(complaint_id: int):
+    c = get_complaint_or_403(complaint_id)
+    form = ResolveForm(obj=c) if request.method == "GET" else ResolveForm()
+    return _transition_view(c, "resolve", form, _("Resolve the complaint"), ["resolution", "cause_analysis"],
+                            _("Resolve"))
+
+
+@bp.route("/<int:complaint_id>/revisit", methods=["GET", "POST"])
+@require(Perm.COMPLAINT_WRITE)
+def revisit(complaint_id: int):
+    c = get_complaint_or_403(complaint_id)
+    return _transition_view(c, "revisit", RevisitForm(), _("Record the revisit"),
+                            ["revisit_summary", "revisit_satisfaction"], _("Save"))
+
+
+@bp.route("/<int:complaint_id>/archive", methods=["GET", "POST"])
+@require(Perm.COMPLAINT_MANAGE)
+def archive(complaint_id: int):
+    c = get_complaint_or_403(complaint_id)
+    form = ArchiveForm(obj=c) if request.method == "GET" else ArchiveForm()
+    return _transition_view(c, "archive", form, _("Archive the complaint"),
+                            ["corrective_measures", "preventive_measures"], _("Archive"))
+
+
+@bp.route("/<int:complaint_id>/reopen", methods=["GET", "POST"])
+@require(Perm.COMPLAINT_WRITE)
+def reopen(complaint_id: int):
+    c = get_complaint_or_403(complaint_id)
+    if c.status not in svc.CLOSED_STATUSES:
+        flash(_("Only a closed complaint can be reopened."), "error")
+        return redirect(url_for("complaints.detail", complaint_id=c.id))
+    form = ReopenForm()
+    if request.method == "GET":
+        form.received_at.data = _local_now_str()
+        form.channel.data = c.channel.value
+    if form.validate_on_submit():
+        if form.received_at.instant > now_utc() + timedelta(minutes=5):
+            form.received_at.errors.append(_("The time of receipt cannot be in the future."))
+        else:
+            second = svc.reopen(c, received_at=form.received_at.instant, channel=Channel(form.channel.data),
+                                description=form.description.data, by=current_user)
+            db.session.commit()
+            flash(_("Reopened as the second complaint %(serial)s.", serial=second.serial), "success")
+            return redirect(url_for("complaints.detail", complaint_id=second.id))
+    return _action_page(c, form, _("Reopen: a second complaint"), url_for("complaints.reopen", complaint_id=c.id),
+                        _("Reopen"), ["received_at", "channel", "description"],
+                        intro=_("A second complaint after closing is important by rule."))
+
+
+@bp.route("/<int:complaint_id>/attachments", methods=["POST"])
+@require(Perm.COMPLAINT_WRITE, Perm.COMPLAINT_FILE)
+def upload(complaint_id: int):
+    c = get_complaint_or_403(complaint_id)
+    if not current_user.can(Perm.COMPLAINT_WRITE):
+        _own_filing_or_403(c)
+    form = UploadForm()
+    stored = 0
+    if form.validate_on_submit():
+        try:
+            for f in form.attachments.data or []:
+                if getattr(f, "filename", ""):
+                    attachments.store(f, owner_type="complaint", owner_id=c.id, user=current_user)
+                    stored += 1
+        except attachments.AttachmentRejected as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return redirect(url_for("complaints.detail", complaint_id=c.id))
+    if stored:
+        svc.event(c, "attachment", by=current_user, detail={"count": stored})
+        db.session.commit()
+        flash(_("Attachment saved."), "success")
+    else:
+        flash(_("Choose a file to attach."), "error")
+    return redirect(url_for("complaints.detail", complaint_id=c.id))
+
+
+@bp.route("/<int:complaint_id>/attachments/<int:attachment_id>")
+@require(Perm.COMPLAINT_READ)
+def attachment(complaint_id: int, attachment_id: int):
+    c = get_complaint_or_403(complaint_id)
+    att = db.session.get(Attachment, attachment_id)
+    if att is None or att.owner_type != "complaint" or att.owner_id != c.id:
+        abort(404)
+    if not can_see_complainant(viewer_for(current_user), c):
+        deny("complainant confidential", "complaint", c.id)
+    return attachments.send(att)
+
+
+@bp.route("/<int:complaint_id>/reveal", methods=["POST"])
+@require(Perm.COMPLAINT_WRITE)
+def reveal_phone(complaint_id: int):
+    """The full phone number, for calling the customer back; the reveal is audited."""
+    c = get_complaint_or_403(complaint_id)
+    if not can_see_complainant(viewer_for(current_user), c):
+        deny("complainant confidential", "complaint", c.id)
+    svc.record_complainant_view(c, where="phone_revealed")
+    db.session.commit()
+    if htmx:
+        return render_template("complaints/_phone.html", phone=c.complainant_phone or "")
+    flash(_("Phone: %(phone)s", phone=c.complainant_phone or "—"), "info")
+    return redirect(url_for("complaints.detail", complaint_id=c.id))
+
+
+# --- branch filing (备案) and forwarding ----------------------------------------------------------
+
+def _unit() -> OrgUnit:
+    return db.session.get(OrgUnit, viewer_for(current_user).unit_id)
+
+
+def _record(form) -> svc.FilingRecord:
+    return svc.FilingRecord(handled_closed_on=form.handled_closed_on.data, resolution=form.resolution.data,
+                            cause_analysis=form.cause_analysis.data,
+                            corrective_measures=form.corrective_measures.data,
+                            preventive_measures=form.preventive_measures.data)
+
+
+def _closed_on_problem(exc: svc.ComplaintError) -> str:
+    return (_("The closing date cannot be in the future.") if exc.code == "closed_in_future"
+            else _("The closing date cannot be before the complaint was received."))
+
+
+@bp.route("/filings/new", methods=["GET", "POST"])
+@require(Perm.COMPLAINT_FILE)
+def filing_new():
+    form = FilingForm()
+    _fill(form)
+    if request.method == "GET":
+        form.received_at.data = _local_now_str()
+        form.handled_closed_on.data = local_date(now_utc())
+    if form.validate_on_submit():
+        matter, ok = _extra_checks(form)
+        if ok:
+            try:
+                c = svc.register_filing(_input(form), _record(form), unit=_unit(), by=current_user,
+                                        submit=bool(request.form.get("submit_now")))
+                _store_uploads(form, c)
+            except svc.ComplaintError as exc:
+                db.session.rollback()
+                form.handled_closed_on.errors.append(_closed_on_problem(exc))
+            else:
+                db.session.commit()
+                flash(_("Complaint record %(serial)s saved.", serial=c.serial), "success")
+                return redirect(url_for("complaints.detail", complaint_id=c.id))
+    return render_template("complaints/new.html", form=form, proposals=_proposals(form), customer=None, mode="filing")
+
+
+@bp.route("/<int:complaint_id>/filing/edit", methods=["GET", "POST"])
+@require(Perm.COMPLAINT_FILE)
+def filing_edit(complaint_id: int):
+    c = get_complaint_or_403(complaint_id)
+    _own_filing_or_403(c)
+    if c.filing_status not in (FilingStatus.DRAFT, FilingStatus.RETURNED):
+        flash(_("A submitted record cannot be changed."), "error")
+        return redirect(url_for("complaints.detail", complaint_id=c.id))
+    form = FilingForm(obj=c)
+    _fill(form)
+    if request.method == "GET":
+        form.received_at.data = to_local(c.received_at).strftime("%Y-%m-%dT%H:%M")
+        form.channel.data = c.channel.value
+    # what identifies the complaint (and its matter) stays as registered
+    form.received_at.data = to_local(c.received_at).strftime("%Y-%m-%dT%H:%M")
+    form.project_id.data, form.category_id.data, form.subject.data = c.project_id, c.category_id, c.subject
+    form.complainant_name.data, form.complainant_phone.data = c.complainant_name, c.complainant_phone
+    form.customer_id.data, form.matter_id.data = c.customer_id, c.matter_id
+    if form.validate_on_submit():
+        values = {"channel": Channel(form.channel.data), "room": (form.room.data or "").strip() or None,
+                  "description": form.description.data.strip(), "people_count": form.people_count.data,
+                  "lawsuit_filed": form.lawsuit_filed.data, "media_exposed": form.media_exposed.data}
+        try:
+            svc.update_filing(c, values, _record(form), by=current_user)
+            if request.form.get("submit_now"):
+                svc.submit_filing(c, by=current_user)
+        except svc.ComplaintError as exc:
+            db.session.rollback()
+            form.handled_closed_on.errors.append(_closed_on_problem(exc))
+        else:
+            db.session.commit()
+            flash(_("Complaint record %(serial)s saved.", serial=c.serial), "success")
+            return redirect(url_for("complaints.detail", complaint_id=c.id))
+    return render_template("complaints/new.html", form=form, proposals=[], customer=None, mode="filing_edit", c=c)
+
+
+@bp.route("/<int:complaint_id>/filing/submit", methods=["POST"])
+@require(Perm.COMPLAINT_FILE)
+def filing_submit(complaint_id: int):
+    c = get_complaint_or_403(complaint_id)
+    _own_filing_or_403(c)
+    try:
+        svc.submit_filing(c, by=current_user)
+    except svc.ComplaintError:
+        flash(_("This record has been submitted already."), "error")
+    else:
+        db.session.commit()
+        flash(_("Complaint record %(serial)s submitted to the center.", serial=c.serial), "success")
+    return redirect(url_for("complaints.detail", complaint_id=c.id))
+
+
+@bp.route("/<int:complaint_id>/filing/review", methods=["GET", "POST"])
+@require(Perm.COMPLAINT_ACCEPT_FILING)
+def filing_review(complaint_id: int):
+    c = get_complaint_or_403(complaint_id)
+    if c.filing_status != FilingStatus.SUBMITTED:
+        flash(_("Only a submitted record can be accepted or returned."), "error")
+        return redirect(url_for("complaints.detail", complaint_id=c.id))
+    form = ReviewForm()
+    if form.validate_on_submit():
+        svc.review_filing(c, accept=form.decision.data == "accept", reason=form.reason.data, by=current_user)
+        db.session.commit()
+        flash(_("Decision recorded."), "success")
+        return redirect(url_for("complaints.detail", complaint_id=c.id))
+    return _action_page(c, form, _("Accept or return the branch's record"),
+                        url_for("complaints.filing_review", complaint_id=c.id), _("Save"), ["decision", "reason"])
+
+
+@bp.route("/forward", methods=["GET", "POST"])
+@require(Perm.COMPLAINT_FILE)
+def forward():
+    form = ForwardForm()
+    _fill(form)
+    if request.method == "GET":
+        form.received_at.data = _local_now_str()
+    if form.validate_on_submit():
+        matter, ok = _extra_checks(form)
+        if ok:
+            unit = _unit()
+            c = svc.forward_to_center(_input(form), unit=unit, by=current_user)
+            if (form.note.data or "").strip():
+                svc.event(c, "note", by=current_user, note=form.note.data.strip())
+            _store_uploads(form, c)
+            db.session.commit()
+            flash(_("Complaint %(serial)s forwarded to the Customer Service Center.", serial=c.serial), "success")
+            if can_view(viewer_for(current_user), c):
+                return redirect(url_for("complaints.detail", complaint_id=c.id))
+            return redirect(url_for("complaints.index"))
+    return render_template("complaints/new.html", form=form, proposals=_proposals(form), customer=None, mode="forward")
+
+
+# --- work contact forms (工作联系单) ----------------------------------------------------------------
+
+@bp.route("/<int:complaint_id>/contact-forms/new", methods=["GET", "POST"])
+@require(Perm.COMPLAINT_WRITE)
+def contact_form_new(complaint_id: int):
+    c = get_complaint_or_403(complaint_id)
+    if c.status not in svc.CLOSED_STATUSES:
+        flash(_("A work contact form is sent after the complaint is resolved."), "error")
+        return redirect(url_for("complaints.detail", complaint_id=c.id))
+    form = ContactFormForm()
+    form.to_unit_id.choices = _units(blank=False)
+    if form.validate_on_submit():
+        unit = db.session.get(OrgUnit, form.to_unit_id.data)
+        if unit is None:
+            form.to_unit_id.errors.append(_("Choose a department."))
+        else:
+            row = svc.send_contact_form(c, to_unit=unit, proposal=form.proposal.data,
+                                        reply_due_on=form.reply_due_on.data, by=current_user)
+            db.session.commit()
+            flash(_("Work contact form %(serial)s sent.", serial=row.serial), "success")
+            return redirect(url_for("complaints.detail", complaint_id=c.id))
+    return _action_page(c, form, _("Send a work contact form"),
+                        url_for("complaints.contact_form_new", complaint_id=c.id), _("Send"),
+                        ["to_unit_id", "proposal", "reply_due_on"])
+
+
+def get_contact_form_or_403(form_id: int) -> WorkContactForm:
+    row = db.session.get(WorkContactForm, form_id)
+    if row is None:
+        abort(404)
+    viewer = viewer_for(current_user)
+    center = current_user.can(Perm.COMPLAINT_WRITE) and viewer.sees_all
+    if not center and row.to_unit_id != viewer.unit_id:
+        deny("contact form scope", "contact_form", form_id)
+    if row.complaint.is_report and not center:
+        deny("report confidential", "contact_form", form_id)
+    return row
+
+
+@bp.route("/contact-forms")
+@require(Perm.COMPLAINT_WRITE, Perm.CONTACT_FORM_REPLY)
+def contact_forms():
+    viewer = viewer_for(current_user)
+    stmt = select(WorkContactForm).order_by(WorkContactForm.replied_at.is_not(None), WorkContactForm.sent_at.desc())
+    if not (current_user.can(Perm.COMPLAINT_WRITE) and viewer.sees_all):
+        stmt = stmt.join(Complaint).where(WorkContactForm.to_unit_id == viewer.unit_id, Complaint.is_report.is_(False))
+    return render_template("complaints/contact_forms.html", rows=db.session.scalars(stmt.limit(200)).all())
+
+
+@bp.route("/contact-forms/<int:form_id>", methods=["GET", "POST"])
+@require(Perm.COMPLAINT_WRITE, Perm.CONTACT_FORM_REPLY)
+def contact_form(form_id: int):
+    row = get_contact_form_or_403(form_id)
+    viewer = viewer_for(current_user)
+    may_reply = current_user.can(Perm.CONTACT_FORM_REPLY) and row.to_unit_id == viewer.unit_id
+    form = ReplyForm()
+    if request.method == "POST":
+        if not may_reply:
+            deny("contact form reply", "contact_form", form_id)
+        if form.validate_on_submit():
+            svc.reply_contact_form(row, form.reply.data, by=current_user)
+            db.session.commit()
+            flash(_("Answer saved."), "success")
+            return redirect(url_for("complaints.contact_form", form_id=row.id))
+    elif row.reply:
+        form.reply.data = row.reply
+    can_open = can_view(viewer, row.complaint)
+    return render_template("complaints/contact_form.html", row=row, form=form, may_reply=may_reply,
+                           can_open_complaint=can_open)

@@ -1,0 +1,626 @@
+"""Complaint operations (DOMAIN.md §2). Flush-only: the view commits once.
+
+Every operation takes ``now`` (default: the current instant) so the demo and the tests can
+place events in time. The rules themselves are in ``severity.py`` and ``complaint_rules.py``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select
+
+from portal.auth.permissions import Perm, Role
+from portal.extensions import db
+from portal.models import Customer, OrgUnit, User
+from portal.models.complaint import (
+    OPEN_STATUSES, Channel, Complaint, ComplaintEvent, ComplaintStatus, CustomerContact, ContactWay, FilingStatus,
+    LeaderComment, LeaderReport, Matter, Severity, WorkContactForm,
+)
+from portal.services import audit, notifications, org, serials, settings
+from portal.services.clock import end_of_local_day, local_date, now_utc, to_local
+from portal.services.complaint_rules import (
+    Clocks, Viewer, can_reopen, clocks_after_contact, filing_due, first_reply_due, leader_report_due,
+    next_progress_due, transition_problems,
+)
+from portal.services.masking import mask_name, mask_phone
+from portal.services.severity import (
+    REPEAT_WINDOW_DAYS, SeverityFacts, complainant_key, compute_severity, distinct_complainants,
+)
+from portal.services.validators import normalise_phone
+from portal.services.workdays import calendar_from_db
+
+CLOSED_STATUSES = (ComplaintStatus.RESOLVED, ComplaintStatus.REVISITED, ComplaintStatus.ARCHIVED)
+
+
+class ComplaintError(ValueError):
+    """An operation refused by a rule; ``code`` says which (the view turns it into a message)."""
+
+    def __init__(self, code: str, fields: list[str] | None = None):
+        super().__init__(code)
+        self.code = code
+        self.fields = fields or []
+
+
+@dataclass
+class ComplaintInput:
+    """What registering a complaint needs (already validated by the form)."""
+
+    received_at: datetime
+    channel: Channel
+    project_id: int
+    category_id: int
+    subject: str
+    description: str
+    complainant_name: str = ""
+    complainant_phone: str | None = None
+    customer_id: int | None = None
+    room: str | None = None
+    people_count: int = 1
+    lawsuit_filed: bool = False
+    media_exposed: bool = False
+    is_report: bool = False
+    responsible_unit_id: int | None = None
+    handler_id: int | None = None
+    complained_staff_id: int | None = None
+    plan: str | None = None
+    source_contact_id: int | None = None
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or now_utc()
+
+
+def event(complaint: Complaint, kind: str, *, by=None, note: str | None = None, detail: dict | None = None,
+          now: datetime | None = None) -> ComplaintEvent:
+    row = ComplaintEvent(complaint=complaint, kind=kind, by_id=getattr(by, "id", None), note=note, detail=detail,
+                         at=_now(now))
+    db.session.add(row)
+    return row
+
+
+def _link(complaint: Complaint) -> str:
+    return f"/complaints/{complaint.id}"
+
+
+# --- matters ----------------------------------------------------------------------------------
+
+def _bigrams(text: str) -> set[str]:
+    text = "".join((text or "").split()).lower()
+    if len(text) < 2:
+        return {text} if text else set()
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+def subject_similarity(a: str, b: str) -> float:
+    """Character-bigram overlap (Jaccard), which works for Chinese without word segmentation."""
+    left, right = _bigrams(a), _bigrams(b)
+    if not left or not right:
+        return 0.0
+    return len(left & right) / len(left | right)
+
+
+def propose_matters(project_id: int | None, category_id: int | None, subject: str = "",
+                    now: datetime | None = None, limit: int = 10) -> list[Matter]:
+    """Open matters of the same project and category with a complaint in the last 30 days,
+    the most similar subjects first."""
+    if not project_id or not category_id:
+        return []
+    since = end_of_local_day(local_date(_now(now)) - timedelta(days=REPEAT_WINDOW_DAYS + 1))
+    rows = list(db.session.scalars(
+        select(Matter).where(Matter.project_id == project_id, Matter.category_id == category_id,
+                             Matter.closed_at.is_(None), Matter.last_complaint_at > since)
+        .order_by(Matter.last_complaint_at.desc()).limit(100)
+    ))
+    rows.sort(key=lambda m: (-subject_similarity(subject, m.subject), -m.last_complaint_at.timestamp()))
+    return rows[:limit]
+
+
+# --- severity ----------------------------------------------------------------------------------
+
+def facts_of(c: Complaint) -> SeverityFacts:
+    return SeverityFacts(people_count=c.people_count or 1, lawsuit_filed=bool(c.lawsuit_filed),
+                         media_exposed=bool(c.media_exposed), second_complaint=bool(c.is_second_complaint),
+                         matter_complainants=c.matter_complainants or 1)
+
+
+def _key(c: Complaint) -> str:
+    return complainant_key(c.customer_id, c.complainant_phone, c.complainant_name)
+
+
+def matter_complainants_for(c: Complaint) -> int:
+    """Distinct complainants of ``c``'s matter in the 30 days up to ``c``'s local date."""
+    others = db.session.execute(
+        select(Complaint.customer_id, Complaint.complainant_phone, Complaint.complainant_name, Complaint.received_at)
+        .where(Complaint.matter_id == c.matter_id, Complaint.id != c.id)
+    ).all()
+    records = [(complainant_key(cid, phone, name), local_date(at)) for cid, phone, name, at in others]
+    return distinct_complainants(records, _key(c), local_date(c.received_at))
+
+
+def apply_severity(c: Complaint, *, by=None, now: datetime | None = None, calendar=None,
+                   initial: bool = False) -> bool:
+    """Recompute from the facts; record any change on the timeline; escalate. True if changed."""
+    now = _now(now)
+    rule, reason = compute_severity(facts_of(c))
+    previous = None if initial else c.severity
+    rule_changed = not initial and rule != c.rule_severity
+    c.rule_severity, c.rule_severity_reason = rule, reason
+    if c.severity_override is not None:
+        effective, effective_reason = c.severity_override, "override"
+        if rule_changed:
+            event(c, "severity_rule", by=by, now=now, detail={"to": rule.value, "reason": reason})
+    else:
+        effective, effective_reason = rule, reason
+    c.severity, c.severity_reason = effective, effective_reason
+    changed = previous != effective
+    if changed:
+        event(c, "severity", by=by, now=now, detail={
+            "from": previous.value if previous else None, "to": effective.value, "reason": effective_reason})
+    _escalate(c, by=by, now=now, calendar=calendar)
+    return changed
+
+
+def _escalate(c: Complaint, *, by, now: datetime, calendar=None) -> None:
+    """major → every group leader at once; important → a report due within 1 working day."""
+    if c.severity == Severity.MAJOR:
+        already = any(r.automatic and r.severity == Severity.MAJOR for r in c.leader_reports)
+        if not already:
+            leaders = org.group_leaders()
+            if leaders:  # with no group leader configured, the report stays due (and visible as such)
+                _report(c, leaders, by=by, now=now, automatic=True, note=None)
+                c.leader_report_due_at = None
+            elif c.reported_to_leaders_at is None and c.leader_report_due_at is None:
+                c.leader_report_due_at = now
+    elif c.severity == Severity.IMPORTANT and c.reported_to_leaders_at is None and c.leader_report_due_at is None:
+        c.leader_report_due_at = leader_report_due(now, calendar or calendar_from_db())
+
+
+def _report(c: Complaint, leaders: list[User], *, by, now: datetime, automatic: bool, note: str | None) -> None:
+    for leader in leaders:
+        c.leader_reports.append(LeaderReport(leader_id=leader.id, reported_at=now, reported_by_id=getattr(by, "id", None),
+                                             severity=c.severity, automatic=automatic, note=note))
+    c.reported_to_leaders_at = c.reported_to_leaders_at or now
+    if c.id is None:
+        db.session.flush()
+    notifications.notify(
+        leaders, kind="complaint.reported",
+        title=f"{c.serial} {'重大投诉' if c.severity == Severity.MAJOR else '投诉汇报'}：{c.project.name if c.project else ''} {c.subject}",
+        link=_link(c), object_type="complaint", object_id=c.id)
+    event(c, "reported", by=by, now=now, note=note,
+          detail={"leaders": [u.display_name for u in leaders], "automatic": automatic, "severity": c.severity.value})
+
+
+def override_severity(c: Complaint, severity: Severity | None, reason: str, *, by, now: datetime | None = None) -> None:
+    """A center manager sets (or, with None, withdraws) the severity, with a written reason."""
+    now = _now(now)
+    if severity is not None and not (reason or "").strip():
+        raise ComplaintError("override_reason", ["reason"])
+    before = c.severity
+    c.severity_override = severity
+    c.severity_override_reason = reason.strip() if severity is not None else None
+    c.severity_override_by_id = by.id if severity is not None else None
+    c.severity_override_at = now if severity is not None else None
+    audit.record("complaint.severity_overridden", object_type="complaint", object_id=c.id, reason=reason[:500],
+                 detail={"from": before.value, "to": severity.value if severity else None, "serial": c.serial})
+    event(c, "override", by=by, now=now, note=reason or None, detail={"to": severity.value if severity else None})
+    apply_severity(c, by=by, now=now)
+
+
+# --- registering -------------------------------------------------------------------------------
+
+def _is_second_complaint(c: Complaint) -> bool:
+    """A reopening, or the same complainant again about the same matter after an earlier
+    complaint of theirs was closed (处理完毕后发生二次投诉)."""
+    if c.reopened_from_id is not None:
+        return True
+    key = _key(c)
+    earlier = db.session.execute(
+        select(Complaint.customer_id, Complaint.complainant_phone, Complaint.complainant_name).where(
+            Complaint.matter_id == c.matter_id, Complaint.id != c.id, Complaint.status.in_(CLOSED_STATUSES),
+            Complaint.received_at <= c.received_at)
+    ).all()
+    return any(complainant_key(*row) == key for row in earlier)
+
+
+def register_complaint(data: ComplaintInput, *, by, matter: Matter | None = None, now: datetime | None = None,
+                       filed_by_unit: OrgUnit | None = None, forwarded_by_unit: OrgUnit | None = None,
+                       reopened_from: Complaint | None = None, calendar=None) -> Complaint:
+    now = _now(now)
+    if data.customer_id:
+        customer = db.session.get(Customer, data.customer_id)
+        if customer is None:
+            raise ComplaintError("customer", ["customer_id"])
+        data.complainant_name = (data.complainant_name or "").strip() or customer.name
+        data.complainant_phone = (data.complainant_phone or "").strip() or customer.phone1
+    if data.complainant_phone:
+        data.complainant_phone = normalise_phone(data.complainant_phone)
+    if matter is None:
+        matter = Matter(project_id=data.project_id, category_id=data.category_id, subject=data.subject.strip()[:200],
+                        created_at=now, last_complaint_at=data.received_at)
+        db.session.add(matter)
+    elif matter.project_id != data.project_id or matter.category_id != data.category_id:
+        raise ComplaintError("matter_mismatch", ["matter_id"])
+    matter.closed_at = None
+    if matter.last_complaint_at is None or data.received_at > matter.last_complaint_at:
+        matter.last_complaint_at = data.received_at
+    serial = serials.next_serial("TS", to_local(data.received_at).year)
+    c = Complaint(**{f.name: getattr(data, f.name) for f in fields(data)})
+    db.session.add(c)
+    c.serial = serial
+    c.matter = matter
+    c.first_reply_due_at = first_reply_due(data.received_at)
+    c.status = ComplaintStatus.RECEIVED
+    c.created_by_id = getattr(by, "id", None)
+    c.created_at = now
+    c.filed_by_unit_id = filed_by_unit.id if filed_by_unit else None
+    c.forwarded_by_unit_id = forwarded_by_unit.id if forwarded_by_unit else None
+    c.reopened_from_id = reopened_from.id if reopened_from else None
+    db.session.add(c)
+    db.session.flush()
+    c.is_second_complaint = _is_second_complaint(c)
+    c.matter_complainants = matter_complainants_for(c)
+    event(c, "registered", by=by, now=now, detail={"serial": c.serial})
+    apply_severity(c, by=by, now=now, calendar=calendar, initial=True)
+    _upgrade_matter(c, by=by, now=now, calendar=calendar)
+    audit.record("complaint.created", object_type="complaint", object_id=c.id, detail={"serial": c.serial})
+    return c
+
+
+def _upgrade_matter(c: Complaint, *, by, now: datetime, calendar=None) -> None:
+    """The third distinct complainant makes every open complaint of the matter important."""
+    n = c.matter_complainants
+    if n < 3:
+        return
+    siblings = db.session.scalars(
+        select(Complaint).where(Complaint.matter_id == c.matter_id, Complaint.id != c.id,
+                                Complaint.status.in_(OPEN_STATUSES)))
+    for other in siblings:
+        if (other.matter_complainants or 1) < n:
+            other.matter_complainants = n
+            apply_severity(other, by=by, now=now, calendar=calendar)
+
+
+FACT_FIELDS = ("people_count", "lawsuit_filed", "media_exposed")
+EDITABLE_FIELDS = FACT_FIELDS + ("is_report", "room", "description", "responsible_unit_id", "handler_id",
+                                 "complained_staff_id", "plan", "channel")
+
+
+def update_complaint(c: Complaint, values: dict, *, by, now: datetime | None = None) -> list[str]:
+    """Edit facts and handling fields; severity is recomputed when a fact changed."""
+    now = _now(now)
+    changed = [k for k in EDITABLE_FIELDS if k in values and getattr(c, k) != values[k]]
+    for k in changed:
+        setattr(c, k, values[k])
+    if changed:
+        event(c, "edited", by=by, now=now, detail={"fields": changed})
+        if "handler_id" in changed and c.handler_id:
+            handler = db.session.get(User, c.handler_id)
+            if handler is not None and handler.id != getattr(by, "id", None):
+                notifications.notify([handler], kind="complaint.assigned", title=f"{c.serial} 投诉已指派给您：{c.subject}",
+                                     link=_link(c), object_type="complaint", object_id=c.id)
+    if set(changed) & set(FACT_FIELDS):
+        apply_severity(c, by=by, now=now)
+    return changed
+
+
+# --- contacts, reports, comments ------------------------------------------------------------------
+
+def add_contact(c: Complaint, *, contacted_at: datetime, way: ContactWay, content: str, by,
+                now: datetime | None = None) -> CustomerContact:
+    """Log a contact with the customer; it answers the first reply and restarts the progress clock."""
+    now = _now(now)
+    if contacted_at > now + timedelta(minutes=5):
+        raise ComplaintError("contact_future", ["contacted_at"])
+    if contacted_at < c.received_at - timedelta(minutes=1):
+        raise ComplaintError("contact_before_receipt", ["contacted_at"])
+    row = CustomerContact(contacted_at=contacted_at, way=way, content=content.strip(), by_id=by.id, created_at=now)
+    c.contacts.append(row)
+    clocks = clocks_after_contact(Clocks(c.first_replied_at, c.last_contact_at, c.next_progress_due_at), contacted_at,
+                                  settings.get_int("complaint_progress_interval_days"),
+                                  resolved=c.status not in OPEN_STATUSES)
+    c.first_replied_at, c.last_contact_at = clocks.first_replied_at, clocks.last_contact_at
+    c.next_progress_due_at = clocks.next_progress_due_at
+    event(c, "contact", by=by, now=now, detail={"way": way.value, "at": contacted_at.isoformat()})
+    return row
+
+
+def report_to_leaders(c: Complaint, leaders: list[User], note: str | None, *, by, now: datetime | None = None) -> None:
+    if not leaders:
+        raise ComplaintError("no_leaders", ["leader_ids"])
+    _report(c, leaders, by=by, now=_now(now), automatic=False, note=(note or "").strip() or None)
+    c.leader_report_due_at = None
+
+
+def add_leader_comment(c: Complaint, leader: User, body: str, *, is_instruction: bool = False,
+                       now: datetime | None = None) -> LeaderComment:
+    now = _now(now)
+    row = LeaderComment(leader_id=leader.id, body=body.strip(), is_instruction=is_instruction, at=now)
+    c.leader_comments.append(row)
+    for report in c.leader_reports:
+        if report.leader_id == leader.id and report.commented_at is None:
+            report.commented_at = now
+    recipients = [u for u in (c.handler, c.created_by) if u is not None and u.id != leader.id]
+    notifications.notify(recipients, kind="complaint.leader_comment",
+                         title=f"{c.serial} 领导{'批示' if is_instruction else '意见'}：{leader.display_name}",
+                         link=_link(c), object_type="complaint", object_id=c.id)
+    event(c, "comment", by=leader, now=now, detail={"instruction": is_instruction})
+    return row
+
+
+# --- workflow ---------------------------------------------------------------------------------
+
+def transition(c: Complaint, action: str, values: dict | None = None, *, by, now: datetime | None = None) -> None:
+    """Move along the permitted workflow (complaint_rules.TRANSITIONS), or raise ComplaintError."""
+    now = _now(now)
+    values = {k: (v.strip() if isinstance(v, str) else v) for k, v in (values or {}).items()}
+    merged = {"resolution": c.resolution, "cause_analysis": c.cause_analysis,
+              "corrective_measures": c.corrective_measures, "preventive_measures": c.preventive_measures,
+              "revisit_summary": c.revisit_summary, "revisit_satisfaction": c.revisit_satisfaction}
+    merged.update({k: v for k, v in values.items() if v not in (None, "")})
+    problems = transition_problems(action, c.status, merged)
+    if problems:
+        raise ComplaintError("not_permitted" if problems == ["not_permitted"] else "missing", problems)
+    before = c.status
+    for key, value in values.items():
+        if key in merged and value not in (None, ""):
+            setattr(c, key, value)
+    if action == "resolve":
+        c.resolved_at, c.next_progress_due_at = now, None
+    elif action == "revisit":
+        c.revisited_at, c.revisited_by_id = now, by.id
+    elif action == "archive":
+        c.archived_at = now
+    c.status = {"start": ComplaintStatus.IN_HANDLING, "resolve": ComplaintStatus.RESOLVED,
+                "revisit": ComplaintStatus.REVISITED, "archive": ComplaintStatus.ARCHIVED}[action]
+    event(c, "status", by=by, now=now, detail={"from": before.value, "to": c.status.value})
+    if action == "archive":
+        open_left = db.session.scalar(select(func.count()).select_from(Complaint).where(
+            Complaint.matter_id == c.matter_id, Complaint.id != c.id, Complaint.status != ComplaintStatus.ARCHIVED))
+        if not open_left:
+            c.matter.closed_at = now
+
+
+def record_revisit(complaint: Complaint, summary: str, satisfaction: int, by, now: datetime | None = None) -> None:
+    """The complaint revisit (跟进反馈). The revisits area calls this when it records a complaint
+    revisit; until then the center records it on the complaint."""
+    if satisfaction is None or not 1 <= int(satisfaction) <= 5:
+        raise ComplaintError("missing", ["revisit_satisfaction"])
+    transition(complaint, "revisit", {"revisit_summary": summary, "revisit_satisfaction": int(satisfaction)},
+               by=by, now=now)
+
+
+def reopen(c: Complaint, *, received_at: datetime, channel: Channel, description: str, by,
+           now: datetime | None = None) -> Complaint:
+    """Reopening a closed complaint makes a second complaint, linked to the first (important by rule)."""
+    now = _now(now)
+    if not can_reopen(c.status):
+        raise ComplaintError("not_reopenable")
+    data = ComplaintInput(
+        received_at=received_at, channel=channel, project_id=c.project_id, category_id=c.category_id,
+        subject=c.subject, description=description, complainant_name=c.complainant_name,
+        complainant_phone=c.complainant_phone, customer_id=c.customer_id, room=c.room, people_count=c.people_count,
+        lawsuit_filed=c.lawsuit_filed, media_exposed=c.media_exposed, is_report=c.is_report,
+        responsible_unit_id=c.responsible_unit_id, handler_id=c.handler_id, complained_staff_id=c.complained_staff_id)
+    second = register_complaint(data, by=by, matter=c.matter, now=now, reopened_from=c)
+    event(c, "reopened", by=by, now=now, detail={"serial": second.serial, "id": second.id})
+    return second
+
+
+# --- branch filing (备案) and forwarding ------------------------------------------------------------
+
+@dataclass
+class FilingRecord:
+    handled_closed_on: date
+    resolution: str
+    cause_analysis: str
+    corrective_measures: str | None = None
+    preventive_measures: str | None = None
+
+
+def _check_closed_on(closed_on: date, received_at: datetime, now: datetime) -> None:
+    if closed_on > local_date(now):
+        raise ComplaintError("closed_in_future", ["handled_closed_on"])
+    if closed_on < local_date(received_at):
+        raise ComplaintError("closed_before_receipt", ["handled_closed_on"])
+
+
+def register_filing(data: ComplaintInput, record: FilingRecord, *, unit: OrgUnit, by, submit: bool = False,
+                    now: datetime | None = None, calendar=None) -> Complaint:
+    """A branch or department records a complaint it received and handled itself."""
+    now = _now(now)
+    _check_closed_on(record.handled_closed_on, data.received_at, now)
+    data.responsible_unit_id = unit.id
+    calendar = calendar or calendar_from_db()
+    c = register_complaint(data, by=by, now=now, filed_by_unit=unit, calendar=calendar)
+    _apply_record(c, record, calendar)
+    c.status = ComplaintStatus.RESOLVED
+    c.filing_status = FilingStatus.DRAFT
+    event(c, "filing_registered", by=by, now=now, detail={"closed_on": record.handled_closed_on.isoformat()})
+    if submit:
+        submit_filing(c, by=by, now=now)
+    return c
+
+
+def _apply_record(c: Complaint, record: FilingRecord, calendar) -> None:
+    c.handled_closed_on = record.handled_closed_on
+    c.resolution, c.cause_analysis = record.resolution.strip(), record.cause_analysis.strip()
+    c.corrective_measures = (record.corrective_measures or "").strip() or None
+    c.preventive_measures = (record.preventive_measures or "").strip() or None
+    c.resolved_at = max(c.received_at, end_of_local_day(record.handled_closed_on) - timedelta(hours=12))
+    c.next_progress_due_at = None
+    c.filing_due_at = filing_due(record.handled_closed_on, calendar)
+
+
+def update_filing(c: Complaint, values: dict, record: FilingRecord, *, by, now: datetime | None = None) -> None:
+    now = _now(now)
+    if c.filing_status not in (FilingStatus.DRAFT, FilingStatus.RETURNED):
+        raise ComplaintError("filing_locked")
+    _check_closed_on(record.handled_closed_on, c.received_at, now)
+    update_complaint(c, values, by=by, now=now)
+    _apply_record(c, record, calendar_from_db())
+    event(c, "filing_updated", by=by, now=now)
+
+
+def submit_filing(c: Complaint, *, by, now: datetime | None = None) -> None:
+    now = _now(now)
+    if c.filing_status not in (FilingStatus.DRAFT, FilingStatus.RETURNED):
+        raise ComplaintError("filing_locked")
+    c.filing_status, c.filing_submitted_at = FilingStatus.SUBMITTED, now
+    late = c.filing_due_at is not None and now > c.filing_due_at
+    event(c, "filing_submitted", by=by, now=now, detail={"late": late})
+    reviewers = [u for u in _center_users() if u.can(Perm.COMPLAINT_ACCEPT_FILING)]
+    notifications.notify(reviewers, kind="complaint.filing_submitted",
+                         title=f"{c.serial} 投诉处理记录报备：{c.filed_by_unit.name if c.filed_by_unit else ''}",
+                         link=_link(c), object_type="complaint", object_id=c.id)
+
+
+def review_filing(c: Complaint, *, accept: bool, reason: str | None, by, now: datetime | None = None) -> None:
+    now = _now(now)
+    if c.filing_status != FilingStatus.SUBMITTED:
+        raise ComplaintError("filing_not_submitted")
+    if not accept and not (reason or "").strip():
+        raise ComplaintError("return_reason", ["reason"])
+    c.filing_status = FilingStatus.ACCEPTED if accept else FilingStatus.RETURNED
+    c.filing_return_reason = None if accept else reason.strip()[:500]
+    c.filing_reviewed_by_id, c.filing_reviewed_at = by.id, now
+    event(c, "filing_accepted" if accept else "filing_returned", by=by, now=now, note=c.filing_return_reason)
+    if c.created_by is not None:
+        notifications.notify([c.created_by], kind="complaint.filing_reviewed",
+                             title=f"{c.serial} 备案{'已接收' if accept else '被退回'}",
+                             link=_link(c), object_type="complaint", object_id=c.id)
+
+
+def filing_state(c: Complaint, now: datetime | None = None) -> str | None:
+    """None (not a filing) | 'accepted' | 'submitted' | 'submitted_late' | 'overdue' | 'due' | 'returned'."""
+    if c.filing_status is None:
+        return None
+    now = _now(now)
+    if c.filing_status in (FilingStatus.SUBMITTED, FilingStatus.ACCEPTED):
+        if c.filing_due_at and c.filing_submitted_at and c.filing_submitted_at > c.filing_due_at:
+            return "submitted_late" if c.filing_status == FilingStatus.SUBMITTED else "accepted_late"
+        return c.filing_status.value
+    if c.filing_due_at and now > c.filing_due_at:
+        return "overdue"
+    return "returned" if c.filing_status == FilingStatus.RETURNED else "due"
+
+
+def forward_to_center(data: ComplaintInput, *, unit: OrgUnit, by, now: datetime | None = None) -> Complaint:
+    """A complaint outside the branch's responsibility goes to the center in one step."""
+    now = _now(now)
+    c = register_complaint(data, by=by, now=now, forwarded_by_unit=unit)
+    event(c, "forwarded", by=by, now=now, detail={"unit": unit.name})
+    notifications.notify(org.center_managers(), kind="complaint.forwarded",
+                         title=f"{c.serial} {unit.name}转来投诉：{c.subject}",
+                         link=_link(c), object_type="complaint", object_id=c.id)
+    return c
+
+
+def _center_users() -> list[User]:
+    from portal.models import UserRole
+
+    return list(db.session.scalars(select(User).join(UserRole).where(
+        UserRole.role.in_([Role.CENTER_STAFF, Role.CENTER_MANAGER]), User.active.is_(True)).distinct()))
+
+
+# --- work contact forms (工作联系单) ----------------------------------------------------------------
+
+def send_contact_form(c: Complaint, *, to_unit: OrgUnit, proposal: str, reply_due_on: date | None, by,
+                      now: datetime | None = None) -> WorkContactForm:
+    now = _now(now)
+    if c.status not in CLOSED_STATUSES:
+        raise ComplaintError("contact_form_before_closing")
+    form = WorkContactForm(serial=serials.next_serial("LX", to_local(now).year), to_unit_id=to_unit.id,
+                           proposal=proposal.strip(), reply_due_on=reply_due_on, sent_by_id=by.id, sent_at=now)
+    c.contact_forms.append(form)
+    db.session.flush()
+    notifications.notify(org.members_of(to_unit), kind="complaint.contact_form",
+                         title=f"{form.serial} 工作联系单：{c.project.name} {c.subject}",
+                         link=f"/complaints/contact-forms/{form.id}", object_type="contact_form", object_id=form.id)
+    event(c, "contact_form", by=by, now=now, detail={"serial": form.serial, "unit": to_unit.name})
+    return form
+
+
+def reply_contact_form(form: WorkContactForm, reply: str, *, by, now: datetime | None = None) -> None:
+    now = _now(now)
+    form.reply, form.replied_by_id, form.replied_at = reply.strip(), by.id, now
+    if form.sent_by is not None:
+        notifications.notify([form.sent_by], kind="complaint.contact_form_reply", title=f"{form.serial} 工作联系单已回复",
+                             link=f"/complaints/contact-forms/{form.id}", object_type="contact_form", object_id=form.id)
+    event(form.complaint, "contact_form_reply", by=by, now=now, detail={"serial": form.serial})
+
+
+# --- confidentiality and scope --------------------------------------------------------------------
+
+def record_complainant_view(c: Complaint, *, where: str) -> None:
+    """Every display of a complainant's details is in the audit log (masked values only)."""
+    audit.record("complaint.complainant_viewed", object_type="complaint", object_id=c.id,
+                 detail={"serial": c.serial, "where": where, "name": mask_name(c.complainant_name),
+                         "phone": mask_phone(c.complainant_phone)})
+
+
+def scope_filter(stmt, viewer: Viewer):
+    """The rows of ``stmt`` (a select of Complaint) the viewer may see (mirrors can_view)."""
+    not_about_me = or_(Complaint.complained_staff_id.is_(None), Complaint.complained_staff_id != viewer.user_id)
+    if viewer.sees_all:
+        return stmt.where(or_(Complaint.is_report.is_(False), not_about_me))
+    unit = viewer.unit_id if viewer.unit_id is not None else -1
+    return stmt.where(Complaint.is_report.is_(False), or_(
+        Complaint.filed_by_unit_id == unit, Complaint.forwarded_by_unit_id == unit,
+        Complaint.responsible_unit_id == unit))
+
+
+# --- the home page ------------------------------------------------------------------------------
+
+def overdue_first_reply_clause(now: datetime):
+    return and_(Complaint.first_replied_at.is_(None), Complaint.status.in_(OPEN_STATUSES),
+                Complaint.first_reply_due_at < now)
+
+
+def first_reply_due_soon_clause(now: datetime, soon: timedelta = timedelta(hours=12)):
+    return and_(Complaint.first_replied_at.is_(None), Complaint.status.in_(OPEN_STATUSES),
+                Complaint.first_reply_due_at >= now, Complaint.first_reply_due_at < now + soon)
+
+
+def progress_due_clause(now: datetime):
+    return and_(Complaint.status.in_(OPEN_STATUSES), Complaint.next_progress_due_at.is_not(None),
+                Complaint.next_progress_due_at < end_of_local_day(local_date(now)))
+
+
+def unreported_important_clause():
+    return and_(Complaint.severity == Severity.IMPORTANT, Complaint.reported_to_leaders_at.is_(None))
+
+
+def filing_overdue_clause(now: datetime):
+    return and_(Complaint.filing_status.in_([FilingStatus.DRAFT, FilingStatus.RETURNED]),
+                Complaint.filing_due_at < now)
+
+
+def count(stmt_where) -> int:
+    return db.session.scalar(select(func.count()).select_from(Complaint).where(*stmt_where)) or 0
+
+
+# --- reception hand-off ---------------------------------------------------------------------------
+
+# reception's channels are the complaint channels (phone/visit/letter/email/online)
+_CHANNELS = {c.value: c for c in Channel}
+
+
+def prefill_from_contact(contact) -> dict:
+    """The registration form's initial values from a reception record (来电来访来函) — any object
+    with ``id, customer_id, customer_name, customer_phone, project_id, room, channel, content,
+    received_at``. Keys are the complaint form's field names."""
+    channel = getattr(contact.channel, "value", contact.channel)
+    received = contact.received_at
+    return {
+        "source_contact_id": str(contact.id),
+        "customer_id": contact.customer_id or None,
+        "complainant_name": contact.customer_name or "",
+        "complainant_phone": contact.customer_phone or "",
+        "project_id": contact.project_id or 0,
+        "room": contact.room or "",
+        "channel": _CHANNELS[channel].value if channel in _CHANNELS else Channel.PHONE.value,
+        "description": contact.content or "",
+        "subject": (contact.content or "").strip().splitlines()[0][:60] if (contact.content or "").strip() else "",
+        "received_at": to_local(received).strftime("%Y-%m-%dT%H:%M") if received else None,
+    }

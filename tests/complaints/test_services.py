@@ -1,0 +1,290 @@
+"""Complaint operations against the database: matters, severity recomputation, escalation,
+clocks, workflow, reopening, branch filing and the reception hand-off."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from types import SimpleNamespace
+
+import pytest
+
+from portal.auth.permissions import Role
+from portal.extensions import db
+from portal.models import AuditEvent, Notification
+from portal.models.complaint import (
+    Channel, ComplaintEvent, ComplaintStatus, ContactWay, FilingStatus, LeaderReport, Severity,
+)
+from portal.services import complaints as svc
+from portal.services.clock import to_local
+from tests import factories as f
+from tests.complaints.factories import NOW, category, make_complaint
+
+
+@pytest.fixture()
+def staff(org):
+    return f.make_user(org.center, Role.CENTER_STAFF, username="kefu_t")
+
+
+@pytest.fixture()
+def leaders(org):
+    return [f.make_user(org.group, Role.LEADER, username="boss1"), f.make_user(org.group, Role.LEADER, username="boss2")]
+
+
+def _severity_events(c):
+    return [e for e in c.events if e.kind == "severity"]
+
+
+def test_serial_is_ts_local_year_and_first_reply_due_in_48_hours(org, staff):
+    # 31 December 20:00 UTC is already 1 January in Shanghai: the local year decides
+    c = make_complaint(org, staff, received_at=datetime(2026, 12, 31, 20, 0, tzinfo=timezone.utc))
+    assert c.serial == "TS-2027-000001"
+    assert c.first_reply_due_at == c.received_at + timedelta(hours=48)
+    assert c.status == ComplaintStatus.RECEIVED and c.severity == Severity.GENERAL
+
+
+def test_third_distinct_complainant_upgrades_every_open_complaint_of_the_matter(org, staff):
+    first = make_complaint(org, staff, received_at=NOW - timedelta(days=20))
+    second = make_complaint(org, staff, matter=first.matter, received_at=NOW - timedelta(days=10))
+    assert (first.severity, second.severity) == (Severity.GENERAL, Severity.GENERAL)
+    third = make_complaint(org, staff, matter=first.matter, received_at=NOW)
+    db.session.expire_all()
+    for c in (first, second, third):
+        assert c.severity == Severity.IMPORTANT, c.serial
+        assert c.severity_reason == "repeat:3"
+    # each change of severity is on the timeline
+    assert [e.detail["to"] for e in _severity_events(first)] == ["general", "important"]
+    assert first.leader_report_due_at is not None
+
+
+def test_closed_complaints_of_the_matter_are_not_upgraded(org, staff):
+    first = make_complaint(org, staff, received_at=NOW - timedelta(days=5))
+    svc.transition(first, "start", by=staff, now=NOW - timedelta(days=5))
+    svc.transition(first, "resolve", {"resolution": "修好", "cause_analysis": "老化"}, by=staff,
+                   now=NOW - timedelta(days=4))
+    make_complaint(org, staff, matter=first.matter, received_at=NOW - timedelta(days=2))
+    make_complaint(org, staff, matter=first.matter, received_at=NOW)
+    db.session.expire_all()
+    assert first.severity == Severity.GENERAL
+
+
+def test_the_same_complainant_three_times_stays_general(org, staff):
+    first = make_complaint(org, staff, complainant_phone="13911112222", received_at=NOW - timedelta(days=3))
+    make_complaint(org, staff, matter=first.matter, complainant_phone="13911112222", received_at=NOW - timedelta(days=2))
+    third = make_complaint(org, staff, matter=first.matter, complainant_phone="139 1111 2222", received_at=NOW)
+    assert third.matter_complainants == 1
+    assert third.severity == Severity.GENERAL
+
+
+@pytest.mark.parametrize("days_before, severity", [(30, Severity.IMPORTANT), (31, Severity.GENERAL)])
+def test_a_complaint_31_days_earlier_does_not_count(org, staff, days_before, severity):
+    first = make_complaint(org, staff, received_at=NOW - timedelta(days=days_before))
+    make_complaint(org, staff, matter=first.matter, received_at=NOW - timedelta(days=1))
+    third = make_complaint(org, staff, matter=first.matter, received_at=NOW)
+    assert third.severity == severity
+
+
+def test_major_complaint_notifies_every_group_leader_at_once(org, staff, leaders):
+    branch_leader = f.make_user(org.branch1, Role.LEADER, username="fgs_boss")
+    c = make_complaint(org, staff, media_exposed=True)
+    assert c.severity == Severity.MAJOR and c.severity_reason == "media"
+    assert c.reported_to_leaders_at is not None
+    notified = {n.user_id for n in db.session.scalars(db.select(Notification).where(Notification.object_id == c.id))}
+    assert notified == {u.id for u in leaders}
+    assert branch_leader.id not in notified
+    titles = [n.title for n in db.session.scalars(db.select(Notification))]
+    assert all("张三丰" not in t and c.complainant_phone not in t for t in titles)
+    assert {r.leader_id for r in c.leader_reports} == {u.id for u in leaders}
+
+
+def test_fact_change_recomputes_and_escalates(org, staff, leaders):
+    c = make_complaint(org, staff, people_count=2)
+    assert c.severity == Severity.GENERAL
+    svc.update_complaint(c, {"people_count": 3}, by=staff, now=NOW + timedelta(hours=1))
+    assert c.severity == Severity.IMPORTANT and c.leader_report_due_at is not None
+    assert c.reported_to_leaders_at is None
+    svc.update_complaint(c, {"people_count": 10}, by=staff, now=NOW + timedelta(hours=2))
+    db.session.commit()
+    assert c.severity == Severity.MAJOR and c.reported_to_leaders_at is not None
+    assert [e.detail["to"] for e in _severity_events(c)] == ["general", "important", "major"]
+
+
+def test_manager_override_is_audited_and_survives_recomputation(org, staff):
+    manager = f.make_user(org.center, Role.CENTER_MANAGER, username="zhuren_t")
+    c = make_complaint(org, staff)
+    with pytest.raises(svc.ComplaintError):
+        svc.override_severity(c, Severity.IMPORTANT, "  ", by=manager)
+    svc.override_severity(c, Severity.IMPORTANT, "涉及多名业主，影响较大", by=manager)
+    svc.update_complaint(c, {"people_count": 2}, by=staff)
+    db.session.commit()
+    assert c.severity == Severity.IMPORTANT and c.rule_severity == Severity.GENERAL
+    event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "complaint.severity_overridden"))
+    assert event.reason == "涉及多名业主，影响较大" and event.detail["to"] == "important"
+    svc.override_severity(c, None, "撤销", by=manager)
+    assert c.severity == Severity.GENERAL
+
+
+def test_report_and_comment_are_recorded(org, staff, leaders):
+    c = make_complaint(org, staff, people_count=4)
+    svc.report_to_leaders(c, [leaders[0]], "请领导关注", by=staff, now=NOW + timedelta(hours=3))
+    assert c.reported_to_leaders_at == NOW + timedelta(hours=3) and c.leader_report_due_at is None
+    svc.add_leader_comment(c, leaders[0], "请工程部三日内处理", is_instruction=True, now=NOW + timedelta(hours=5))
+    db.session.commit()
+    report = db.session.scalar(db.select(LeaderReport).where(LeaderReport.complaint_id == c.id))
+    assert report.commented_at == NOW + timedelta(hours=5)
+    assert [e.kind for e in c.events][-2:] == ["reported", "comment"]
+
+
+def test_contacts_move_the_clocks(org, staff, app):
+    c = make_complaint(org, staff)
+    svc.add_contact(c, contacted_at=NOW + timedelta(hours=20), way=ContactWay.PHONE, content="告知处理方案",
+                    by=staff, now=NOW + timedelta(hours=21))
+    assert c.first_replied_at == NOW + timedelta(hours=20)
+    assert c.next_progress_due_at == NOW + timedelta(hours=20, days=2)
+    with pytest.raises(svc.ComplaintError) as exc:
+        svc.add_contact(c, contacted_at=NOW + timedelta(days=5), way=ContactWay.PHONE, content="x", by=staff,
+                        now=NOW + timedelta(hours=22))
+    assert exc.value.code == "contact_future"
+
+
+def test_progress_interval_is_the_admin_setting(org, staff):
+    from portal.services import settings
+
+    settings.set_value("complaint_progress_interval_days", 3)
+    c = make_complaint(org, staff)
+    svc.add_contact(c, contacted_at=NOW + timedelta(hours=1), way=ContactWay.VISIT, content="上门", by=staff,
+                    now=NOW + timedelta(hours=2))
+    assert c.next_progress_due_at == NOW + timedelta(hours=1, days=3)
+
+
+def test_full_workflow_and_archiving_closes_the_matter(org, staff):
+    c = make_complaint(org, staff)
+    with pytest.raises(svc.ComplaintError) as exc:
+        svc.transition(c, "resolve", {"resolution": "x", "cause_analysis": "y"}, by=staff)
+    assert exc.value.code == "not_permitted"
+    svc.transition(c, "start", by=staff)
+    with pytest.raises(svc.ComplaintError) as exc:
+        svc.transition(c, "resolve", {"resolution": "已更换防水层"}, by=staff)
+    assert exc.value.fields == ["cause_analysis"] and c.status == ComplaintStatus.IN_HANDLING
+    svc.transition(c, "resolve", {"resolution": "已更换防水层", "cause_analysis": "施工质量"}, by=staff)
+    assert c.next_progress_due_at is None and c.resolved_at is not None
+    with pytest.raises(svc.ComplaintError):
+        svc.record_revisit(c, "客户满意", 0, staff)
+    svc.record_revisit(c, "客户满意", 5, staff)
+    with pytest.raises(svc.ComplaintError) as exc:
+        svc.transition(c, "archive", {"corrective_measures": "返工"}, by=staff)
+    assert exc.value.fields == ["preventive_measures"]
+    svc.transition(c, "archive", {"corrective_measures": "返工", "preventive_measures": "加强验收"}, by=staff)
+    db.session.commit()
+    assert c.status == ComplaintStatus.ARCHIVED and c.matter.closed_at is not None
+    assert c.revisit_satisfaction == 5
+
+
+def test_reopening_creates_a_linked_important_second_complaint(org, staff):
+    c = make_complaint(org, staff)
+    with pytest.raises(svc.ComplaintError):
+        svc.reopen(c, received_at=NOW, channel=Channel.PHONE, description="again", by=staff)
+    svc.transition(c, "start", by=staff)
+    svc.transition(c, "resolve", {"resolution": "修好", "cause_analysis": "老化"}, by=staff)
+    second = svc.reopen(c, received_at=NOW + timedelta(days=3), channel=Channel.VISIT, description="又漏水了",
+                        by=staff, now=NOW + timedelta(days=3))
+    db.session.commit()
+    assert second.id != c.id and second.reopened_from_id == c.id and second.matter_id == c.matter_id
+    assert second.severity == Severity.IMPORTANT and "second" in second.severity_reason
+    assert c.status == ComplaintStatus.RESOLVED
+
+
+def test_same_complainant_again_after_closure_is_a_second_complaint(org, staff):
+    c = make_complaint(org, staff, complainant_phone="13700001111")
+    svc.transition(c, "start", by=staff)
+    svc.transition(c, "resolve", {"resolution": "修好", "cause_analysis": "老化"}, by=staff)
+    again = make_complaint(org, staff, matter=c.matter, complainant_phone="13700001111",
+                           received_at=NOW + timedelta(days=2))
+    assert again.is_second_complaint and again.severity == Severity.IMPORTANT
+
+
+def test_matter_proposals_same_project_and_category_last_30_days_similar_first(org, staff):
+    a = make_complaint(org, staff, subject="地下车库积水", received_at=NOW - timedelta(days=3))
+    b = make_complaint(org, staff, subject="外墙渗水严重", received_at=NOW - timedelta(days=2))
+    make_complaint(org, staff, subject="外墙渗水", received_at=NOW - timedelta(days=31))  # too old
+    make_complaint(org, staff, subject="外墙渗水", category_id=category("sales_management").id)  # other category
+    make_complaint(org, staff, subject="外墙渗水", project_id=org.project2.id)  # other project
+    found = svc.propose_matters(org.project1.id, category().id, "外墙渗水", now=NOW)
+    assert [m.id for m in found] == [b.matter_id, a.matter_id]
+
+
+def test_matter_of_another_project_is_refused(org, staff):
+    a = make_complaint(org, staff)
+    with pytest.raises(svc.ComplaintError):
+        make_complaint(org, staff, matter=a.matter, project_id=org.project2.id)
+
+
+def test_prefill_from_reception_contact():
+    contact = SimpleNamespace(id=42, customer_id=None, customer_name="李四", customer_phone="13812345678",
+                              project_id=3, room="2-101", channel="visit", content="物业服务态度差\n保安不理人",
+                              received_at=datetime(2026, 11, 16, 1, 30, tzinfo=timezone.utc))
+    data = svc.prefill_from_contact(contact)
+    assert data == {"source_contact_id": "42", "customer_id": None, "complainant_name": "李四",
+                    "complainant_phone": "13812345678", "project_id": 3, "room": "2-101", "channel": "visit",
+                    "description": "物业服务态度差\n保安不理人", "subject": "物业服务态度差",
+                    "received_at": "2026-11-16T09:30"}
+
+
+def _record(closed_on, **kw):
+    return svc.FilingRecord(handled_closed_on=closed_on, resolution="已协调解决", cause_analysis="沟通不到位", **kw)
+
+
+def test_branch_filing_due_across_national_day(org):
+    clerk = f.make_user(org.branch1, Role.BRANCH_STAFF, username="fgs_t")
+    from tests.complaints.factories import complaint_input
+
+    now = datetime(2026, 10, 1, 4, 0, tzinfo=timezone.utc)
+    data = complaint_input(org, received_at=datetime(2026, 9, 29, 2, 0, tzinfo=timezone.utc))
+    c = svc.register_filing(data, _record(date(2026, 9, 30)), unit=org.branch1, by=clerk, now=now)
+    db.session.commit()
+    assert c.filing_status == FilingStatus.DRAFT and c.status == ComplaintStatus.RESOLVED
+    assert to_local(c.filing_due_at).replace(tzinfo=None) == datetime(2026, 10, 9, 23, 59, 59)
+    assert svc.filing_state(c, datetime(2026, 10, 9, 15, 59, tzinfo=timezone.utc)) == "due"
+    assert svc.filing_state(c, datetime(2026, 10, 9, 16, 0, tzinfo=timezone.utc)) == "overdue"
+    svc.submit_filing(c, by=clerk, now=datetime(2026, 10, 10, 2, 0, tzinfo=timezone.utc))
+    assert svc.filing_state(c) == "submitted_late"
+
+
+def test_filing_review_return_needs_reason_then_resubmit(org):
+    clerk = f.make_user(org.branch1, Role.BRANCH_STAFF, username="fgs_t2")
+    manager = f.make_user(org.center, Role.CENTER_MANAGER, username="zr2")
+    from tests.complaints.factories import complaint_input
+
+    c = svc.register_filing(complaint_input(org), _record(date(2026, 11, 16)), unit=org.branch1, by=clerk,
+                            submit=True, now=NOW + timedelta(hours=1))
+    assert c.filing_status == FilingStatus.SUBMITTED
+    assert db.session.scalar(db.select(Notification).where(Notification.user_id == manager.id))
+    with pytest.raises(svc.ComplaintError):
+        svc.review_filing(c, accept=False, reason="", by=manager)
+    svc.review_filing(c, accept=False, reason="缺少原因分析细节", by=manager)
+    assert c.filing_status == FilingStatus.RETURNED
+    svc.submit_filing(c, by=clerk)
+    svc.review_filing(c, accept=True, reason=None, by=manager)
+    assert c.filing_status == FilingStatus.ACCEPTED
+
+
+@pytest.mark.parametrize("closed_on, code", [(date(2026, 11, 17), "closed_in_future"),
+                                             (date(2026, 11, 15), "closed_before_receipt")])
+def test_filing_closing_date_must_be_plausible(org, closed_on, code):
+    clerk = f.make_user(org.branch1, Role.BRANCH_STAFF, username="fgs_t3")
+    from tests.complaints.factories import complaint_input
+
+    with pytest.raises(svc.ComplaintError) as exc:
+        svc.register_filing(complaint_input(org), _record(closed_on), unit=org.branch1, by=clerk,
+                            now=NOW + timedelta(hours=1))
+    assert exc.value.code == code
+
+
+def test_forwarding_goes_to_the_center_in_one_step(org):
+    clerk = f.make_user(org.branch1, Role.BRANCH_STAFF, username="fgs_t4")
+    manager = f.make_user(org.center, Role.CENTER_MANAGER, username="zr3")
+    from tests.complaints.factories import complaint_input
+
+    c = svc.forward_to_center(complaint_input(org), unit=org.branch1, by=clerk, now=NOW + timedelta(minutes=5))
+    db.session.commit()
+    assert c.forwarded_by_unit_id == org.branch1.id and c.status == ComplaintStatus.RECEIVED
+    assert db.session.scalar(db.select(Notification).where(Notification.user_id == manager.id,
+                                                           Notification.object_id == c.id))

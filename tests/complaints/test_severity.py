@@ -1,0 +1,82 @@
+"""The severity rule (DOMAIN.md §2, seed 000 §7) at every boundary, and the 30-day window."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from portal.models.complaint import Severity
+from portal.services.severity import (
+    SeverityFacts, complainant_key, compute_severity, describe_reason, distinct_complainants, in_repeat_window,
+)
+
+M, I, G = Severity.MAJOR, Severity.IMPORTANT, Severity.GENERAL
+
+
+@pytest.mark.parametrize("facts, severity, reason", [
+    (SeverityFacts(), G, "none"),
+    # collective complaints: "3人以上" counts 3, "10人以上" counts 10
+    (SeverityFacts(people_count=2), G, "none"),
+    (SeverityFacts(people_count=3), I, "people:3"),
+    (SeverityFacts(people_count=9), I, "people:9"),
+    (SeverityFacts(people_count=10), M, "people:10"),
+    (SeverityFacts(people_count=11), M, "people:11"),
+    # lawsuit and media are major whatever the number of people
+    (SeverityFacts(lawsuit_filed=True), M, "lawsuit"),
+    (SeverityFacts(media_exposed=True), M, "media"),
+    (SeverityFacts(lawsuit_filed=True, media_exposed=True, people_count=12), M, "lawsuit;media;people:12"),
+    # major wins over important, and then gives only the major reasons
+    (SeverityFacts(media_exposed=True, second_complaint=True, matter_complainants=5), M, "media"),
+    # second complaint after closure (reopening)
+    (SeverityFacts(second_complaint=True), I, "second"),
+    # the third distinct complainant of a matter within 30 days
+    (SeverityFacts(matter_complainants=2), G, "none"),
+    (SeverityFacts(matter_complainants=3), I, "repeat:3"),
+    (SeverityFacts(people_count=4, second_complaint=True, matter_complainants=3), I, "people:4;second;repeat:3"),
+])
+def test_compute_severity(facts, severity, reason):
+    assert compute_severity(facts) == (severity, reason)
+
+
+@pytest.mark.parametrize("earlier, this, counts", [
+    (date(2026, 11, 16), date(2026, 11, 16), True),   # the same day
+    (date(2026, 10, 17), date(2026, 11, 16), True),   # 30 days earlier counts
+    (date(2026, 10, 16), date(2026, 11, 16), False),  # 31 days earlier does not
+    (date(2026, 11, 17), date(2026, 11, 16), False),  # a later complaint is not "within the last 30 days"
+])
+def test_repeat_window_is_30_calendar_days_inclusive(earlier, this, counts):
+    assert in_repeat_window(earlier, this) is counts
+
+
+THIS = date(2026, 11, 16)
+
+
+@pytest.mark.parametrize("records, this_key, expected", [
+    ([], "p:1", 1),
+    # the same complainant three times is one complainant
+    ([("p:1", THIS), ("p:1", date(2026, 11, 10))], "p:1", 1),
+    ([("p:1", THIS), ("p:2", date(2026, 11, 10))], "p:3", 3),
+    ([("p:1", THIS), ("p:1", THIS)], "p:2", 2),
+    # one of the earlier complainants 31 days before: only two within the window
+    ([("p:1", date(2026, 10, 16)), ("p:2", date(2026, 11, 1))], "p:3", 2),
+    # exactly 30 days before: three
+    ([("p:1", date(2026, 10, 17)), ("p:2", date(2026, 11, 1))], "p:3", 3),
+])
+def test_distinct_complainants(records, this_key, expected):
+    assert distinct_complainants(records, this_key, THIS) == expected
+
+
+@pytest.mark.parametrize("args, key", [
+    ((7, "13800000000", "张三"), "c:7"),           # the archive customer decides
+    ((None, "138 0000 0000", "张三"), "p:13800000000"),
+    ((None, "+8613800000000", "李四"), "p:13800000000"),  # the same phone written differently
+    ((None, None, " 王五 "), "n:王五"),
+])
+def test_complainant_key(args, key):
+    assert complainant_key(*args) == key
+
+
+def test_describe_reason_is_chinese_by_default(app):
+    with app.test_request_context():
+        text = describe_reason("lawsuit;people:12")
+    assert "诉讼" in text and "12" in text

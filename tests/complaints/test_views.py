@@ -1,0 +1,364 @@
+"""The complaints pages: registering, bad input on every form, confidentiality, scope,
+branch filing, the register's filters, the home-page cards and the reception hand-off."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+
+from portal.auth.permissions import Role
+from portal.extensions import db
+from portal.models import AuditEvent
+from portal.models.complaint import Complaint, ComplaintStatus, FilingStatus, WorkContactForm
+from portal.services import complaints as svc
+from portal.services.clock import now_utc, to_local
+from portal.services.masking import mask_name, mask_phone
+from tests import factories as f
+from tests.complaints.factories import category, make_complaint
+
+
+@pytest.fixture()
+def no_csrf(app):
+    app.config["WTF_CSRF_ENABLED"] = False
+    yield
+    app.config["WTF_CSRF_ENABLED"] = True
+
+
+@pytest.fixture()
+def people(org):
+    return SimpleNamespace(
+        staff=f.make_user(org.center, Role.CENTER_STAFF, username="kefu_v"),
+        manager=f.make_user(org.center, Role.CENTER_MANAGER, username="zhuren_v"),
+        leader=f.make_user(org.group, Role.LEADER, username="lingdao_v"),
+        branch_leader=f.make_user(org.branch1, Role.LEADER, username="fgs1_lingdao_v"),
+        engineer=f.make_user(org.engineering, Role.DEPARTMENT_STAFF, username="gongcheng_v"),
+        branch1=f.make_user(org.branch1, Role.BRANCH_STAFF, username="fgs1_v"),
+        branch2=f.make_user(org.branch2, Role.BRANCH_STAFF, username="fgs2_v"),
+    )
+
+
+def _local(dt: datetime) -> str:
+    return to_local(dt).strftime("%Y-%m-%dT%H:%M")
+
+
+def _new_form(org, **kw):
+    data = {"received_at": _local(now_utc() - timedelta(hours=1)), "channel": "phone",
+            "complainant_name": "欧阳明月", "complainant_phone": "13912345678", "project_id": org.project1.id,
+            "room": "5-2-301", "category_id": category().id, "subject": "电梯频繁故障",
+            "description": "五号楼电梯一周内停运三次。", "people_count": "1", "responsible_unit_id": org.engineering.id,
+            "handler_id": 0, "complained_staff_id": 0, "plan": ""}
+    data.update(kw)
+    return data
+
+
+def test_register_a_complaint(client, login, org, people, no_csrf):
+    login(client, people.staff)
+    resp = client.post("/complaints/new", data=_new_form(org))
+    assert resp.status_code == 302
+    c = db.session.scalar(db.select(Complaint))
+    assert resp.headers["Location"].endswith(f"/complaints/{c.id}")
+    assert c.subject == "电梯频繁故障" and c.responsible_unit_id == org.engineering.id
+    assert c.created_by_id == people.staff.id and c.matter.subject == "电梯频繁故障"
+
+
+def test_register_links_to_a_chosen_matter(client, login, org, people, no_csrf):
+    first = make_complaint(org, people.staff, received_at=now_utc() - timedelta(days=1))
+    login(client, people.staff)
+    resp = client.post("/complaints/new", data=_new_form(org, matter_id=first.matter_id))
+    assert resp.status_code == 302
+    assert db.session.scalar(db.select(Complaint).where(Complaint.id != first.id)).matter_id == first.matter_id
+
+
+def test_matter_proposals_fragment(client, login, org, people):
+    first = make_complaint(org, people.staff, subject="电梯故障", received_at=now_utc() - timedelta(days=1))
+    login(client, people.staff)
+    html = client.get(f"/complaints/matters?project_id={org.project1.id}&category_id={category().id}&subject=电梯",
+                      headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert f'value="{first.matter_id}"' in html and "<html" not in html
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"subject": ""}, "必填"),
+    ({"subject": "长" * 201}, "200"),
+    ({"description": ""}, "必填"),
+    ({"complainant_phone": "12345"}, "电话号码"),
+    ({"complainant_name": "", "complainant_phone": ""}, "档案客户"),
+    ({"people_count": "0"}, "1"),
+    ({"people_count": "many"}, "人数"),
+    ({"received_at": "yesterday"}, "2026-10-08"),
+    ({"received_at": "2999-01-01T10:00"}, "将来"),
+    ({"project_id": "0"}, "项目"),
+    ({"matter_id": "99999"}, "事项"),
+])
+def test_bad_registration_input_keeps_what_was_typed(client, login, org, people, no_csrf, changes, message):
+    login(client, people.staff)
+    resp = client.post("/complaints/new", data=_new_form(org, **changes))
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert message in html
+    assert "五号楼电梯一周内停运三次" in html or changes.get("description") == ""
+    assert db.session.scalar(db.select(Complaint)) is None
+
+
+@pytest.fixture()
+def open_complaint(org, people):
+    return make_complaint(org, people.staff, received_at=now_utc() - timedelta(hours=2),
+                          responsible_unit_id=org.engineering.id, complainant_name="欧阳明月",
+                          complainant_phone="13912345678", people_count=4)
+
+
+@pytest.fixture()
+def resolved_complaint(org, people):
+    c = make_complaint(org, people.staff, received_at=now_utc() - timedelta(hours=5),
+                       responsible_unit_id=org.engineering.id, complainant_name="欧阳明月",
+                       complainant_phone="13912345678")
+    svc.transition(c, "start", by=people.staff)
+    svc.transition(c, "resolve", {"resolution": "已维修", "cause_analysis": "配件老化"}, by=people.staff)
+    db.session.commit()
+    return c
+
+
+def _action_cases():
+    return [
+        # (who, path template, fixture, data, expected message)
+        ("staff", "/complaints/{id}/contacts", "open_complaint", {"contacted_at": "", "way": "phone", "content": "已告知处理方案"}, "必填"),
+        ("staff", "/complaints/{id}/contacts", "open_complaint", {"contacted_at": "2999-01-01T10:00", "way": "phone", "content": "已告知处理方案"}, "将来"),
+        ("staff", "/complaints/{id}/contacts", "open_complaint", {"contacted_at": "2020-01-01T10:00", "way": "phone", "content": "已告知处理方案"}, "受理之前"),
+        ("staff", "/complaints/{id}/report", "open_complaint", {"note": "请领导关注此事"}, "领导"),
+        ("leader", "/complaints/{id}/comment", "open_complaint", {"body": ""}, "必填"),
+        ("manager", "/complaints/{id}/severity", "open_complaint", {"severity": "major", "reason": ""}, "书面"),
+        ("staff", "/complaints/{id}/edit", "open_complaint", {"channel": "phone", "description": "电梯停运", "people_count": "0", "responsible_unit_id": 0, "handler_id": 0, "complained_staff_id": 0}, "100000"),
+        ("staff", "/complaints/{id}/reopen", "resolved_complaint", {"received_at": "", "channel": "phone", "description": "电梯又坏了"}, "必填"),
+        ("staff", "/complaints/{id}/revisit", "resolved_complaint", {"revisit_summary": "客户表示满意", "revisit_satisfaction": "0"}, "满意度"),
+        ("staff", "/complaints/{id}/contact-forms/new", "resolved_complaint", {"to_unit_id": "0", "proposal": "建议加强电梯维保"}, "部门"),
+    ]
+
+
+@pytest.mark.parametrize("who, path, fixture, data, message", _action_cases())
+def test_bad_input_on_action_forms(request, client, login, people, no_csrf, who, path, fixture, data, message):
+    c = request.getfixturevalue(fixture)
+    events = len(c.events)
+    login(client, getattr(people, who))
+    resp = client.post(path.format(id=c.id), data=data)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200, resp.status_code
+    assert message in html
+    for value in data.values():  # what the user typed is still there
+        if isinstance(value, str) and len(value) > 3 and value not in ("phone", "major"):
+            assert value in html
+    db.session.expire_all()
+    assert len(c.events) == events  # nothing saved
+
+
+def test_resolve_requires_resolution_and_cause(client, login, people, open_complaint, no_csrf):
+    login(client, people.staff)
+    client.post(f"/complaints/{open_complaint.id}/start")
+    resp = client.post(f"/complaints/{open_complaint.id}/resolve", data={"resolution": "已维修", "cause_analysis": ""})
+    assert resp.status_code == 200 and "必填" in resp.get_data(as_text=True) and "已维修" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert open_complaint.status == ComplaintStatus.IN_HANDLING
+    resp = client.post(f"/complaints/{open_complaint.id}/resolve", data={"resolution": "已维修", "cause_analysis": "老化"})
+    assert resp.status_code == 302
+    db.session.expire_all()
+    assert open_complaint.status == ComplaintStatus.RESOLVED
+
+
+def test_archive_requires_measures(client, login, people, resolved_complaint, no_csrf):
+    svc.record_revisit(resolved_complaint, "满意", 4, people.staff)
+    db.session.commit()
+    login(client, people.manager)
+    resp = client.post(f"/complaints/{resolved_complaint.id}/archive",
+                       data={"corrective_measures": "更换配件", "preventive_measures": ""})
+    assert resp.status_code == 200 and "必填" in resp.get_data(as_text=True)
+    resp = client.post(f"/complaints/{resolved_complaint.id}/archive",
+                       data={"corrective_measures": "更换配件", "preventive_measures": "定期维保"})
+    assert resp.status_code == 302
+    db.session.expire_all()
+    assert resolved_complaint.status == ComplaintStatus.ARCHIVED
+
+
+def test_refused_transition_is_not_applied(client, login, people, open_complaint, no_csrf):
+    login(client, people.staff)
+    resp = client.post(f"/complaints/{open_complaint.id}/revisit",
+                       data={"revisit_summary": "满意", "revisit_satisfaction": "5"})
+    assert resp.status_code == 302
+    db.session.expire_all()
+    assert open_complaint.status == ComplaintStatus.RECEIVED
+
+
+SECRETS = ("欧阳明月", "13912345678", mask_phone("13912345678"), mask_name("欧阳明月"), "5678")
+
+
+def test_responsible_department_never_sees_the_complainant(client, login, people, resolved_complaint, no_csrf):
+    """The department complained about sees the matter, not the person: neither the name nor the
+    phone (in any form) appears anywhere in the complaint page, the printable form or its work
+    contact form."""
+    c = resolved_complaint
+    svc.add_contact(c, contacted_at=now_utc() - timedelta(hours=1), way=svc.ContactWay.PHONE,
+                    content="已致电欧阳明月 13912345678", by=people.staff)
+    form = svc.send_contact_form(c, to_unit=c.responsible_unit, proposal="建议加强电梯维保", reply_due_on=None,
+                                 by=people.staff)
+    db.session.commit()
+    login(client, people.engineer)
+    for url in (f"/complaints/{c.id}", f"/complaints/{c.id}/print", f"/complaints/contact-forms/{form.id}",
+                "/complaints/", "/complaints/contact-forms"):
+        resp = client.get(url)
+        html = resp.get_data(as_text=True)
+        assert resp.status_code == 200, url
+        assert c.subject in html or url.endswith("contact-forms") or url.endswith("/complaints/")
+        for secret in SECRETS:
+            assert secret not in html, (url, secret)
+    assert client.get(f"/complaints/{c.id}/print").status_code == 200
+    assert not db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "complaint.complainant_viewed"))
+    # and the department answers its contact form
+    resp = client.post(f"/complaints/contact-forms/{form.id}", data={"reply": "已安排每周维保"})
+    assert resp.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(WorkContactForm, form.id).reply == "已安排每周维保"
+
+
+def test_staff_member_complained_about_does_not_see_who(client, login, org, people):
+    c = make_complaint(org, people.staff, complained_staff_id=people.staff.id, complainant_name="欧阳明月",
+                       complainant_phone="13912345678", received_at=now_utc() - timedelta(hours=1))
+    login(client, people.staff)
+    html = client.get(f"/complaints/{c.id}").get_data(as_text=True)
+    assert "欧阳明月" not in html and "5678" not in html
+
+
+def test_center_display_of_the_complainant_is_audited_masked(client, login, people, open_complaint):
+    login(client, people.staff)
+    html = client.get(f"/complaints/{open_complaint.id}").get_data(as_text=True)
+    assert "欧阳明月" in html and "139****5678" in html and "13912345678" not in html
+    event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "complaint.complainant_viewed"))
+    assert event.user_id == people.staff.id and event.object_id == str(open_complaint.id)
+    assert event.detail["phone"] == "139****5678" and event.detail["name"] == mask_name("欧阳明月")
+    assert "13912345678" not in str(event.detail)
+
+
+def test_reveal_phone_is_audited(client, login, people, open_complaint, no_csrf):
+    login(client, people.staff)
+    resp = client.post(f"/complaints/{open_complaint.id}/reveal", headers={"HX-Request": "true"})
+    assert "13912345678" in resp.get_data(as_text=True)
+    assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "complaint.complainant_viewed"))
+
+
+@pytest.mark.parametrize("who, status", [("staff", 200), ("leader", 200), ("branch_leader", 403),
+                                         ("engineer", 403), ("branch1", 403)])
+def test_report_is_only_for_the_center_and_group_leaders(client, login, org, people, who, status):
+    c = make_complaint(org, people.staff, is_report=True, responsible_unit_id=org.engineering.id,
+                       received_at=now_utc() - timedelta(hours=1))
+    login(client, getattr(people, who))
+    assert client.get(f"/complaints/{c.id}").status_code == status
+    assert (c.serial in client.get("/complaints/").get_data(as_text=True)) is (status == 200)
+
+
+def _filing_form(org, **kw):
+    data = _new_form(org, handled_closed_on=to_local(now_utc()).date().isoformat(), resolution="已上门维修",
+                     cause_analysis="电梯控制板老化", corrective_measures="", preventive_measures="")
+    for key in ("responsible_unit_id", "handler_id", "complained_staff_id", "plan"):
+        data.pop(key)
+    data.update(kw)
+    return data
+
+
+def test_branch_files_submits_and_sees_only_its_own(client, login, org, people, no_csrf):
+    login(client, people.branch1)
+    resp = client.post("/complaints/filings/new", data=_filing_form(org, submit_now="1"))
+    assert resp.status_code == 302
+    c = db.session.scalar(db.select(Complaint))
+    assert c.filed_by_unit_id == org.branch1.id and c.filing_status == FilingStatus.SUBMITTED
+    assert "欧阳明月" in client.get(f"/complaints/{c.id}").get_data(as_text=True)  # it took the complaint itself
+    other = make_complaint(org, people.staff, subject="别家的投诉", responsible_unit_id=org.branch2.id,
+                           received_at=now_utc() - timedelta(hours=1))
+    listing = client.get("/complaints/").get_data(as_text=True)
+    assert c.serial in listing and other.serial not in listing
+    assert client.get(f"/complaints/{other.id}").status_code == 403
+    login(client, people.branch2)
+    assert client.get(f"/complaints/{c.id}").status_code == 403
+    # the center accepts it
+    login(client, people.staff)
+    resp = client.post(f"/complaints/{c.id}/filing/review", data={"decision": "return", "reason": ""})
+    assert resp.status_code == 200 and "更正" in resp.get_data(as_text=True)
+    resp = client.post(f"/complaints/{c.id}/filing/review", data={"decision": "accept", "reason": ""})
+    assert resp.status_code == 302
+    db.session.expire_all()
+    assert c.filing_status == FilingStatus.ACCEPTED
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"handled_closed_on": ""}, "日期"),
+    ({"handled_closed_on": (date.today() + timedelta(days=3)).isoformat()}, "将来"),
+    ({"resolution": ""}, "必填"),
+    ({"cause_analysis": ""}, "必填"),
+])
+def test_bad_filing_input(client, login, org, people, no_csrf, changes, message):
+    login(client, people.branch1)
+    resp = client.post("/complaints/filings/new", data=_filing_form(org, **changes))
+    assert resp.status_code == 200 and message in resp.get_data(as_text=True)
+    assert "五号楼电梯一周内停运三次" in resp.get_data(as_text=True)
+    assert db.session.scalar(db.select(Complaint)) is None
+
+
+def test_branch_forwards_in_one_step(client, login, org, people, no_csrf):
+    login(client, people.branch1)
+    data = _new_form(org, note="属于工程部责任")
+    for key in ("responsible_unit_id", "handler_id", "complained_staff_id", "plan"):
+        data.pop(key)
+    resp = client.post("/complaints/forward", data=data)
+    assert resp.status_code == 302
+    c = db.session.scalar(db.select(Complaint))
+    assert c.forwarded_by_unit_id == org.branch1.id and c.status == ComplaintStatus.RECEIVED
+    bad = client.post("/complaints/forward", data={**data, "subject": ""})
+    assert bad.status_code == 200 and "必填" in bad.get_data(as_text=True)
+
+
+def test_register_filters_and_htmx_fragment(client, login, org, people):
+    late = make_complaint(org, people.staff, subject="首次回复超时", received_at=now_utc() - timedelta(hours=50))
+    fresh = make_complaint(org, people.staff, subject="刚受理", received_at=now_utc() - timedelta(hours=1),
+                           people_count=12)
+    login(client, people.staff)
+    html = client.get("/complaints/?due=first_reply_overdue").get_data(as_text=True)
+    assert late.serial in html and fresh.serial not in html
+    frag = client.get("/complaints/?severity=major", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert fresh.serial in frag and late.serial not in frag and "<html" not in frag
+    assert late.serial in client.get(f"/complaints/?matter={late.matter_id}").get_data(as_text=True)
+
+
+def test_home_page_cards(client, login, org, people):
+    make_complaint(org, people.staff, received_at=now_utc() - timedelta(hours=50), people_count=3)
+    login(client, people.staff)
+    html = client.get("/").get_data(as_text=True)
+    assert "首次回复已超时" in html and "尚未向领导汇报" in html
+
+
+def test_leader_comment_awaited_card_and_comment(client, login, org, people, no_csrf):
+    c = make_complaint(org, people.staff, media_exposed=True, received_at=now_utc() - timedelta(hours=1))
+    login(client, people.leader)
+    assert "等待您批示" in client.get("/").get_data(as_text=True)
+    resp = client.post(f"/complaints/{c.id}/comment", data={"body": "请立即处理并每日汇报", "is_instruction": "y"})
+    assert resp.status_code == 302
+    assert "请立即处理并每日汇报" in client.get(f"/complaints/{c.id}").get_data(as_text=True)
+
+
+def test_print_form_has_every_field(client, login, people, resolved_complaint):
+    login(client, people.staff)
+    html = client.get(f"/complaints/{resolved_complaint.id}/print").get_data(as_text=True)
+    for label in ("投诉处理单", "编号", "受理时间", "投诉人", "项目/房号", "投诉类别", "投诉事项", "投诉等级", "人数", "责任部门",
+                  "处理人", "处理方案", "与客户的联系", "领导", "处理结果", "原因分析", "纠正措施", "预防措施", "回访结果", "满意度"):
+        assert label in html, label
+
+
+def test_register_from_a_reception_record(client, login, org, people, monkeypatch, no_csrf):
+    contact = SimpleNamespace(id=77, customer_id=None, customer_name="钱多多", customer_phone="13655556666",
+                              project_id=org.project1.id, room="1-1-101", channel="letter", content="物业乱收费",
+                              received_at=now_utc() - timedelta(hours=3))
+    from portal.blueprints.complaints import views
+
+    monkeypatch.setattr(views, "_load_contact", lambda ident: contact if ident == 77 else None)
+    login(client, people.staff)
+    html = client.get("/complaints/new?contact_id=77").get_data(as_text=True)
+    assert "钱多多" in html and "物业乱收费" in html and 'value="77"' in html
+    resp = client.post("/complaints/new", data=_new_form(org, source_contact_id="77"))
+    assert resp.status_code == 302
+    assert db.session.scalar(db.select(Complaint)).source_contact_id == 77
