@@ -14,7 +14,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from portal.config import load_config
-from portal.http import PortalRequest
+from portal.http import PortalRequest, bounded_int_converter
 from portal.extensions import babel, csrf, db, htmx, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -24,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
     settings = load_config(config)
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], instance_relative_config=False)
     app.request_class = PortalRequest
+    app.url_map.converters["int"] = bounded_int_converter()
     app.config.update(settings)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if app.config["ENV"] == "production":
@@ -155,6 +156,16 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(400)
     def bad_request(error):
+        return page(400, "errors/generic.html")(error)
+
+    from sqlalchemy.exc import DataError
+
+    @app.errorhandler(DataError)
+    def data_error(error):
+        # The last line of defence for input a form let through that the database refuses
+        # (a number out of range…): a clear 400, never a 500. Forms should catch it first.
+        db.session.rollback()
+        app.logger.warning("database refused input: %s", error.orig)
         return page(400, "errors/generic.html")(error)
 
     @app.errorhandler(500)

@@ -37,3 +37,29 @@ class PortalRequest(Request):
     @cached_property
     def args(self):  # type: ignore[override]
         return _clean(super().args)
+
+
+MAX_DB_ID = 2**31 - 1  # PostgreSQL INTEGER: larger numbers are refused by the database
+
+
+def db_id(value) -> int | None:
+    """``value`` if it can be a row id (1 … 2^31-1), else None: a guard before ``session.get``
+    with numbers taken from a request."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= MAX_DB_ID else None
+
+
+def bounded_int_converter():
+    """``<int:…>`` in URLs matches only numbers a row id can have: larger ones are a 404, not a
+    database error."""
+    from werkzeug.routing import IntegerConverter
+
+    class BoundedIntConverter(IntegerConverter):
+        def __init__(self, map, *args, **kwargs):
+            kwargs.setdefault("max", MAX_DB_ID)
+            super().__init__(map, *args, **kwargs)
+
+    return BoundedIntConverter

@@ -105,3 +105,9 @@ def test_control_characters_never_reach_the_database(app, client, org, login, db
 
     row = db.session.scalar(db.select(ComplaintCategory).where(ComplaintCategory.code == "ab"))
     assert row is not None and row.name == "名称"
+
+
+def test_ids_beyond_the_database_range_are_not_found(client, org, login):
+    login(client, f.make_user(org.center, Role.ADMIN))
+    assert client.get("/admin/users/99999999999").status_code == 404
+    assert client.get("/admin/users/2147483647").status_code == 404

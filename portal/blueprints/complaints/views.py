@@ -21,6 +21,7 @@ from portal.blueprints.complaints.forms import (
     ResolveForm, ReviewForm, RevisitForm, UploadForm,
 )
 from portal.extensions import db, htmx
+from portal.http import db_id
 from portal.models import Attachment, ComplaintCategory, Customer, OrgKind, OrgUnit, Project, User, UserRole
 from portal.models.complaint import (
     Channel, Complaint, ComplaintStatus, ContactWay, FilingStatus, LeaderReport, Matter, Severity, WorkContactForm,
@@ -151,7 +152,7 @@ def _load_contact(contact_id: int):
 def _input(form) -> svc.ComplaintInput:
     source = None
     raw = (form.source_contact_id.data or "").strip() if form.source_contact_id.data else ""
-    if raw.isdigit() and _load_contact(int(raw)) is not None:
+    if db_id(raw) and _load_contact(int(raw)) is not None:
         source = int(raw)
     return svc.ComplaintInput(
         received_at=form.received_at.instant, channel=Channel(form.channel.data), project_id=form.project_id.data,
@@ -204,11 +205,12 @@ def _store_uploads(form, c: Complaint) -> None:
 
 
 def _proposals(form):
-    return svc.propose_matters(form.project_id.data, form.category_id.data, form.subject.data or "")
+    return svc.propose_matters(db_id(form.project_id.data), db_id(form.category_id.data), form.subject.data or "")
 
 
 def _selected_customer(form):
-    return db.session.get(Customer, form.customer_id.data) if form.customer_id.data else None
+    customer_id = db_id(form.customer_id.data)
+    return db.session.get(Customer, customer_id) if customer_id else None
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -218,7 +220,7 @@ def new():
     _fill(form)
     if request.method == "GET":
         form.received_at.data = _local_now_str()
-        contact_id = request.args.get("contact_id", type=int)
+        contact_id = db_id(request.args.get("contact_id"))
         if contact_id:
             contact = _load_contact(contact_id)
             if contact is None:
@@ -248,10 +250,10 @@ def new():
 @require(Perm.COMPLAINT_WRITE, Perm.COMPLAINT_FILE)
 def matters():
     """The open matters to link to (htmx fragment while the registration form is filled in)."""
-    project_id = request.args.get("project_id", type=int)
-    category_id = request.args.get("category_id", type=int)
+    project_id = db_id(request.args.get("project_id"))
+    category_id = db_id(request.args.get("category_id"))
     subject = (request.args.get("subject") or "")[:200]
-    selected = request.args.get("matter_id", type=int)
+    selected = db_id(request.args.get("matter_id"))
     return render_template("complaints/_matters.html", proposals=svc.propose_matters(project_id, category_id, subject),
                            selected=selected)
 
