@@ -119,9 +119,11 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth_bp
     from portal.blueprints.admin import bp as admin_bp
     from portal.blueprints.main import bp as main_bp
+    from portal.blueprints.archives import bp as archives_bp
 
     for bp in (auth_bp, main_bp, admin_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(archives_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
