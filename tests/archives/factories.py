@@ -12,9 +12,10 @@ _seq = itertools.count(1)
 WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 
 
-def id_number(n: int | None = None, region: str = "110101", birthday: date = date(1980, 1, 1)) -> str:
-    """A GB 11643 number with a correct check digit (ISO 7064 MOD 11-2)."""
+def id_number(n: int | None = None, region: str = "110101", birthday: date | None = None) -> str:
+    """A GB 11643 number with a correct check digit (ISO 7064 MOD 11-2); distinct for distinct ``n``."""
     n = next(_seq) if n is None else n
+    birthday = birthday or date(1980, 1, 1) + timedelta(days=n // 1000)
     body = f"{region}{birthday:%Y%m%d}{n % 1000:03d}"
     check = "10X98765432"[sum(int(d) * w for d, w in zip(body, WEIGHTS)) % 11]
     return body + check
