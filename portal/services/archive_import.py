@@ -15,13 +15,14 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 from flask_babel import gettext as _
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 
 from portal.extensions import db
 from portal.models import Customer, CustomerChange, CustomerKind, Gender, Project, Purchase
@@ -370,11 +371,15 @@ def apply_rows(rows: list[dict], *, year: int, user, progress: Callable[[int], N
     # new customers
     new_people = [p for i, p in people.items() if i not in existing]
     customer_id: dict[str, int] = {i: rec["id"] for i, rec in existing.items()}
+    # Plain executemany INSERTs (no RETURNING): psycopg pipelines them, far faster than one huge
+    # multi-VALUES statement; the new ids are read back by ID number.
+    customer_table = Customer.__table__
     for chunk in _chunks(new_people, CHUNK):
         values = [{**{k: p.get(k) for k in CUSTOMER_KEYS}, "kind": CustomerKind.OWNER, "archive_year": year,
                    "is_quality": False, "created_at": now} for p in chunk]
-        for cid, id_number in db.session.execute(insert(Customer).returning(Customer.id, Customer.id_number),
-                                                 values):
+        db.session.execute(customer_table.insert(), values)
+        for cid, id_number in db.session.execute(select(Customer.id, Customer.id_number).where(
+                Customer.id_number.in_([p["id_number"] for p in chunk]))):
             customer_id[id_number] = cid
         result.inserted += len(chunk)
         if progress:
@@ -393,7 +398,7 @@ def apply_rows(rows: list[dict], *, year: int, user, progress: Callable[[int], N
     for chunk in _chunks(updates, CHUNK):
         db.session.execute(update(Customer), chunk)
     for chunk in _chunks(changes, CHUNK):
-        db.session.execute(insert(CustomerChange), chunk)
+        db.session.execute(CustomerChange.__table__.insert(), chunk)
     result.updated = len(updates)
 
     # purchases: matched on project + building + room
@@ -420,8 +425,14 @@ def apply_rows(rows: list[dict], *, year: int, user, progress: Callable[[int], N
             if diff:
                 purchase_updates.append({"id": rec["id"], **diff})
     added_ids: list[int] = []
-    for chunk in _chunks(new_purchases, CHUNK):
-        added_ids.extend(db.session.scalars(insert(Purchase).returning(Purchase.id), chunk))
+    if new_purchases:
+        before = db.session.scalar(select(func.max(Purchase.id))) or 0
+        for chunk in _chunks(new_purchases, CHUNK):
+            db.session.execute(Purchase.__table__.insert(), chunk)
+        owners = sorted({p["customer_id"] for p in new_purchases})
+        for chunk in _chunks(owners, CHUNK):
+            added_ids.extend(db.session.scalars(select(Purchase.id).where(
+                Purchase.id > before, Purchase.customer_id.in_(chunk))))
     for chunk in _chunks(purchase_updates, CHUNK):
         db.session.execute(update(Purchase), chunk)
     result.purchases_added, result.purchases_updated = len(added_ids), len(purchase_updates)
@@ -450,6 +461,36 @@ def _store_errors(imp, errors: list[tuple[int, str, str]]) -> None:
     imp.errors = [list(e) for e in errors[:MAX_STORED_ERRORS]] or None
 
 
+def _checked_path(imp) -> Path:
+    return import_dir() / f"{imp.stored_name}.checked.json"
+
+
+def _save_checked(imp, result: CheckResult) -> None:
+    """Keep the cleaned rows of a file without errors, so the import need not parse it again."""
+    kinds = {c.key: c.kind for c in COLUMNS}
+
+    def encode(row: dict) -> dict:
+        return {k: (v.isoformat() if kinds.get(k) == "date" else v.value if kinds.get(k) == "gender" else v)
+                for k, v in row.items()}
+
+    _checked_path(imp).write_text(json.dumps({"total": result.total, "rows": [encode(r) for r in result.rows]},
+                                             ensure_ascii=False), encoding="utf-8")
+
+
+def _load_checked(imp) -> CheckResult | None:
+    path = _checked_path(imp)
+    if not path.exists():
+        return None
+    kinds = {c.key: c.kind for c in COLUMNS}
+
+    def decode(row: dict) -> dict:
+        return {k: (date.fromisoformat(v) if kinds.get(k) == "date" else Gender(v) if kinds.get(k) == "gender"
+                    else v) for k, v in row.items()}
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return CheckResult(rows=[decode(r) for r in data["rows"]], total=data["total"])
+
+
 def check_import(imp, progress: Callable[[int], None] | None = None) -> CheckResult | None:
     """Check the uploaded file of ``imp`` and record the outcome (flush-only)."""
     from portal.models import ImportStatus
@@ -466,15 +507,33 @@ def check_import(imp, progress: Callable[[int], None] | None = None) -> CheckRes
     _store_errors(imp, result.errors)
     imp.status = ImportStatus.INVALID if result.errors else ImportStatus.VALID
     imp.message = None
+    if not result.errors:
+        _save_checked(imp, result)
     db.session.flush()
     return result
 
 
+def recheck(imp, progress: Callable[[int], None] | None = None) -> CheckResult | None:
+    """Before writing: the rows as checked (re-parsed only if the checked copy is missing), checked
+    again against the archive, which may have changed since the preview."""
+    result = _load_checked(imp)
+    if result is None:
+        return check_import(imp, progress)
+    _check_against_archive(result)
+    if result.errors:
+        from portal.models import ImportStatus
+
+        _store_errors(imp, sorted(result.errors, key=lambda e: e[0]))
+        imp.status = ImportStatus.INVALID
+        db.session.flush()
+    return result
+
+
 def run_import(imp, user, progress: Callable[[int], None] | None = None) -> ApplyResult | None:
-    """Check again (the archive may have changed since the preview) and write everything, or nothing."""
+    """Write every row of a checked file, or nothing."""
     from portal.models import ImportStatus
 
-    result = check_import(imp, progress)
+    result = recheck(imp, progress)
     if result is None or result.errors:
         return None
     imp.status = ImportStatus.IMPORTING

@@ -185,3 +185,17 @@ def test_a_large_file_goes_to_an_rq_job_with_progress(app, client, uploader, org
     db.session.refresh(imp)
     assert imp.status == ImportStatus.DONE and imp.inserted == 30
     assert db.session.scalar(select(func.count()).select_from(Customer)) == 30
+
+
+def test_the_import_checks_the_archive_again_after_the_preview(client, uploader, org):
+    """A room recorded for someone else between the preview and the import stops the whole file."""
+    uploader(xlsx_bytes(rows_for(3)))
+    imp = _last_import()
+    assert imp.status == ImportStatus.VALID
+    make_customer(org.project1, room="101")  # rows_for puts row 3 in 阳光花园 2栋-101 — use that building
+    db.session.execute(Purchase.__table__.update().where(Purchase.room == "101").values(building="2栋"))
+    db.session.commit()
+    client.post(f"/archives/imports/{imp.id}/run")
+    db.session.refresh(imp)
+    assert imp.status == ImportStatus.INVALID and imp.errors[0][:2] == [3, "房号"]
+    assert db.session.scalar(select(func.count()).select_from(Customer)) == 1
