@@ -324,8 +324,9 @@ def _refresh_is_quality(customer_ids: list[int]) -> None:
     for chunk in _chunks(customer_ids, 5000):
         db.session.execute(update(Customer).where(Customer.id.in_(chunk)).values(is_quality=has_basis)
                            .execution_options(synchronize_session=False))
-    for obj in db.session.identity_map.values():
-        if isinstance(obj, Customer) and obj.id in set(customer_ids):
+    wanted = set(customer_ids)
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, Customer) and obj.id in wanted:
             db.session.expire(obj, ["is_quality"])
 
 
