@@ -121,15 +121,13 @@ def register_request_hooks(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth_bp
     from portal.blueprints.admin import bp as admin_bp
-    from portal.blueprints.main import bp as main_bp
+    from portal.blueprints.archives import bp as archives_bp
     from portal.blueprints.complaints import bp as complaints_bp
-
-    for bp in (auth_bp, main_bp, admin_bp, complaints_bp):
-        app.register_blueprint(bp)
-
+    from portal.blueprints.main import bp as main_bp
     from portal.blueprints.reminders import bp as reminders_bp
 
-    app.register_blueprint(reminders_bp)
+    for bp in (auth_bp, main_bp, admin_bp, reminders_bp, complaints_bp, archives_bp):
+        app.register_blueprint(bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

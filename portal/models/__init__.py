@@ -1,5 +1,9 @@
 """Typed SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
 from portal.models.archive import Customer, Purchase
+from portal.models.archive import (  # noqa: F401  (archives area)
+    AccessScope, AccessStatus, ArchiveAccessRequest, ArchiveImport, ArchiveReadLog, CareActivity, CustomerChange,
+    CustomerKind, Gender, ImportSource, ImportStatus, QualityBasis, QualityBasisKind, SpecialKind,
+)
 from portal.models.audit import AuditEvent
 from portal.models.base import UTCDateTime, utcnow
 from portal.models.notification import Notification

@@ -1,0 +1,62 @@
+"""Exporting customer archives to Excel.
+
+Cells that a spreadsheet would take for a formula (starting with ``=``, ``+``, ``-``, ``@``, or a
+tab/carriage return) get a leading apostrophe, so a name such as ``=HYPERLINK(…)`` stays text.
+ID numbers and phones are masked unless the exporter may and chose to reveal them (logged).
+"""
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+
+from openpyxl import Workbook
+
+from portal.models import Customer
+from portal.services.archives import KIND_LABELS, SPECIAL_LABELS, masked
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+HEADERS = ["编号", "类型", "姓名", "性别", "出生日期", "身份证号码", "联系电话1", "联系电话2", "联系地址", "邮编", "工作单位",
+           "职位", "项目", "楼栋", "房号", "签约日期", "收楼日期", "建筑面积", "成交总价", "车牌号", "档案年度", "优质客户", "特殊业主"]
+
+
+def escape_cell(value):
+    """Make a cell value safe to open in Excel: text that looks like a formula gets a quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def customer_rows(customer: Customer, reveal: bool) -> Iterable[list]:
+    def show(field, value):
+        if value is None:
+            return ""
+        return str(value) if reveal else masked(field, value)
+
+    base = [customer.id, str(KIND_LABELS[customer.kind]), customer.name,
+            {"male": "男", "female": "女"}.get(customer.gender.value if customer.gender else "", ""),
+            customer.birthday.isoformat() if customer.birthday else "",
+            show("id_number", customer.id_number), show("phone1", customer.phone1), show("phone2", customer.phone2),
+            customer.address or "", customer.postcode or "", customer.employer or "", customer.position or ""]
+    tail = [customer.car_plate or "", customer.archive_year, "是" if customer.is_quality else "",
+            str(SPECIAL_LABELS[customer.special_kind]) if customer.special_kind else ""]
+    if not customer.purchases:
+        yield base + ["", "", "", "", "", "", ""] + tail
+    for p in customer.purchases:
+        yield base + [p.project.name, p.building or "", p.room,
+                      p.signing_date.isoformat() if p.signing_date else "",
+                      p.handover_date.isoformat() if p.handover_date else "",
+                      p.floor_area if p.floor_area is not None else "",
+                      p.total_price if p.total_price is not None else ""] + tail
+
+
+def workbook_bytes(customers: Iterable[Customer], *, reveal: bool = False) -> bytes:
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("客户档案")
+    ws.append(HEADERS)
+    for customer in customers:
+        for row in customer_rows(customer, reveal):
+            ws.append([escape_cell(v) for v in row])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -1,0 +1,572 @@
+"""Importing owner lists (营销部 and 物业公司 yearly submissions) from Excel (.xlsx) or CSV.
+
+Every row is checked first (required fields, GB 11643 ID checksum, phone format, dates, numbers,
+duplicates within the file and against the archive) and every problem is reported with its row
+and column. Only a file without errors is written, in one transaction: all or nothing.
+Customers are matched on the ID number, purchases on project + building + room, so importing
+the same file again updates and never duplicates. Empty cells never blank what is on file
+(the two departments submit different columns of the same owners).
+
+Writing uses bulk INSERT/UPDATE statements in chunks, so 100,000 rows take seconds, not minutes;
+large files are checked and imported by an RQ job (``portal.jobs.archives``).
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+
+from portal.extensions import db
+from portal.models import Customer, CustomerChange, CustomerKind, Gender, Project, Purchase
+from portal.models.base import utcnow
+from portal.services import audit
+from portal.services.archives import _chunks, _run_hooks, masked, refresh_repeat_purchase_bulk
+from portal.services.validators import is_valid_id_number, is_valid_phone, normalise_id_number, normalise_phone
+
+MAX_STORED_ERRORS = 5000
+CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str  # the Chinese header in the template and the files
+    required: bool = False
+    kind: str = "text"  # text, date, int, float, gender, id, phone, project
+    max_len: int = 100
+    customer: bool = True  # a customer field (else a purchase field)
+
+
+COLUMNS: list[Column] = [
+    Column("name", "姓名", True, max_len=100),
+    Column("id_number", "身份证号码", True, "id", 18),
+    Column("gender", "性别", kind="gender"),
+    Column("birthday", "出生日期", kind="date"),
+    Column("phone1", "联系电话1", True, "phone", 20),
+    Column("phone2", "联系电话2", kind="phone", max_len=20),
+    Column("address", "联系地址", max_len=200),
+    Column("postcode", "邮编", max_len=10),
+    Column("employer", "工作单位", max_len=100),
+    Column("position", "职位", max_len=50),
+    Column("living_area", "居住区域", max_len=100),
+    Column("working_area", "工作区域", max_len=100),
+    Column("education", "教育程度", max_len=30),
+    Column("marital_status", "婚姻状况", max_len=20),
+    Column("family_structure", "家庭结构", max_len=50),
+    Column("household_size", "家庭人数", kind="int"),
+    Column("income_band", "收入", max_len=30),
+    Column("how_learned", "项目得知途径", max_len=50),
+    Column("car_plate", "车牌号", max_len=20),
+    Column("project_id", "项目", True, "project", customer=False),
+    Column("building", "楼栋", max_len=30, customer=False),
+    Column("room", "房号", True, max_len=30, customer=False),
+    Column("property_nature", "房屋性质", max_len=30, customer=False),
+    Column("property_type", "房屋类型", max_len=30, customer=False),
+    Column("floor_area", "建筑面积", kind="float", customer=False),
+    Column("unit_price", "单价", kind="int", customer=False),
+    Column("total_price", "成交总价", kind="int", customer=False),
+    Column("salesperson", "业务员", max_len=50, customer=False),
+    Column("signing_date", "签约日期", kind="date", customer=False),
+    Column("handover_date", "收楼日期", kind="date", customer=False),
+]
+BY_HEADER = {c.header: c for c in COLUMNS}
+CUSTOMER_KEYS = [c.key for c in COLUMNS if c.customer]
+PURCHASE_KEYS = [c.key for c in COLUMNS if not c.customer and c.key not in ("project_id", "building", "room")]
+SAMPLE_ROW = ["张三", "110101199003074514", "男", "1990-03-07", "13812345678", "0991-4567890", "乌鲁木齐市天山区某路1号",
+              "830000", "某某公司", "经理", "天山区", "高新区", "本科", "已婚", "三口之家", "3", "10-20万", "朋友介绍",
+              "新A12345", "阳光花园", "3栋", "1-301", "商品房", "住宅", "98.5", "8500", "837250", "李四",
+              "2025-05-01", "2025-12-20"]
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read (wrong type, no header row, missing columns)."""
+
+
+@dataclass
+class CheckResult:
+    rows: list[dict] = field(default_factory=list)  # cleaned values, with "_row"
+    errors: list[tuple[int, str, str]] = field(default_factory=list)  # (row, column header, message)
+    total: int = 0
+
+
+# --- reading files -------------------------------------------------------------------------
+
+def decode_csv(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else GB18030 (a superset of GBK: Chinese Excel's "CSV")."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8):].decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(_("The CSV file is neither UTF-8 nor GBK encoded.")) from exc
+
+
+def read_rows(path: Path, filename: str) -> Iterator[list]:
+    """The file's rows as lists of cell values (the first is the header row)."""
+    name = filename.lower()
+    if name.endswith(".csv"):
+        text = decode_csv(path.read_bytes())
+        yield from csv.reader(io.StringIO(text))
+    elif name.endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        try:
+            wb = load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # zipfile/XML errors: not a real .xlsx
+            raise ImportFileError(_("The file is not a readable Excel (.xlsx) workbook.")) from exc
+        try:
+            ws = wb.worksheets[0]
+            for row in ws.iter_rows(values_only=True):
+                yield list(row)
+        finally:
+            wb.close()
+    else:
+        raise ImportFileError(_("Upload an Excel (.xlsx) or CSV file."))
+
+
+def map_header(header: list) -> dict[int, Column]:
+    found: dict[int, Column] = {}
+    for i, cell in enumerate(header):
+        title = str(cell or "").strip().rstrip("*").strip()
+        if title in BY_HEADER:
+            found[i] = BY_HEADER[title]
+    missing = [c.header for c in COLUMNS if c.required and c not in found.values()]
+    if missing:
+        raise ImportFileError(_("The header row lacks the columns: %(cols)s. Use the template.",
+                                cols="、".join(missing)))
+    return found
+
+
+# --- checking cells ------------------------------------------------------------------------
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime):
+        value = value.date()
+    return str(value).strip()
+
+
+def parse_date(value) -> date | None:
+    """A date cell: an Excel date, 2025-05-01, 2025/5/1, 2025.05.01 or 20250501. Raises ValueError."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = _text(value)
+    if not text:
+        return None
+    if text.isdigit() and len(text) == 8:
+        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    for sep in ("-", "/", "."):
+        parts = text.split(" ")[0].split(sep)
+        if len(parts) == 3 and all(p.isdigit() for p in parts):
+            return date(int(parts[0]), int(parts[1]), int(parts[2]))
+    raise ValueError(text)
+
+
+def check_cell(col: Column, raw, projects: dict[str, int]):
+    """(clean value, error message or None) for one cell."""
+    if col.kind == "date":
+        try:
+            value = parse_date(raw)
+        except ValueError:
+            return None, _("Not a date (use 2025-05-01).")
+        if value is not None and not (1900 <= value.year <= 2100):
+            return None, _("Not a date (use 2025-05-01).")
+        return value, None
+    text = _text(raw)
+    if not text:
+        return None, (_("Required.") if col.required else None)
+    if len(text) > col.max_len:
+        return None, _("At most %(n)d characters.", n=col.max_len)
+    if col.kind == "id":
+        value = normalise_id_number(text)
+        if not is_valid_id_number(value):
+            return None, _("Not a valid ID number (GB 11643 check digit or birth date wrong).")
+        return value, None
+    if col.kind == "phone":
+        if not is_valid_phone(text):
+            return None, _("Not a valid phone number.")
+        return normalise_phone(text), None
+    if col.kind == "gender":
+        mapping = {"男": Gender.MALE, "女": Gender.FEMALE}
+        if text not in mapping:
+            return None, _("Write 男 or 女.")
+        return mapping[text], None
+    if col.kind == "int":
+        try:
+            number = float(text.replace(",", ""))
+        except ValueError:
+            return None, _("Not a number.")
+        if number < 0 or number > 2_000_000_000 or not number.is_integer():
+            return None, _("Not a whole number.")
+        return int(number), None
+    if col.kind == "float":
+        try:
+            number = float(text.replace(",", ""))
+        except ValueError:
+            return None, _("Not a number.")
+        if number <= 0 or number > 1_000_000:
+            return None, _("Not a plausible area.")
+        return round(number, 2), None
+    if col.kind == "project":
+        project_id = projects.get(text)
+        if project_id is None:
+            return None, _("Unknown project (use its name or code in the portal).")
+        return project_id, None
+    return text, None
+
+
+def _room_key(row: dict) -> tuple:
+    return row["project_id"], row.get("building") or "", row["room"]
+
+
+def _project_lookup() -> dict[str, int]:
+    lookup: dict[str, int] = {}
+    for p in db.session.scalars(select(Project)):
+        lookup[p.name] = p.id
+        if p.code:
+            lookup[p.code] = p.id
+    return lookup
+
+
+def check_rows(rows: Iterator[list], progress: Callable[[int], None] | None = None) -> CheckResult:
+    """Check every row; nothing is written. Row numbers are the spreadsheet's (header = 1)."""
+    result = CheckResult()
+    try:
+        header = next(rows)
+    except StopIteration:
+        raise ImportFileError(_("The file is empty.")) from None
+    columns = map_header(header)
+    projects = _project_lookup()
+    first_row_of_id: dict[str, tuple[int, str]] = {}
+    first_row_of_room: dict[tuple, int] = {}
+    errors = result.errors
+    for row_no, raw in enumerate(rows, start=2):
+        if raw is None or all(v is None or _text(v) == "" for v in raw):
+            continue
+        result.total += 1
+        clean: dict = {"_row": row_no}
+        ok = True
+        for i, col in columns.items():
+            value, message = check_cell(col, raw[i] if i < len(raw) else None, projects)
+            if message:
+                errors.append((row_no, col.header, message))
+                ok = False
+            elif value is not None:
+                clean[col.key] = value
+        if ok:
+            id_number = clean["id_number"]
+            seen = first_row_of_id.get(id_number)
+            if seen is None:
+                first_row_of_id[id_number] = (row_no, clean["name"])
+            elif seen[1] != clean["name"]:
+                errors.append((row_no, "身份证号码",
+                               _("Same ID number as row %(row)d but a different name.", row=seen[0])))
+                ok = False
+            key = _room_key(clean)
+            if key in first_row_of_room:
+                errors.append((row_no, "房号", _("Duplicate of row %(row)d (same project, building and room).",
+                                                row=first_row_of_room[key])))
+                ok = False
+            else:
+                first_row_of_room[key] = row_no
+            if clean.get("signing_date") and clean.get("handover_date") and clean["handover_date"] < clean[
+                    "signing_date"]:
+                errors.append((row_no, "收楼日期", _("The handover date cannot be before the signing date.")))
+                ok = False
+        if ok:
+            result.rows.append(clean)
+        if progress and result.total % 2000 == 0:
+            progress(result.total)
+    if result.total == 0:
+        errors.append((2, "", _("The file has no data rows.")))
+    _check_against_archive(result)
+    result.errors.sort(key=lambda e: e[0])
+    return result
+
+
+def _check_against_archive(result: CheckResult) -> None:
+    """A room on file for a customer with another ID number is a duplicate, not an update."""
+    by_project: dict[int, list[dict]] = {}
+    for row in result.rows:
+        by_project.setdefault(row["project_id"], []).append(row)
+    bad_rows = set()
+    for project_id, rows in by_project.items():
+        rooms = list({r["room"] for r in rows})
+        owners: dict[tuple, str | None] = {}
+        for chunk in _chunks(rooms, CHUNK):
+            for building, room, id_number in db.session.execute(
+                    select(Purchase.building, Purchase.room, Customer.id_number).join(Customer)
+                    .where(Purchase.project_id == project_id, Purchase.room.in_(chunk))):
+                owners[(project_id, building or "", room)] = id_number
+        for r in rows:
+            key = _room_key(r)
+            if key in owners and owners[key] != r["id_number"]:
+                result.errors.append((r["_row"], "房号", _("This room is on file for another customer.")))
+                bad_rows.add(r["_row"])
+    if bad_rows:
+        result.rows = [r for r in result.rows if r["_row"] not in bad_rows]
+
+
+# --- writing -------------------------------------------------------------------------------
+
+@dataclass
+class ApplyResult:
+    inserted: int = 0
+    updated: int = 0
+    purchases_added: int = 0
+    purchases_updated: int = 0
+
+
+def _derive_from_id(row: dict) -> None:
+    """Birthday and gender follow from a GB 11643 number when the file leaves them empty."""
+    id_number = row["id_number"]
+    if "birthday" not in row:
+        try:
+            row["birthday"] = date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+        except ValueError:
+            pass
+    if "gender" not in row:
+        row["gender"] = Gender.MALE if int(id_number[16]) % 2 else Gender.FEMALE
+
+
+def apply_rows(rows: list[dict], *, year: int, user, progress: Callable[[int], None] | None = None) -> ApplyResult:
+    """Write checked rows (flush-only; the caller commits or rolls back the whole file)."""
+    result = ApplyResult()
+    now = utcnow()
+    for row in rows:
+        _derive_from_id(row)
+    # one customer per ID number (several rows = several rooms)
+    people: dict[str, dict] = {}
+    for row in rows:
+        person = people.setdefault(row["id_number"], {})
+        for k in CUSTOMER_KEYS:
+            if k in row:
+                person[k] = row[k]
+    ids = list(people)
+    existing: dict[str, dict] = {}
+    cols = [Customer.__table__.c[k] for k in ["id", *CUSTOMER_KEYS]]
+    for chunk in _chunks(ids, CHUNK):
+        for rec in db.session.execute(select(*cols).where(Customer.id_number.in_(chunk))).mappings():
+            existing[rec["id_number"]] = dict(rec)
+
+    # new customers
+    new_people = [p for i, p in people.items() if i not in existing]
+    customer_id: dict[str, int] = {i: rec["id"] for i, rec in existing.items()}
+    # Plain executemany INSERTs (no RETURNING): psycopg pipelines them, far faster than one huge
+    # multi-VALUES statement; the new ids are read back by ID number.
+    customer_table = Customer.__table__
+    for chunk in _chunks(new_people, CHUNK):
+        values = [{**{k: p.get(k) for k in CUSTOMER_KEYS}, "kind": CustomerKind.OWNER, "archive_year": year,
+                   "is_quality": False, "created_at": now} for p in chunk]
+        db.session.execute(customer_table.insert(), values)
+        for cid, id_number in db.session.execute(select(Customer.id, Customer.id_number).where(
+                Customer.id_number.in_([p["id_number"] for p in chunk]))):
+            customer_id[id_number] = cid
+        result.inserted += len(chunk)
+        if progress:
+            progress(result.inserted)
+
+    # known customers: only what changed, each change in the history (masked)
+    updates, changes = [], []
+    for id_number, rec in existing.items():
+        person = people[id_number]
+        diff = {k: v for k, v in person.items() if v is not None and rec.get(k) != v}
+        if diff:
+            updates.append({"id": rec["id"], **diff, "updated_at": now})
+            changes.extend({"customer_id": rec["id"], "at": now, "user_id": user.id, "field": k,
+                            "old_value": masked(k, rec.get(k))[:300] or None, "new_value": masked(k, v)[:300] or None,
+                            "source": "import"} for k, v in diff.items())
+    for chunk in _chunks(updates, CHUNK):
+        db.session.execute(update(Customer), chunk)
+    for chunk in _chunks(changes, CHUNK):
+        db.session.execute(CustomerChange.__table__.insert(), chunk)
+    result.updated = len(updates)
+
+    # purchases: matched on project + building + room
+    purchase_cols = [Purchase.__table__.c[k] for k in ["id", "customer_id", "project_id", "building", "room",
+                                                        *PURCHASE_KEYS]]
+    on_file: dict[tuple, dict] = {}
+    by_project: dict[int, set[str]] = {}
+    for row in rows:
+        by_project.setdefault(row["project_id"], set()).add(row["room"])
+    for project_id, rooms in by_project.items():
+        for chunk in _chunks(sorted(rooms), CHUNK):
+            for rec in db.session.execute(select(*purchase_cols).where(
+                    Purchase.project_id == project_id, Purchase.room.in_(chunk))).mappings():
+                on_file[(rec["project_id"], rec["building"] or "", rec["room"])] = dict(rec)
+    new_purchases, purchase_updates = [], []
+    for row in rows:
+        values = {k: row.get(k) for k in PURCHASE_KEYS}
+        rec = on_file.get(_room_key(row))
+        if rec is None:
+            new_purchases.append({"customer_id": customer_id[row["id_number"]], "project_id": row["project_id"],
+                                  "building": row.get("building"), "room": row["room"], **values})
+        else:
+            diff = {k: v for k, v in values.items() if v is not None and rec.get(k) != v}
+            if diff:
+                purchase_updates.append({"id": rec["id"], **diff})
+    added_ids: list[int] = []
+    if new_purchases:
+        before = db.session.scalar(select(func.max(Purchase.id))) or 0
+        for chunk in _chunks(new_purchases, CHUNK):
+            db.session.execute(Purchase.__table__.insert(), chunk)
+        owners = sorted({p["customer_id"] for p in new_purchases})
+        for chunk in _chunks(owners, CHUNK):
+            added_ids.extend(db.session.scalars(select(Purchase.id).where(
+                Purchase.id > before, Purchase.customer_id.in_(chunk))))
+    for chunk in _chunks(purchase_updates, CHUNK):
+        db.session.execute(update(Purchase), chunk)
+    result.purchases_added, result.purchases_updated = len(added_ids), len(purchase_updates)
+
+    touched = sorted(set(customer_id.values()))
+    refresh_repeat_purchase_bulk(touched)
+    if added_ids:
+        _run_hooks("added", added_ids)
+    if purchase_updates:
+        _run_hooks("updated", [u["id"] for u in purchase_updates])
+    return result
+
+
+# --- the import record ---------------------------------------------------------------------
+
+def import_dir() -> Path:
+    from portal.services.attachments import upload_dir
+
+    path = upload_dir() / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _store_errors(imp, errors: list[tuple[int, str, str]]) -> None:
+    imp.error_count = len(errors)
+    imp.errors = [list(e) for e in errors[:MAX_STORED_ERRORS]] or None
+
+
+def _checked_path(imp) -> Path:
+    return import_dir() / f"{imp.stored_name}.checked.json"
+
+
+def _save_checked(imp, result: CheckResult) -> None:
+    """Keep the cleaned rows of a file without errors, so the import need not parse it again."""
+    kinds = {c.key: c.kind for c in COLUMNS}
+
+    def encode(row: dict) -> dict:
+        return {k: (v.isoformat() if kinds.get(k) == "date" else v.value if kinds.get(k) == "gender" else v)
+                for k, v in row.items()}
+
+    _checked_path(imp).write_text(json.dumps({"total": result.total, "rows": [encode(r) for r in result.rows]},
+                                             ensure_ascii=False), encoding="utf-8")
+
+
+def _load_checked(imp) -> CheckResult | None:
+    path = _checked_path(imp)
+    if not path.exists():
+        return None
+    kinds = {c.key: c.kind for c in COLUMNS}
+
+    def decode(row: dict) -> dict:
+        return {k: (date.fromisoformat(v) if kinds.get(k) == "date" else Gender(v) if kinds.get(k) == "gender"
+                    else v) for k, v in row.items()}
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return CheckResult(rows=[decode(r) for r in data["rows"]], total=data["total"])
+
+
+def check_import(imp, progress: Callable[[int], None] | None = None) -> CheckResult | None:
+    """Check the uploaded file of ``imp`` and record the outcome (flush-only)."""
+    from portal.models import ImportStatus
+
+    imp.status = ImportStatus.CHECKING
+    try:
+        result = check_rows(read_rows(import_dir() / imp.stored_name, imp.filename), progress)
+    except ImportFileError as exc:
+        imp.status, imp.message, imp.total_rows = ImportStatus.INVALID, str(exc), 0
+        _store_errors(imp, [(1, "", str(exc))])
+        db.session.flush()
+        return None
+    imp.total_rows = result.total
+    _store_errors(imp, result.errors)
+    imp.status = ImportStatus.INVALID if result.errors else ImportStatus.VALID
+    imp.message = None
+    if not result.errors:
+        _save_checked(imp, result)
+    db.session.flush()
+    return result
+
+
+def recheck(imp, progress: Callable[[int], None] | None = None) -> CheckResult | None:
+    """Before writing: the rows as checked (re-parsed only if the checked copy is missing), checked
+    again against the archive, which may have changed since the preview."""
+    result = _load_checked(imp)
+    if result is None:
+        return check_import(imp, progress)
+    _check_against_archive(result)
+    if result.errors:
+        from portal.models import ImportStatus
+
+        _store_errors(imp, sorted(result.errors, key=lambda e: e[0]))
+        imp.status = ImportStatus.INVALID
+        db.session.flush()
+    return result
+
+
+def run_import(imp, user, progress: Callable[[int], None] | None = None) -> ApplyResult | None:
+    """Write every row of a checked file, or nothing."""
+    from portal.models import ImportStatus
+
+    result = recheck(imp, progress)
+    if result is None or result.errors:
+        return None
+    imp.status = ImportStatus.IMPORTING
+    applied = apply_rows(result.rows, year=imp.year, user=user, progress=progress)
+    imp.inserted, imp.updated = applied.inserted, applied.updated
+    imp.status, imp.finished_at = ImportStatus.DONE, utcnow()
+    audit.record("archive.imported", object_type="archive_import", object_id=imp.id, user=user,
+                 detail={"rows": result.total, "inserted": applied.inserted, "updated": applied.updated,
+                         "purchases_added": applied.purchases_added,
+                         "purchases_updated": applied.purchases_updated, "source": imp.source.value,
+                         "year": imp.year})
+    db.session.flush()
+    return applied
+
+
+def template_workbook() -> bytes:
+    """The downloadable template: Chinese headers (required ones marked *) and one sample row."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "业主资料"
+    ws.append([c.header + ("*" if c.required else "") for c in COLUMNS])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    ws.append(SAMPLE_ROW)
+    for cell in ws[2]:
+        cell.number_format = "@"  # text: keeps ID numbers and phones exact
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def count_customers() -> int:
+    return db.session.scalar(select(func.count()).select_from(Customer)) or 0

@@ -1,0 +1,513 @@
+"""Customer archives (客户档案): records, purchases, quality customers, special owners, care
+activities, change history, read logging and search. Flush-only; the view commits.
+
+Every purchase change goes through ``add_purchase``/``update_purchase``/``delete_purchase``
+(and the importer's bulk path calls the same hooks): they keep the quality-customer basis in
+step and call the functions registered with ``@purchase_hook`` (revisit plans hook in there).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, exists, func, insert, or_, select, update
+
+from portal.extensions import db
+from portal.models import (
+    ArchiveReadLog, CareActivity, Customer, CustomerChange, CustomerKind, Purchase, QualityBasis, QualityBasisKind,
+    SpecialKind,
+)
+from portal.models.base import utcnow
+from portal.services import audit
+from portal.services.masking import mask_id_number, mask_phone
+from portal.services.validators import normalise_id_number, normalise_phone
+
+
+class ArchiveError(ValueError):
+    """A change the rules refuse; ``field`` names the form field, ``message`` says why."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message, self.field = message, field
+
+
+# Every editable field of a customer, with its label (history, export and import use these).
+CUSTOMER_FIELDS: dict[str, object] = {
+    "kind": _l("Type"),
+    "name": _l("Name"),
+    "gender": _l("Gender"),
+    "birthday": _l("Birthday"),
+    "stated_age": _l("Age (stated)"),
+    "id_number": _l("ID number"),
+    "phone1": _l("Phone 1"),
+    "phone2": _l("Phone 2"),
+    "address": _l("Address"),
+    "postcode": _l("Postcode"),
+    "employer": _l("Employer"),
+    "position": _l("Position"),
+    "occupation": _l("Occupation"),
+    "living_area": _l("Living area"),
+    "working_area": _l("Working area"),
+    "education": _l("Education"),
+    "marital_status": _l("Marital status"),
+    "family_structure": _l("Family structure"),
+    "household_size": _l("Household size"),
+    "income_band": _l("Income band"),
+    "how_learned": _l("How they learned of the project"),
+    "car_plate": _l("Car plate"),
+    "prospect_project_id": _l("Project of interest"),
+    "wanted_layout": _l("Wanted layout"),
+    "wanted_area": _l("Wanted area"),
+    "wanted_floor": _l("Wanted floor"),
+    "payment_method": _l("Payment method"),
+    "purchase_purpose": _l("Purpose of purchase"),
+    "previous_purchases": _l("Previous purchases"),
+    "receiving_salesperson": _l("Receiving salesperson"),
+    "archive_year": _l("Archive volume (year)"),
+    "special_kind": _l("Special owner"),
+    "special_note": _l("Special owner note"),
+    "note": _l("Note"),
+}
+
+PURCHASE_FIELDS: dict[str, object] = {
+    "project_id": _l("Project"),
+    "building": _l("Building"),
+    "room": _l("Room"),
+    "signing_date": _l("Signing date"),
+    "handover_date": _l("Handover date"),
+    "property_nature": _l("Property nature"),
+    "property_type": _l("Property type"),
+    "floor_area": _l("Floor area (m²)"),
+    "unit_price": _l("Unit price (yuan/m²)"),
+    "total_price": _l("Total price (yuan)"),
+    "salesperson": _l("Salesperson"),
+}
+
+# Shown masked everywhere unless revealed; stored masked in the change history.
+SENSITIVE: dict[str, Callable[[str | None], str]] = {
+    "id_number": mask_id_number,
+    "phone1": mask_phone,
+    "phone2": mask_phone,
+}
+
+SPECIAL_LABELS = {
+    SpecialKind.ELDERLY_ALONE: _l("Elderly living alone"),
+    SpecialKind.RETIRED_APART: _l("Retired, not living with children"),
+    SpecialKind.MILITARY_FAMILY: _l("Military family"),
+    SpecialKind.OTHER: _l("Other special owner"),
+}
+QUALITY_LABELS = {
+    QualityBasisKind.REPEAT_PURCHASE: _l("Bought twice or more"),
+    QualityBasisKind.REFERRAL: _l("Referred a buyer"),
+    QualityBasisKind.SUGGESTION: _l("Suggestion adopted"),
+}
+KIND_LABELS = {CustomerKind.OWNER: _l("Owner"), CustomerKind.PROSPECT: _l("Prospective customer")}
+CARE_KINDS = {
+    "birthday": _l("Birthday greeting"),
+    "festival": _l("Festival greeting or gift"),
+    "event": _l("Community event"),
+    "visit": _l("Visit"),
+    "other": _l("Other"),
+}
+
+
+def masked(field: str, value) -> str:
+    if value is None or value == "":
+        return ""
+    if field in SENSITIVE:
+        return SENSITIVE[field](str(value))
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "value"):
+        return str(value.value)
+    return str(value)
+
+
+# --- hooks ---------------------------------------------------------------------------------
+
+_purchase_hooks: list[Callable[[str, list[int]], None]] = []
+
+
+def purchase_hook(fn: Callable[[str, list[int]], None]) -> Callable:
+    """Register ``fn(action, purchase_ids)``; action is "added", "updated" or "deleted".
+
+    Called inside the transaction, after the change is flushed (for "deleted", before the rows
+    go). The revisits area registers here to keep its plans in step with signing/handover dates.
+    """
+    if fn not in _purchase_hooks:
+        _purchase_hooks.append(fn)
+    return fn
+
+
+def _run_hooks(action: str, purchase_ids: list[int]) -> None:
+    for fn in _purchase_hooks:
+        fn(action, purchase_ids)
+
+
+# --- customers -----------------------------------------------------------------------------
+
+def _clean(values: dict) -> dict:
+    out = {}
+    for key, value in values.items():
+        if isinstance(value, str):
+            value = value.strip() or None
+        out[key] = value
+    if out.get("id_number"):
+        out["id_number"] = normalise_id_number(out["id_number"])
+    for key in ("phone1", "phone2"):
+        if out.get(key):
+            out[key] = normalise_phone(out[key])
+    return out
+
+
+def _id_number_taken(id_number: str | None, except_id: int | None = None) -> bool:
+    if not id_number:
+        return False
+    stmt = select(Customer.id).where(Customer.id_number == id_number)
+    if except_id is not None:
+        stmt = stmt.where(Customer.id != except_id)
+    return db.session.scalar(stmt) is not None
+
+
+def create_customer(values: dict, by) -> Customer:
+    values = _clean(values)
+    if _id_number_taken(values.get("id_number")):
+        raise ArchiveError(_l("A customer with this ID number is in the archive already."), "id_number")
+    customer = Customer(**values)
+    db.session.add(customer)
+    db.session.flush()
+    audit.record("archive.customer_created", object_type="customer", object_id=customer.id, user=by)
+    return customer
+
+
+def update_customer(customer: Customer, values: dict, by, source: str = "form") -> list[str]:
+    """Apply ``values``; keep one history row per changed field. Returns the changed fields."""
+    values = _clean(values)
+    if "id_number" in values and _id_number_taken(values["id_number"], customer.id):
+        raise ArchiveError(_l("A customer with this ID number is in the archive already."), "id_number")
+    changed = []
+    now = utcnow()
+    for field, new in values.items():
+        old = getattr(customer, field)
+        if old == new:
+            continue
+        setattr(customer, field, new)
+        changed.append(field)
+        db.session.add(CustomerChange(customer_id=customer.id, at=now, user_id=getattr(by, "id", None), field=field,
+                                      old_value=masked(field, old)[:300] or None,
+                                      new_value=masked(field, new)[:300] or None, source=source))
+    if changed:
+        customer.updated_at = now
+        audit.record("archive.customer_updated", object_type="customer", object_id=customer.id,
+                     detail={"fields": changed}, user=by)
+    return changed
+
+
+def history(customer: Customer) -> list[CustomerChange]:
+    return list(db.session.scalars(select(CustomerChange).where(CustomerChange.customer_id == customer.id)
+                                   .order_by(CustomerChange.at.desc(), CustomerChange.id.desc())))
+
+
+# --- purchases -----------------------------------------------------------------------------
+
+def _room_label(p: Purchase) -> str:
+    project = p.project.name if p.project is not None else str(p.project_id)
+    return f"{project} {p.building or ''}{'-' if p.building else ''}{p.room}"
+
+
+def _room_owner(project_id: int, building: str | None, room: str, except_purchase: int | None = None):
+    stmt = select(Purchase).where(Purchase.project_id == project_id, Purchase.room == room,
+                                  func.coalesce(Purchase.building, "") == (building or ""))
+    if except_purchase is not None:
+        stmt = stmt.where(Purchase.id != except_purchase)
+    return db.session.scalar(stmt.limit(1))
+
+
+def _check_purchase(values: dict, except_purchase: int | None = None) -> None:
+    if not values.get("room"):
+        raise ArchiveError(_l("Give the room."), "room")
+    if values.get("signing_date") and values.get("handover_date") and values["handover_date"] < values["signing_date"]:
+        raise ArchiveError(_l("The handover date cannot be before the signing date."), "handover_date")
+    if _room_owner(values["project_id"], values.get("building"), values["room"], except_purchase) is not None:
+        raise ArchiveError(_l("This room is recorded for a customer already."), "room")
+
+
+def _purchase_history(customer: Customer, by, old: str | None, new: str | None) -> None:
+    customer.updated_at = utcnow()
+    db.session.add(CustomerChange(customer_id=customer.id, user_id=getattr(by, "id", None), field="purchase",
+                                  old_value=old, new_value=new, source="purchase"))
+
+
+def add_purchase(customer: Customer, values: dict, by) -> Purchase:
+    values = _clean(values)
+    _check_purchase(values)
+    purchase = Purchase(customer=customer, **values)
+    db.session.add(purchase)
+    db.session.flush()
+    if customer.kind == CustomerKind.PROSPECT:  # a prospect who buys becomes an owner
+        update_customer(customer, {"kind": CustomerKind.OWNER}, by, source="purchase")
+    _purchase_history(customer, by, None, _room_label(purchase))
+    refresh_repeat_purchase(customer)
+    audit.record("archive.purchase_added", object_type="customer", object_id=customer.id,
+                 detail={"purchase_id": purchase.id}, user=by)
+    _run_hooks("added", [purchase.id])
+    return purchase
+
+
+def update_purchase(purchase: Purchase, values: dict, by) -> list[str]:
+    values = _clean(values)
+    merged = {k: getattr(purchase, k) for k in PURCHASE_FIELDS} | values
+    _check_purchase(merged, except_purchase=purchase.id)
+    before = {k: getattr(purchase, k) for k in values}
+    changed = [k for k, v in values.items() if before[k] != v]
+    if not changed:
+        return []
+    old_label = _room_label(purchase)
+    for k in changed:
+        setattr(purchase, k, values[k])
+    db.session.flush()
+    db.session.refresh(purchase, ["project"])
+    for k in changed:
+        db.session.add(CustomerChange(customer_id=purchase.customer_id, user_id=getattr(by, "id", None),
+                                      field=f"purchase.{k}", old_value=f"{old_label}: {masked(k, before[k])}"[:300],
+                                      new_value=masked(k, values[k])[:300] or None, source="purchase"))
+    purchase.customer.updated_at = utcnow()
+    refresh_repeat_purchase(purchase.customer)
+    audit.record("archive.purchase_updated", object_type="customer", object_id=purchase.customer_id,
+                 detail={"purchase_id": purchase.id, "fields": changed}, user=by)
+    _run_hooks("updated", [purchase.id])
+    return changed
+
+
+def delete_purchase(purchase: Purchase, by) -> None:
+    customer = purchase.customer
+    _run_hooks("deleted", [purchase.id])
+    _purchase_history(customer, by, _room_label(purchase), None)
+    audit.record("archive.purchase_deleted", object_type="customer", object_id=customer.id,
+                 detail={"purchase_id": purchase.id}, user=by)
+    db.session.delete(purchase)
+    db.session.flush()
+    db.session.expire(customer, ["purchases"])
+    refresh_repeat_purchase(customer)
+
+
+# --- quality customers and special owners ----------------------------------------------------
+
+def qualifies_by_purchases(purchase_count: int) -> bool:
+    """两次或两次以上重复购买: two purchases or more."""
+    return purchase_count >= 2
+
+
+def refresh_repeat_purchase(customer: Customer) -> None:
+    """Keep the automatic "bought twice or more" basis in step with the purchases."""
+    purchases = list(db.session.scalars(select(Purchase).where(Purchase.customer_id == customer.id)
+                                        .order_by(Purchase.id)))
+    auto = db.session.scalar(select(QualityBasis).where(
+        QualityBasis.customer_id == customer.id, QualityBasis.basis == QualityBasisKind.REPEAT_PURCHASE,
+        QualityBasis.automatic.is_(True)))
+    if qualifies_by_purchases(len(purchases)):
+        evidence = "; ".join(_room_label(p) for p in purchases)[:500]
+        if auto is None:
+            db.session.add(QualityBasis(customer_id=customer.id, basis=QualityBasisKind.REPEAT_PURCHASE,
+                                        evidence=evidence, automatic=True))
+        else:
+            auto.evidence = evidence
+    elif auto is not None:
+        db.session.delete(auto)
+    db.session.flush()
+    _refresh_is_quality([customer.id])
+
+
+def _refresh_is_quality(customer_ids: list[int]) -> None:
+    has_basis = exists().where(QualityBasis.customer_id == Customer.id)
+    for chunk in _chunks(customer_ids, 5000):
+        db.session.execute(update(Customer).where(Customer.id.in_(chunk)).values(is_quality=has_basis)
+                           .execution_options(synchronize_session=False))
+    wanted = set(customer_ids)
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, Customer) and obj.id in wanted:
+            db.session.expire(obj, ["is_quality"])
+
+
+def refresh_repeat_purchase_bulk(customer_ids: list[int]) -> None:
+    """The importer's path: add the automatic basis for every customer now holding 2+ purchases."""
+    if not customer_ids:
+        return
+    for chunk in _chunks(customer_ids, 5000):
+        counts = db.session.execute(select(Purchase.customer_id, func.count()).where(
+            Purchase.customer_id.in_(chunk)).group_by(Purchase.customer_id)).all()
+        qualifying = [cid for cid, n in counts if qualifies_by_purchases(n)]
+        if not qualifying:
+            continue
+        have = set(db.session.scalars(select(QualityBasis.customer_id).where(
+            QualityBasis.customer_id.in_(qualifying), QualityBasis.automatic.is_(True))))
+        missing = [cid for cid in qualifying if cid not in have]
+        if missing:
+            db.session.execute(insert(QualityBasis), [
+                {"customer_id": cid, "basis": QualityBasisKind.REPEAT_PURCHASE, "automatic": True,
+                 "evidence": str(_l("Detected from the imported purchases")), "recorded_at": utcnow()}
+                for cid in missing])
+        _refresh_is_quality(qualifying)
+
+
+def add_quality_basis(customer: Customer, basis: QualityBasisKind, evidence: str, by) -> QualityBasis:
+    """Staff record a referral or an adopted suggestion, with its evidence."""
+    if basis == QualityBasisKind.REPEAT_PURCHASE:
+        raise ArchiveError(_l("Repeat purchases are detected from the purchases."), "basis")
+    evidence = (evidence or "").strip()
+    if not evidence:
+        raise ArchiveError(_l("Describe the evidence."), "evidence")
+    row = QualityBasis(customer_id=customer.id, basis=basis, evidence=evidence[:500], automatic=False,
+                       recorded_by_id=getattr(by, "id", None))
+    db.session.add(row)
+    db.session.flush()
+    customer.is_quality = True
+    db.session.add(CustomerChange(customer_id=customer.id, user_id=getattr(by, "id", None), field="quality_basis",
+                                  new_value=f"{basis.value}: {evidence}"[:300], source="form"))
+    audit.record("archive.quality_basis_added", object_type="customer", object_id=customer.id,
+                 detail={"basis": basis.value}, user=by)
+    return row
+
+
+def remove_quality_basis(basis: QualityBasis, by) -> None:
+    if basis.automatic:
+        raise ArchiveError(_l("Repeat purchases are detected from the purchases."), "basis")
+    customer_id = basis.customer_id
+    db.session.add(CustomerChange(customer_id=customer_id, user_id=getattr(by, "id", None), field="quality_basis",
+                                  old_value=f"{basis.basis.value}: {basis.evidence}"[:300], source="form"))
+    db.session.delete(basis)
+    db.session.flush()
+    _refresh_is_quality([customer_id])
+    audit.record("archive.quality_basis_removed", object_type="customer", object_id=customer_id, user=by)
+
+
+def add_care_activity(customer: Customer, *, day: date, kind: str, description: str, by) -> CareActivity:
+    if kind not in CARE_KINDS:
+        raise ArchiveError(_l("Choose the kind of activity."), "kind")
+    row = CareActivity(customer_id=customer.id, day=day, kind=kind, description=description.strip()[:500],
+                       recorded_by_id=getattr(by, "id", None))
+    db.session.add(row)
+    audit.record("archive.care_added", object_type="customer", object_id=customer.id, user=by)
+    return row
+
+
+def care_activities(customer: Customer) -> list[CareActivity]:
+    return list(db.session.scalars(select(CareActivity).where(CareActivity.customer_id == customer.id)
+                                   .order_by(CareActivity.day.desc(), CareActivity.id.desc())))
+
+
+# --- reading: the read log -------------------------------------------------------------------
+
+def log_reads(user, customers: Iterable[Customer], context: str, *, grants: dict[int, object] | None = None,
+              via_role: str | None = None) -> int:
+    """Log that ``user`` read ``customers`` (one row each, plus one audit event naming them).
+
+    ``grants`` maps customer id → the grant it was read under; otherwise ``via_role`` names
+    the role that allows direct reading. Nothing personal goes into the log: ids only.
+    """
+    ids = [c.id for c in customers]
+    if not ids:
+        return 0
+    now = utcnow()
+    rows = []
+    for cid in ids:
+        grant = (grants or {}).get(cid)
+        rows.append({"at": now, "customer_id": cid, "user_id": user.id, "context": context,
+                     "via": "grant" if grant is not None else (via_role or "role"),
+                     "grant_id": getattr(grant, "id", None)})
+    db.session.execute(insert(ArchiveReadLog), rows)
+    grant_ids = sorted({r["grant_id"] for r in rows if r["grant_id"]})
+    audit.record("archive.read", object_type="customer", object_id=ids[0] if len(ids) == 1 else None,
+                 reason=(f"grant #{', #'.join(map(str, grant_ids))}" if grant_ids else f"role {via_role}"),
+                 detail={"context": context, "count": len(ids), "customer_ids": ids[:500], "grant_ids": grant_ids},
+                 user=user)
+    return len(ids)
+
+
+def read_log(customer_id: int, limit: int = 500) -> list[ArchiveReadLog]:
+    return list(db.session.scalars(select(ArchiveReadLog).where(ArchiveReadLog.customer_id == customer_id)
+                                   .order_by(ArchiveReadLog.at.desc(), ArchiveReadLog.id.desc()).limit(limit)))
+
+
+# --- search --------------------------------------------------------------------------------
+
+def _looks_like_phone(q: str) -> bool:
+    digits = normalise_phone(q).replace("-", "")
+    return digits.isdigit() and len(digits) >= 7
+
+
+def _looks_like_id_number(q: str) -> bool:
+    v = normalise_id_number(q)
+    return len(v) in (15, 18) and v[:-1].isdigit()
+
+
+def search_statement(*, q: str = "", room: str = "", project_id: int | None = None, kind: str = "",
+                     quality: bool = False, special: bool = False, year: int | None = None):
+    """Customers matching the filters (combine with ``paging.keyset_page``).
+
+    ``q`` is a full phone number (phone1 or phone2), a full ID number, or the start of a name;
+    each has its index (README, "Customer archives").
+    """
+    stmt = select(Customer)
+    q = (q or "").strip()[:50]
+    if q:
+        if _looks_like_id_number(q):
+            stmt = stmt.where(Customer.id_number == normalise_id_number(q))
+        elif _looks_like_phone(q):
+            phone = normalise_phone(q)
+            stmt = stmt.where(or_(Customer.phone1 == phone, Customer.phone2 == phone))
+        else:
+            escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            stmt = stmt.where(Customer.name.like(escaped + "%", escape="\\"))
+    room = (room or "").strip()[:30]
+    if room or project_id:
+        cond = [Purchase.customer_id == Customer.id]
+        if room:
+            cond.append(Purchase.room == room)
+        if project_id:
+            cond.append(Purchase.project_id == project_id)
+        match = exists().where(and_(*cond))
+        if project_id and not room:
+            match = or_(match, Customer.prospect_project_id == project_id)
+        stmt = stmt.where(match)
+    if kind in {k.value for k in CustomerKind}:
+        stmt = stmt.where(Customer.kind == CustomerKind(kind))
+    if quality:
+        stmt = stmt.where(Customer.is_quality.is_(True))
+    if special:
+        stmt = stmt.where(Customer.special_kind.is_not(None))
+    if year:
+        stmt = stmt.where(Customer.archive_year == year)
+    return stmt
+
+
+def volumes() -> list[tuple[int, int]]:
+    """(year, number of records) for each yearly volume, newest first."""
+    return [tuple(r) for r in db.session.execute(
+        select(Customer.archive_year, func.count()).group_by(Customer.archive_year)
+        .order_by(Customer.archive_year.desc())).all()]
+
+
+def _chunks(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+__all__ = [
+    "ArchiveError", "CUSTOMER_FIELDS", "PURCHASE_FIELDS", "SENSITIVE", "add_care_activity", "add_purchase",
+    "add_quality_basis", "create_customer", "delete_purchase", "history", "log_reads", "masked", "purchase_hook",
+    "refresh_repeat_purchase", "search_statement", "update_customer", "update_purchase", "volumes",
+]
+
+
+def today_local() -> date:
+    from portal.services.clock import now_utc, to_local
+
+    return to_local(now_utc()).date()
+
+
+def age_of(customer: Customer, now: datetime | None = None) -> int | None:
+    from portal.services.clock import now_utc, to_local
+
+    return customer.age_on(to_local(now or now_utc()).date())

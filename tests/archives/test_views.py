@@ -1,0 +1,356 @@
+"""The archive pages: masking, the per-customer gate, grants, their expiry, decisions, the read log."""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+import time_machine
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import (
+    AccessScope, AccessStatus, ArchiveAccessRequest, ArchiveReadLog, Attachment, AuditEvent, Customer, CustomerChange,
+    Notification, Purchase, QualityBasis,
+)
+from portal.models.base import utcnow
+from portal.services.masking import mask_id_number, mask_phone
+from tests.archives.factories import id_number, make_customer, make_grant
+
+ID_A = id_number(4242)
+PHONE_A = "13812345678"
+
+
+@pytest.fixture()
+def cust_a(org):
+    return make_customer(org.project1, name="王建国", id_number=ID_A, phone1=PHONE_A, phone2="13987654321",
+                         room="1-301")
+
+
+@pytest.fixture()
+def cust_b(org):
+    return make_customer(org.project2, name="李秀英", room="2-502")
+
+
+def html(resp) -> str:
+    return resp.get_data(as_text=True)
+
+
+def test_center_staff_sees_id_number_and_phones_masked(client, login, people, cust_a):
+    login(client, people.staff)
+    page = html(client.get(f"/archives/customers/{cust_a.id}"))
+    assert "王建国" in page
+    assert mask_id_number(ID_A) in page and mask_phone(PHONE_A) in page
+    assert ID_A not in page and PHONE_A not in page and "13987654321" not in page
+
+
+def test_live_search_answers_htmx_with_a_masked_fragment(client, login, people, cust_a, cust_b):
+    login(client, people.staff)
+    resp = client.get("/archives/?q=王", headers={"HX-Request": "true"})
+    body = html(resp)
+    assert resp.status_code == 200
+    assert "<html" not in body and "王建国" in body and "李秀英" not in body
+    assert mask_phone(PHONE_A) in body and PHONE_A not in body
+    full = html(client.get("/archives/?q=王"))
+    assert "<html" in full and 'id="results"' in full
+
+
+@pytest.mark.parametrize("query, expected", [
+    ({"q": PHONE_A}, True), ({"q": "13987654321"}, True), ({"q": ID_A}, True), ({"room": "1-301"}, True),
+    ({"room": "2-502"}, False), ({"q": "王建"}, True), ({"q": "建国"}, False), ({"quality": "1"}, False),
+])
+def test_search_by_phone_id_room_and_name_prefix(client, login, people, cust_a, cust_b, query, expected):
+    login(client, people.staff)
+    assert ("王建国" in html(client.get("/archives/", query_string=query))) is expected
+
+
+def test_reveal_shows_the_value_and_logs_the_act_not_the_value(client, login, people, cust_a, csrf_off, db):
+    login(client, people.staff)
+    resp = client.post(f"/archives/customers/{cust_a.id}/reveal", data={"field": "id_number"},
+                       headers={"HX-Request": "true"})
+    assert resp.status_code == 200 and ID_A in html(resp)
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "archive.revealed"))
+    assert event.user_id == people.staff.id and event.detail == {"field": "id_number"}
+    assert db.session.scalar(select(ArchiveReadLog).where(ArchiveReadLog.context == "reveal")) is not None
+
+
+def _archive_urls(app, ids: dict) -> list[tuple[str, str, str]]:
+    out = []
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("archives."):
+            continue
+        url = rule.build({arg: ids[arg] for arg in rule.arguments}, append_unknown=False)[1]
+        for method in ("GET", "POST"):
+            if method in rule.methods:
+                out.append((rule.endpoint, method, url))
+    return out
+
+
+# What a branch user may open without a grant: his own requests, and lists that show nothing.
+OWN_PAGES = {"archives.index", "archives.special", "archives.my_requests", "archives.request_new"}
+
+
+def test_branch_user_without_grant_gets_403_on_every_archive_url(app, client, login, people, cust_a, org,
+                                                                  csrf_off, db):
+    other = make_grant(people.branch2, customer=cust_a)  # someone else's grant is no use to him
+    basis = QualityBasis(customer_id=cust_a.id, basis="referral", evidence="介绍张三购房")
+    att = Attachment(owner_type="customer", owner_id=cust_a.id, filename="a.pdf", stored_name="x" * 32 + ".pdf",
+                     content_type="application/pdf", size=1, sha256="0" * 64)
+    db.session.add_all([basis, att])
+    db.session.commit()
+    purchase = db.session.scalar(select(Purchase).where(Purchase.customer_id == cust_a.id))
+    ids = {"customer_id": cust_a.id, "purchase_id": purchase.id, "basis_id": basis.id, "attachment_id": att.id,
+           "request_id": other.id, "import_id": 1}
+    login(client, people.branch)
+    checked = 0
+    for endpoint, method, url in _archive_urls(app, ids):
+        resp = client.open(url, method=method)
+        if endpoint in OWN_PAGES:
+            assert resp.status_code == 200, (endpoint, method)
+            assert "王建国" not in html(resp), endpoint
+        else:
+            assert resp.status_code == 403, (endpoint, method, resp.status_code)
+            assert "王建国" not in html(resp) and mask_phone(PHONE_A) not in html(resp)
+            checked += 1
+    assert checked >= 20
+    # the customer page's refusal offers a request, and is itself audited
+    page = html(client.get(f"/archives/customers/{cust_a.id}"))
+    assert f"/archives/requests/new?customer_id={cust_a.id}" in page
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "access.denied", AuditEvent.object_type == "customer")) >= 1
+    assert db.session.scalar(select(func.count()).select_from(ArchiveReadLog)) == 0
+
+
+def test_leaders_see_no_archive_data_without_a_grant(client, login, people, cust_a):
+    login(client, people.leader)
+    assert client.get(f"/archives/customers/{cust_a.id}").status_code == 403
+    listing = html(client.get("/archives/"))
+    assert "王建国" not in listing and "/archives/requests/new" in listing
+
+
+def test_a_grant_for_customer_a_leaves_customer_b_closed(client, login, people, cust_a, cust_b):
+    grant = make_grant(people.branch, customer=cust_a)
+    login(client, people.branch)
+    page = client.get(f"/archives/customers/{cust_a.id}")
+    assert page.status_code == 200 and "王建国" in html(page)
+    assert mask_phone(PHONE_A) in html(page) and PHONE_A not in html(page)
+    assert "/reveal" not in html(page) and "/edit" not in html(page)  # read-only
+    assert client.get(f"/archives/customers/{cust_b.id}").status_code == 403
+    assert client.get(f"/archives/customers/{cust_b.id}/history").status_code == 403
+    listing = html(client.get("/archives/"))
+    assert "王建国" in listing and "李秀英" not in listing
+    row = db.session.scalar(select(ArchiveReadLog).where(ArchiveReadLog.context == "detail"))
+    assert row.grant_id == grant.id and row.via == "grant" and row.user_id == people.branch.id
+
+
+def test_a_project_grant_opens_that_project_only(client, login, people, cust_a, cust_b, org):
+    make_grant(people.branch, scope=AccessScope.PROJECT, project=org.project1)
+    login(client, people.branch)
+    assert client.get(f"/archives/customers/{cust_a.id}").status_code == 200
+    assert client.get(f"/archives/customers/{cust_b.id}").status_code == 403
+
+
+def test_the_grant_ends_one_second_after_its_expiry(client, login, people, cust_a):
+    grant = make_grant(people.branch, customer=cust_a, days=7)
+    end = grant.expires_at
+    with time_machine.travel(end, tick=False):
+        login(client, people.branch)
+        assert client.get(f"/archives/customers/{cust_a.id}").status_code == 200
+    with time_machine.travel(end + timedelta(seconds=1), tick=False):
+        login(client, people.branch)
+        assert client.get(f"/archives/customers/{cust_a.id}").status_code == 403
+        assert "王建国" not in html(client.get("/archives/"))
+
+
+def test_a_revoked_grant_opens_nothing(client, login, people, cust_a, csrf_off):
+    grant = make_grant(people.branch, customer=cust_a)
+    login(client, people.branch)
+    assert client.post(f"/archives/requests/{grant.id}/revoke").status_code == 302
+    assert db.session.get(ArchiveAccessRequest, grant.id).status == AccessStatus.REVOKED
+    assert client.get(f"/archives/customers/{cust_a.id}").status_code == 403
+
+
+def test_request_goes_to_the_branch_leader_who_approves_it(client, login, people, cust_a, csrf_off):
+    login(client, people.branch)
+    resp = client.post("/archives/requests/new", data={"scope": "customer", "customer_id": cust_a.id,
+                                                       "period_days": 7, "reason": "业主投诉需核对房号", "project_id": 0})
+    assert resp.status_code == 302
+    req = db.session.scalar(select(ArchiveAccessRequest))
+    assert req.status == AccessStatus.PENDING and req.period_days == 7
+    note = db.session.scalar(select(Notification).where(Notification.kind == "archive_access_request"))
+    assert note.user_id == people.branch_leader.id
+    login(client, people.leader)  # a group leader: not routed to him
+    assert client.post(f"/archives/requests/{req.id}/decide", data={"decision": "approve"}).status_code == 403
+    login(client, people.branch_leader)
+    assert "业主投诉需核对房号" in html(client.get("/archives/requests/queue"))
+    resp = client.post(f"/archives/requests/{req.id}/decide", data={"decision": "approve", "comment": "同意"})
+    assert resp.status_code == 302
+    db.session.refresh(req)
+    assert req.status == AccessStatus.APPROVED and req.decided_by_id == people.branch_leader.id
+    assert req.expires_at - req.decided_at == timedelta(days=7)
+    login(client, people.branch)
+    assert client.get(f"/archives/customers/{cust_a.id}").status_code == 200
+
+
+def test_period_above_30_days_is_refused_and_the_input_kept(client, login, people, cust_a, csrf_off):
+    login(client, people.branch)
+    resp = client.post("/archives/requests/new", data={"scope": "customer", "customer_id": cust_a.id,
+                                                       "period_days": 31, "reason": "年度核对", "project_id": 0})
+    assert resp.status_code == 200 and "年度核对" in html(resp)
+    assert db.session.scalar(select(func.count()).select_from(ArchiveAccessRequest)) == 0
+
+
+def test_a_leader_cannot_approve_his_own_request(client, login, people, cust_a, csrf_off):
+    login(client, people.leader)
+    client.post("/archives/requests/new", data={"scope": "customer", "customer_id": cust_a.id, "period_days": 3,
+                                                "reason": "检查服务质量", "project_id": 0})
+    req = db.session.scalar(select(ArchiveAccessRequest))
+    assert req.requester_id == people.leader.id
+    assert "检查服务质量" not in html(client.get("/archives/requests/queue"))
+    resp = client.post(f"/archives/requests/{req.id}/decide", data={"decision": "approve", "comment": "自批"})
+    assert resp.status_code == 403
+    db.session.refresh(req)
+    assert req.status == AccessStatus.PENDING
+    assert client.get(f"/archives/customers/{cust_a.id}").status_code == 403
+    login(client, people.leader2)  # the other group leader decides
+    assert client.post(f"/archives/requests/{req.id}/decide",
+                       data={"decision": "approve", "comment": "同意"}).status_code == 302
+    db.session.refresh(req)
+    assert req.status == AccessStatus.APPROVED
+
+
+def test_rejection_needs_a_comment(client, login, people, cust_a, csrf_off):
+    req = make_grant(people.branch, customer=cust_a, status=AccessStatus.PENDING)
+    login(client, people.branch_leader)
+    resp = client.post(f"/archives/requests/{req.id}/decide", data={"decision": "reject", "comment": ""})
+    assert resp.status_code == 200 and "说明" in html(resp)
+    db.session.refresh(req)
+    assert req.status == AccessStatus.PENDING
+
+
+def test_every_read_writes_a_log_row_per_record(client, login, people, cust_a, cust_b, db):
+    login(client, people.staff)
+    client.get("/archives/")
+    rows = db.session.scalars(select(ArchiveReadLog).where(ArchiveReadLog.context == "list")).all()
+    assert {r.customer_id for r in rows} == {cust_a.id, cust_b.id}
+    assert all(r.user_id == people.staff.id and r.via == "center_staff" and r.grant_id is None for r in rows)
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "archive.read"))
+    assert sorted(event.detail["customer_ids"]) == sorted([cust_a.id, cust_b.id])
+    for url, context in ((f"/archives/customers/{cust_a.id}", "detail"),
+                         (f"/archives/customers/{cust_a.id}/history", "history")):
+        client.get(url)
+        assert db.session.scalar(select(ArchiveReadLog).where(ArchiveReadLog.context == context,
+                                                              ArchiveReadLog.customer_id == cust_a.id))
+
+
+def test_leader_sees_who_read_a_record_and_why(client, login, people, cust_a):
+    grant = make_grant(people.branch, customer=cust_a)
+    login(client, people.branch)
+    client.get(f"/archives/customers/{cust_a.id}")
+    login(client, people.staff)
+    client.get(f"/archives/customers/{cust_a.id}")
+    for viewer in (people.leader, people.admin):
+        login(client, viewer)
+        page = html(client.get(f"/archives/customers/{cust_a.id}/readers"))
+        assert people.branch.display_name in page and grant.reason in page
+        assert people.staff.display_name in page and "center_staff" in page
+        assert "王建国" not in page  # the audit page itself shows no archive data
+    login(client, people.staff)
+    assert client.get(f"/archives/customers/{cust_a.id}/readers").status_code == 403
+
+
+def test_edit_keeps_masked_history_and_logs_hold_no_full_numbers(client, login, people, cust_a, csrf_off, db):
+    login(client, people.staff)
+    new_phone, new_id = "13700001111", id_number(777)
+    form = {"kind": "owner", "name": "王建国", "id_number": new_id, "phone1": new_phone, "phone2": "",
+            "archive_year": 2025, "prospect_project_id": 0, "gender": "", "special_kind": "elderly_alone"}
+    assert client.post(f"/archives/customers/{cust_a.id}/edit", data=form).status_code == 302
+    changes = {c.field: c for c in db.session.scalars(select(CustomerChange))}
+    assert changes["phone1"].old_value == mask_phone(PHONE_A) and changes["phone1"].new_value == mask_phone(new_phone)
+    assert changes["id_number"].new_value == mask_id_number(new_id)
+    assert changes["phone1"].user_id == people.staff.id
+    history = html(client.get(f"/archives/customers/{cust_a.id}/history"))
+    assert mask_phone(new_phone) in history and new_phone not in history and PHONE_A not in history
+    client.post(f"/archives/customers/{cust_a.id}/reveal", data={"field": "phone1"})
+    login(client, people.manager)
+    client.get("/archives/export?reveal=1")
+    dumped = json.dumps([[e.action, e.reason, e.detail, e.object_id] for e in db.session.scalars(select(AuditEvent))],
+                        ensure_ascii=False)
+    dumped += json.dumps([[c.old_value, c.new_value] for c in db.session.scalars(select(CustomerChange))],
+                         ensure_ascii=False)
+    for secret in (PHONE_A, new_phone, ID_A, new_id, "13987654321"):
+        assert secret not in dumped
+
+
+def test_bad_id_number_in_the_form_is_refused_and_the_input_kept(client, login, people, csrf_off):
+    login(client, people.staff)
+    bad = id_number(5)[:-1] + ("0" if id_number(5)[-1] != "0" else "1")
+    resp = client.post("/archives/customers/new", data={"kind": "owner", "name": "赵铁柱", "id_number": bad,
+                                                        "phone1": "13812340000", "archive_year": 2026,
+                                                        "prospect_project_id": 0})
+    assert resp.status_code == 200 and "校验" in html(resp) and "赵铁柱" in html(resp)
+    assert db.session.scalar(select(func.count()).select_from(Customer)) == 0
+
+
+def test_purchases_make_and_unmake_a_quality_customer(client, login, people, cust_a, org, csrf_off):
+    login(client, people.staff)
+    resp = client.post(f"/archives/customers/{cust_a.id}/purchases/new", data={
+        "project_id": org.project2.id, "building": "5栋", "room": "601", "signing_date": "2026-03-01"})
+    assert resp.status_code == 302
+    db.session.refresh(cust_a)
+    assert cust_a.is_quality and cust_a.quality_bases[0].automatic
+    assert "601" in cust_a.quality_bases[0].evidence
+    second = db.session.scalar(select(Purchase).where(Purchase.room == "601"))
+    client.post(f"/archives/purchases/{second.id}/delete")
+    db.session.refresh(cust_a)
+    assert not cust_a.is_quality and cust_a.quality_bases == []
+
+
+def test_a_room_cannot_belong_to_two_customers(client, login, people, cust_a, cust_b, org, csrf_off):
+    login(client, people.staff)
+    resp = client.post(f"/archives/customers/{cust_b.id}/purchases/new", data={
+        "project_id": org.project1.id, "building": "1栋", "room": "1-301"})
+    assert resp.status_code == 200 and "已登记" in html(resp)
+
+
+def test_staff_record_a_referral_as_quality_basis(client, login, people, cust_b, csrf_off):
+    login(client, people.staff)
+    client.post(f"/archives/customers/{cust_b.id}/quality", data={"basis": "referral",
+                                                                   "evidence": "介绍同事购买滨河湾3-201"})
+    db.session.refresh(cust_b)
+    assert cust_b.is_quality and cust_b.quality_bases[0].evidence == "介绍同事购买滨河湾3-201"
+
+
+def test_special_owners_have_their_own_list(client, login, people, org):
+    make_customer(org.project1, name="孤老张", special_kind="elderly_alone")
+    make_customer(org.project1, name="普通李")
+    login(client, people.staff)
+    page = html(client.get("/archives/special"))
+    assert "孤老张" in page and "普通李" not in page
+
+
+def test_keyset_paging_walks_every_customer_once(client, login, people, org):
+    for i in range(55):
+        make_customer(name=f"翻页{i:02d}", commit=False)
+    db.session.commit()
+    login(client, people.staff)
+    first = client.get("/archives/?q=翻页", headers={"HX-Request": "true"})
+    body = html(first)
+    assert body.count("翻页") == 50 and "after=" in body
+    import re
+    nxt = re.search(r'href="([^"]*after=[^"]*)"', body).group(1).replace("&amp;", "&")
+    assert html(client.get(nxt, headers={"HX-Request": "true"})).count("翻页") == 5
+
+
+def test_linked_sections_from_other_areas_are_shown(client, login, people, cust_a):
+    from portal.services import archive_links
+
+    @archive_links.link_provider
+    def fake(customer):
+        return [archive_links.LinkedSection(title="投诉记录", items=[archive_links.LinkedItem(label="TS-2026-000001")])]
+
+    try:
+        login(client, people.staff)
+        assert "TS-2026-000001" in html(client.get(f"/archives/customers/{cust_a.id}"))
+    finally:
+        archive_links._providers.remove(fake)
