@@ -125,6 +125,10 @@ def register_blueprints(app: Flask) -> None:
     for bp in (auth_bp, main_bp, admin_bp):
         app.register_blueprint(bp)
 
+    from portal.blueprints.revisits import bp as revisits_bp
+
+    app.register_blueprint(revisits_bp)
+
 
 def register_errorhandlers(app: Flask) -> None:
     from portal.auth.access import forbidden_response, wants_fragment

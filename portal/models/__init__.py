@@ -12,3 +12,8 @@ __all__ = [
     "Attachment", "AuditEvent", "CalendarOverride", "Customer", "Purchase", "SerialCounter", "ComplaintCategory", "LoginAttempt", "Notification",
     "OrgKind", "OrgUnit", "Project", "Setting", "User", "UserRole", "UTCDateTime", "utcnow",
 ]
+from portal.models.revisit import (  # noqa: E402  (revisits)
+    RevisitAttempt, RevisitFollowUp, RevisitMethod, RevisitPlan, RevisitScript, RevisitStatus,
+)
+
+__all__ += ["RevisitAttempt", "RevisitFollowUp", "RevisitMethod", "RevisitPlan", "RevisitScript", "RevisitStatus"]
