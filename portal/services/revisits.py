@@ -211,8 +211,10 @@ def _insert_plan(**values) -> bool:
     values.setdefault("attempts", 0)
     values.setdefault("created_at", now)
     values.setdefault("updated_at", now)
-    stmt = insert(RevisitPlan.__table__).values(**values).on_conflict_do_nothing(index_elements=["plan_key"])
-    return db.session.execute(stmt).rowcount == 1
+    stmt = (insert(RevisitPlan.__table__).values(**values).on_conflict_do_nothing(index_elements=["plan_key"])
+            .returning(RevisitPlan.__table__.c.id))
+    # a row comes back only when it was inserted (rowcount is not reliable across drivers)
+    return db.session.execute(stmt).scalar() is not None
 
 
 def _cancel(plan: RevisitPlan, reason: CancelReason) -> None:
