@@ -125,8 +125,9 @@ def register_blueprints(app: Flask) -> None:
     from portal.blueprints.complaints import bp as complaints_bp
     from portal.blueprints.main import bp as main_bp
     from portal.blueprints.reminders import bp as reminders_bp
+    from portal.blueprints.revisits import bp as revisits_bp
 
-    for bp in (auth_bp, main_bp, admin_bp, reminders_bp, complaints_bp, archives_bp):
+    for bp in (auth_bp, main_bp, admin_bp, reminders_bp, complaints_bp, archives_bp, revisits_bp):
         app.register_blueprint(bp)
 
 

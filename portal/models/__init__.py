@@ -25,3 +25,8 @@ from portal.models.reminder import (  # noqa: E402
 )
 
 __all__ += ["PeriodicRun", "Reminder", "ReminderDelivery", "ReminderEmailPreference", "ReminderStatus"]
+from portal.models.revisit import (  # noqa: E402  (revisits)
+    RevisitAttempt, RevisitFollowUp, RevisitMethod, RevisitPlan, RevisitScript, RevisitStatus,
+)
+
+__all__ += ["RevisitAttempt", "RevisitFollowUp", "RevisitMethod", "RevisitPlan", "RevisitScript", "RevisitStatus"]

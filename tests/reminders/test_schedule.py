@@ -38,7 +38,8 @@ def test_two_schedulers_enqueue_each_period_once(app, redis_conn):
     at_1600 = datetime(2026, 10, 8, 8, 0, tzinfo=timezone.utc)  # 16:00 in Shanghai
     first = tick(app, now=at_1600)
     second = tick(app, now=at_1600)  # the other scheduler, same moment
-    assert sorted(first) == ["sweep", "workorder_check"] and second == []
+    # other areas' daily jobs (e.g. revisit plans from 01:00) are due at 16:00 as well
+    assert {"sweep", "workorder_check"} <= set(first) and second == []
     with app.app_context():
-        assert get_queue().count == 2
+        assert get_queue().count == len(first)
     assert tick(app, now=at_1600.replace(minute=5)) == ["sweep"]

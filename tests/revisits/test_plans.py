@@ -1,0 +1,162 @@
+"""Plan generation is a reconciliation: it creates what the data asks for, follows changes,
+and does nothing the second time."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from portal.models.revisit import CancelReason, RevisitMethod, RevisitPlan, RevisitStatus
+from portal.services import revisits
+from portal.services.revisit_rules import RevisitKind
+from tests import factories as f
+from tests.revisits.factories import make_customer, make_purchase
+
+K = RevisitKind
+TODAY = date(2027, 1, 10)
+
+
+def _plans(db, **where):
+    stmt = sa.select(RevisitPlan).order_by(RevisitPlan.id)
+    for key, value in where.items():
+        stmt = stmt.where(getattr(RevisitPlan, key) == value)
+    return db.session.scalars(stmt).all()
+
+
+def _by_kind(db, purchase):
+    return {p.kind: p for p in _plans(db, purchase_id=purchase.id)}
+
+
+def test_a_purchase_gets_its_four_routine_revisits_once(db, org):
+    purchase = make_purchase(org.project1, signing=date(2026, 12, 20), handover=date(2027, 1, 5))
+    first = revisits.sync_purchase_plans(purchase, TODAY)
+    again = revisits.sync_purchase_plans(purchase, TODAY)
+    plans = _by_kind(db, purchase)
+    assert first.created == 4 and again.as_dict() == {"created": 0, "moved": 0, "cancelled": 0, "reopened": 0}
+    assert (plans[K.SIGNING].window_start, plans[K.SIGNING].due) == (date(2026, 12, 20), date(2026, 12, 27))
+    assert plans[K.HANDOVER_1Y].due == date(2028, 2, 4)
+    assert all(p.project_id == org.project1.id and p.status == RevisitStatus.OPEN for p in plans.values())
+
+
+def test_handover_on_31_january_plans_the_end_of_february(db, org):
+    purchase = make_purchase(org.project1, handover=date(2027, 1, 31))
+    revisits.sync_purchase_plans(purchase, date(2027, 2, 1))
+    plans = _by_kind(db, purchase)
+    assert plans[K.HANDOVER_1M].due == date(2027, 2, 28)
+    assert plans[K.HANDOVER_3M].window_start == date(2027, 2, 28)
+
+
+def test_a_corrected_handover_date_moves_open_plans_and_leaves_done_ones(db, org):
+    from portal.auth.permissions import Role
+
+    staff = f.user_with_role(org, Role.CENTER_STAFF)
+    purchase = make_purchase(org.project1, handover=date(2027, 1, 5))
+    revisits.sync_purchase_plans(purchase, TODAY)
+    done = _by_kind(db, purchase)[K.HANDOVER_1M]
+    revisits.complete_revisit(done, by=staff, method=RevisitMethod.PHONE,
+                              at=datetime(2027, 1, 8, 2, 0, tzinfo=timezone.utc),
+                              answers=[("满意吗？", "满意")], satisfaction=5)
+
+    purchase.handover_date = date(2027, 1, 31)  # the archive had a typo
+    result = revisits.sync_purchase_plans(purchase, TODAY)
+
+    plans = _by_kind(db, purchase)
+    assert result.moved == 2 and result.created == 0
+    assert (plans[K.HANDOVER_1M].window_start, plans[K.HANDOVER_1M].due) == (date(2027, 1, 5), date(2027, 2, 5))
+    assert plans[K.HANDOVER_1M].status == RevisitStatus.DONE
+    assert (plans[K.HANDOVER_3M].window_start, plans[K.HANDOVER_3M].due) == (date(2027, 2, 28), date(2027, 4, 30))
+    assert plans[K.HANDOVER_1Y].due == date(2028, 2, 28)
+
+
+def test_a_cleared_date_cancels_and_a_restored_date_reopens(db, org):
+    purchase = make_purchase(org.project1, signing=date(2027, 1, 8))
+    revisits.sync_purchase_plans(purchase, TODAY)
+    purchase.signing_date = None
+    assert revisits.sync_purchase_plans(purchase, TODAY).cancelled == 1
+    plan = _by_kind(db, purchase)[K.SIGNING]
+    assert (plan.status, plan.cancel_reason) == (RevisitStatus.CANCELLED, CancelReason.DATE_REMOVED)
+    purchase.signing_date = date(2027, 1, 9)
+    assert revisits.sync_purchase_plans(purchase, TODAY).reopened == 1
+    assert (plan.status, plan.due) == (RevisitStatus.OPEN, date(2027, 1, 16))
+
+
+def test_a_deleted_purchase_cancels_its_open_plans(db, org):
+    purchase = make_purchase(org.project1, handover=date(2027, 1, 5))
+    revisits.sync_purchase_plans(purchase, TODAY)
+    assert revisits.cancel_purchase_plans(purchase.id) == 3
+    db.session.delete(purchase)
+    db.session.commit()
+    plans = _plans(db, kind=K.HANDOVER_1M)
+    assert plans[0].status == RevisitStatus.CANCELLED and plans[0].purchase_id is None
+    assert revisits.reconcile_all(TODAY).as_dict()["cancelled"] == 0
+
+
+def test_the_daily_reconciliation_catches_a_purchase_deleted_behind_its_back(db, org):
+    purchase = make_purchase(org.project1, handover=date(2027, 1, 5))
+    revisits.sync_purchase_plans(purchase, TODAY)
+    db.session.commit()
+    db.session.execute(sa.delete(type(purchase)).where(type(purchase).id == purchase.id))
+    db.session.commit()
+    db.session.expire_all()
+    assert revisits.reconcile_all(TODAY).cancelled == 3
+    assert {p.status for p in _plans(db)} == {RevisitStatus.CANCELLED}
+
+
+def test_long_past_windows_are_not_planned(db, org):
+    """An archive imported with a 2015 handover does not flood the queue with 2015 revisits."""
+    purchase = make_purchase(org.project1, signing=date(2014, 5, 1), handover=date(2015, 6, 1))
+    assert revisits.sync_purchase_plans(purchase, TODAY).created == 0
+
+
+def test_the_plan_job_run_twice_creates_no_second_annual_revisit(app, db, org):
+    from portal.jobs.revisits import revisit_plans
+
+    old = make_purchase(org.project1, handover=date(2020, 3, 1))
+    make_purchase(org.project2, customer=old.customer, handover=date(2023, 9, 1))  # same customer, two rooms
+    make_purchase(org.project1, handover=date(2026, 6, 1))  # not an old customer yet
+    db.session.commit()
+    year = revisits.local_today().year
+    revisit_plans()
+    first = _plans(db, kind=K.OLD_CUSTOMER)
+    second_run = revisit_plans()
+    assert second_run == {"created": 0, "moved": 0, "cancelled": 0, "reopened": 0}
+    annual = _plans(db, kind=K.OLD_CUSTOMER)
+    assert len(first) == len(annual) == 1
+    assert annual[0].customer_id == old.customer_id and annual[0].project_id == org.project2.id
+    assert (annual[0].window_start, annual[0].due) == (date(year, 1, 1), date(year, 12, 31))
+    assert revisits.sync_annual_plans(year).created == 0
+
+
+def test_a_complaint_revisit_is_planned_once_per_resolution(db, org):
+    customer = make_customer()
+    resolved = datetime(2027, 1, 9, 15, 30, tzinfo=timezone.utc)  # 23:30 local
+    plan = revisits.sync_complaint_plan(41, customer.id, org.project1.id, resolved)
+    same = revisits.sync_complaint_plan(41, customer.id, org.project1.id, resolved)
+    assert plan.id == same.id and (plan.window_start, plan.due) == (date(2027, 1, 9), date(2027, 1, 11))
+    # reopened and resolved again: a new revisit; the old open one is superseded
+    again = revisits.sync_complaint_plan(41, customer.id, org.project1.id, datetime(2027, 2, 1, 3, 0, tzinfo=timezone.utc))
+    assert again.id != plan.id and again.status == RevisitStatus.OPEN
+    assert (plan.status, plan.cancel_reason) == (RevisitStatus.CANCELLED, CancelReason.SUPERSEDED)
+
+
+def test_a_complaint_revisit_without_an_archive_customer_keeps_the_contact(db, org):
+    plan = revisits.sync_complaint_plan(7, None, None, datetime(2027, 1, 9, 3, 0, tzinfo=timezone.utc),
+                                        contact_name="路人甲", contact_phone="13900001111")
+    assert plan.person_name == "路人甲" and plan.phones == ["13900001111"]
+
+
+@pytest.mark.parametrize("status", [RevisitStatus.DONE])
+def test_completing_a_done_plan_again_is_refused(db, org, status):
+    from portal.auth.permissions import Role
+
+    staff = f.user_with_role(org, Role.CENTER_STAFF)
+    purchase = make_purchase(org.project1, signing=date(2027, 1, 8))
+    revisits.sync_purchase_plans(purchase, TODAY)
+    plan = _plans(db)[0]
+    kwargs = dict(by=staff, method=RevisitMethod.PHONE, at=datetime(2027, 1, 9, 2, 0, tzinfo=timezone.utc),
+                  answers=[], satisfaction=4)
+    revisits.complete_revisit(plan, **kwargs)
+    assert plan.status == status
+    with pytest.raises(revisits.RevisitError):
+        revisits.complete_revisit(plan, **kwargs)
