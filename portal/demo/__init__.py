@@ -20,6 +20,7 @@ class DemoContext:
     users: dict = field(default_factory=dict)  # username → User
     units: dict = field(default_factory=dict)  # name → OrgUnit
     projects: list = field(default_factory=list)
+    customers: list = field(default_factory=list)
     logins: list = field(default_factory=list)  # (username, role label, unit)
 
 

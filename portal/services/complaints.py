@@ -5,6 +5,8 @@ place events in time. The rules themselves are in ``severity.py`` and ``complain
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 
@@ -350,6 +352,22 @@ def add_leader_comment(c: Complaint, leader: User, body: str, *, is_instruction:
 
 # --- workflow ---------------------------------------------------------------------------------
 
+_transition_hooks: dict[str, list[Callable]] = {}
+
+
+def on_transition(action: str):
+    """Register ``fn(complaint, by)`` to run in the same transaction after ``action`` ("resolve",
+    "revisit", …). The revisits area plans the complaint revisit on "resolve" here."""
+
+    def decorator(fn: Callable) -> Callable:
+        hooks = _transition_hooks.setdefault(action, [])
+        if fn not in hooks:
+            hooks.append(fn)
+        return fn
+
+    return decorator
+
+
 def transition(c: Complaint, action: str, values: dict | None = None, *, by, now: datetime | None = None) -> None:
     """Move along the permitted workflow (complaint_rules.TRANSITIONS), or raise ComplaintError."""
     now = _now(now)
@@ -379,6 +397,9 @@ def transition(c: Complaint, action: str, values: dict | None = None, *, by, now
             Complaint.matter_id == c.matter_id, Complaint.id != c.id, Complaint.status != ComplaintStatus.ARCHIVED))
         if not open_left:
             c.matter.closed_at = now
+    db.session.flush()
+    for hook in _transition_hooks.get(action, []):
+        hook(c, by)
 
 
 def record_revisit(complaint: Complaint, summary: str, satisfaction: int, by, now: datetime | None = None) -> None:

@@ -1,0 +1,72 @@
+"""Where revisits meet the other areas (DOMAIN.md §4):
+
+- a purchase added, corrected or deleted in the archives moves or cancels its routine plans;
+- a resolved complaint gets its complaint revisit (due within 2 days of the resolution);
+- completing that revisit moves the complaint to "revisited"; a revisit recorded on the
+  complaint itself closes the open plan, so the rates count it;
+- a customer's archive page lists the customer's revisits.
+
+Imported by the revisits blueprint, so the web processes and the worker both register it.
+"""
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Complaint, Purchase, RevisitMethod, RevisitPlan, RevisitStatus
+from portal.services.revisit_rules import RevisitKind
+from portal.services import archives, complaints, revisits
+from portal.services.archive_links import LinkedItem, LinkedSection, link_provider
+
+
+@archives.purchase_hook
+def follow_purchases(action: str, purchase_ids: list[int]) -> None:
+    for purchase_id in purchase_ids:
+        if action == "deleted":
+            revisits.cancel_purchase_plans(purchase_id)
+        else:
+            purchase = db.session.get(Purchase, purchase_id)
+            if purchase is not None:
+                revisits.sync_purchase_plans(purchase)
+
+
+@complaints.on_transition("resolve")
+def plan_complaint_revisit(complaint: Complaint, by) -> None:
+    revisits.sync_complaint_plan(complaint.id, complaint.customer_id, complaint.project_id, complaint.resolved_at,
+                                 contact_name=complaint.complainant_name, contact_phone=complaint.complainant_phone)
+
+
+def _record_on_complaint(complaint: Complaint, *, summary: str, satisfaction: int, by) -> None:
+    # Completing the plan calls back here; a complaint already revisited (the revisit was
+    # recorded on the complaint page) is left as it is.
+    if complaint.status.value == "resolved":
+        complaints.record_revisit(complaint, summary, satisfaction, by)
+
+
+revisits.link_complaints(lambda cid: db.session.get(Complaint, cid), _record_on_complaint)
+
+
+@complaints.on_transition("revisit")
+def close_plan_of_complaint(complaint: Complaint, by) -> None:
+    plan = db.session.scalar(select(RevisitPlan).where(
+        RevisitPlan.kind == RevisitKind.COMPLAINT, RevisitPlan.complaint_id == complaint.id,
+        RevisitPlan.status == RevisitStatus.OPEN).order_by(RevisitPlan.id.desc()))
+    if plan is None:
+        return
+    revisits.complete_revisit(plan, by=by, method=RevisitMethod.PHONE, at=complaint.revisited_at,
+                              answers=[], satisfaction=complaint.revisit_satisfaction,
+                              summary=complaint.revisit_summary)
+
+
+@link_provider
+def revisits_of(customer) -> list[LinkedSection]:
+    plans = db.session.scalars(select(RevisitPlan).where(RevisitPlan.customer_id == customer.id)
+                               .order_by(RevisitPlan.due.desc()).limit(20)).all()
+    if not plans:
+        return []
+    return [LinkedSection(title=str(_l("Revisits")), items=[
+        LinkedItem(label=f"{revisits.KIND_LABELS[p.kind]} · {p.due.isoformat()}",
+                   link=url_for("revisits.detail", plan_id=p.id), status=str(revisits.STATUS_LABELS[p.status]))
+        for p in plans])]
