@@ -13,6 +13,18 @@ from portal.auth.access import LOGIN_ONLY as LOGIN
 from portal.auth.access import PUBLIC
 
 
+def load_scoped() -> set[str]:
+    """Endpoints where a role the permission table allows may still be refused (403) by an
+    object rule that a bare request cannot satisfy, e.g. archive pages without a grant.
+    Each area lists them as ``GRANT_SCOPED`` and proves the allowed case in its own tests."""
+    import tests.access as pkg
+
+    scoped: set[str] = set()
+    for mod in pkgutil.iter_modules(pkg.__path__):
+        scoped |= set(getattr(importlib.import_module(f"tests.access.{mod.name}"), "GRANT_SCOPED", ()))
+    return scoped
+
+
 def load_table() -> dict:
     table: dict = {}
     import tests.access as pkg
@@ -25,4 +37,4 @@ def load_table() -> dict:
     return table
 
 
-__all__ = ["LOGIN", "PUBLIC", "load_table"]
+__all__ = ["LOGIN", "PUBLIC", "load_scoped", "load_table"]

@@ -34,3 +34,7 @@ ACCESS = {
     "archives.import_progress": {P.ARCHIVE_IMPORT},
     "archives.import_run": {P.ARCHIVE_IMPORT},
 }
+
+# Outsiders (leaders, branch and department staff) hold ARCHIVE_REQUEST but see archive pages
+# only under a live grant; without one these answer 403 (tests/archives prove both sides).
+GRANT_SCOPED = {"archives.index", "archives.special", "archives.customer", "archives.history", "archives.attachment"}

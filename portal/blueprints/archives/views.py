@@ -50,7 +50,7 @@ def _role_name(user) -> str:
     return "role"
 
 
-def _refuse_customer(customer_id: int):
+def _refuse_customer(customer_id: int | None):
     """403 with the audit entry of ``deny``, on a page that offers to request access."""
     try:
         deny("no archive grant", "customer", customer_id)
@@ -121,6 +121,9 @@ def _customer_list(template: str, force_special: bool = False):
     direct = access.reads_directly(current_user)
     if not direct:
         grants = access.live_grants(current_user, now_utc())
+        if not grants:
+            # Outside the center, no grant means no archive page at all (DOMAIN.md §3).
+            _refuse_customer(None)
         stmt = stmt.where(access.grant_condition(grants))
     stmt = stmt.options(selectinload(Customer.purchases).selectinload(Purchase.project))
     page = paging.keyset_page(stmt, Customer.id, Customer.id, request.args.get("after"), PER_PAGE, kind=int)
