@@ -7,8 +7,10 @@ from portal.models.org import OrgKind, OrgUnit, Project
 from portal.models.settings import CalendarOverride, ComplaintCategory, Setting
 from portal.models.shared import Attachment, SerialCounter
 from portal.models.user import LoginAttempt, User, UserRole
+from portal.models.reception import Contact, ContactEvent, WorkOrder  # noqa: E402  (reception)
 
 __all__ = [
     "Attachment", "AuditEvent", "CalendarOverride", "Customer", "Purchase", "SerialCounter", "ComplaintCategory", "LoginAttempt", "Notification",
     "OrgKind", "OrgUnit", "Project", "Setting", "User", "UserRole", "UTCDateTime", "utcnow",
 ]
+__all__ += ["Contact", "ContactEvent", "WorkOrder"]
