@@ -123,6 +123,10 @@ def register_blueprints(app: Flask) -> None:
     for bp in (auth_bp, main_bp, admin_bp):
         app.register_blueprint(bp)
 
+    from portal.blueprints.reception import bp as reception_bp
+
+    app.register_blueprint(reception_bp)
+
 
 def register_errorhandlers(app: Flask) -> None:
     from portal.auth.access import forbidden_response, wants_fragment
