@@ -27,7 +27,7 @@ REPLY_METHOD_LABELS = {
     ReplyMethod.PHONE: _l("By phone"), ReplyMethod.SMS: _l("By text message"),
     ReplyMethod.IN_PERSON: _l("In person"), ReplyMethod.LETTER: _l("By letter"), ReplyMethod.EMAIL: _l("By e-mail"),
 }
-WORK_ORDER_STATUS_LABELS = {WorkOrderStatus.OPEN: _l("Open"), WorkOrderStatus.DONE: _l("Done")}
+WORK_ORDER_STATUS_LABELS = {WorkOrderStatus.OPEN: _l("Not finished"), WorkOrderStatus.DONE: _l("Done")}
 REPAIR_KIND_LABELS = {RepairKind.ORDINARY: _l("Ordinary repair"), RepairKind.MAJOR: _l("Major repair")}
 REPAIR_TYPE_LABELS = {
     RepairType.WATER_LEAK: _l("Water leak / seepage"), RepairType.PLUMBING: _l("Water supply and drains"),
