@@ -36,13 +36,14 @@ def test_two_contacts_saved_at_the_same_instant_get_distinct_serials(app, db, st
     from portal.extensions import db as _db
     from portal.models import User
 
-    barrier = threading.Barrier(2)
+    staff_id = staff.id  # read here: the test's session must not be used from the threads
+    barrier = threading.Barrier(2, timeout=30)
     serials, errors = [], []
 
     def worker(n):
         with app.app_context():
             try:
-                user = _db.session.get(User, staff.id)
+                user = _db.session.get(User, staff_id)
                 barrier.wait()
                 contact = make_contact(user, content=f"同时保存{n}", received_at=local(2026, 3, 1, 9, 0))
                 serials.append(contact.serial)
