@@ -14,6 +14,7 @@ from portal.models.user import LoginAttempt, User, UserRole
 from portal.models.complaint import (  # noqa: E402
     Complaint, ComplaintEvent, CustomerContact, LeaderComment, LeaderReport, Matter, WorkContactForm,
 )
+from portal.models.reception import Contact, ContactEvent, WorkOrder  # noqa: E402  (reception)
 
 __all__ = [
     "Attachment", "AuditEvent", "CalendarOverride", "Customer", "Purchase", "SerialCounter", "ComplaintCategory", "LoginAttempt", "Notification",
@@ -30,3 +31,4 @@ from portal.models.revisit import (  # noqa: E402  (revisits)
 )
 
 __all__ += ["RevisitAttempt", "RevisitFollowUp", "RevisitMethod", "RevisitPlan", "RevisitScript", "RevisitStatus"]
+__all__ += ["Contact", "ContactEvent", "WorkOrder"]

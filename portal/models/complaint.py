@@ -171,7 +171,8 @@ class Complaint(db.Model):
     filing_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The reception record it came from. A plain integer for now: the reception area is built
     # in parallel and the foreign key to its table is added when both are merged.
-    source_contact_id: Mapped[int | None] = mapped_column(index=True)
+    source_contact_id: Mapped[int | None] = mapped_column(ForeignKey("reception_contact.id", ondelete="SET NULL"),
+                                                          index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

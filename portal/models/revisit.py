@@ -60,7 +60,7 @@ class RevisitPlan(db.Model):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
     purchase_id: Mapped[int | None] = mapped_column(ForeignKey("purchase.id", ondelete="SET NULL"), index=True)
     # The complaints table is another area's; the id is kept without a foreign key.
-    complaint_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaint.id", ondelete="SET NULL"), index=True)
     project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"))
     # A complainant not in the archive: who to call (the phone is shown masked like any other).
     contact_name: Mapped[str | None] = mapped_column(String(100))

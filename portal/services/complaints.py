@@ -263,6 +263,13 @@ def register_complaint(data: ComplaintInput, *, by, matter: Matter | None = None
     c.is_second_complaint = _is_second_complaint(c)
     c.matter_complainants = matter_complainants_for(c)
     event(c, "registered", by=by, now=now, detail={"serial": c.serial})
+    if c.source_contact_id is not None:
+        from portal.models.reception import Contact
+        from portal.services import reception
+
+        contact = db.session.get(Contact, c.source_contact_id)
+        if contact is not None:  # both records point at each other (DOMAIN.md §1)
+            reception.link_complaint(contact, c.id, by=by, now=now)
     apply_severity(c, by=by, now=now, calendar=calendar, initial=True)
     _upgrade_matter(c, by=by, now=now, calendar=calendar)
     audit.record("complaint.created", object_type="complaint", object_id=c.id, detail={"serial": c.serial})

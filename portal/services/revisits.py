@@ -55,7 +55,7 @@ KIND_LABELS = {
 
 METHOD_LABELS = {
     RevisitMethod.PHONE: _l("Phone"),
-    RevisitMethod.VISIT: _l("Visit"),
+    RevisitMethod.VISIT: _l("On-site visit"),
     RevisitMethod.SMS: _l("SMS"),
     RevisitMethod.SURVEY: _l("Survey"),
 }

@@ -349,16 +349,22 @@ def test_print_form_has_every_field(client, login, people, resolved_complaint):
         assert label in html, label
 
 
-def test_register_from_a_reception_record(client, login, org, people, monkeypatch, no_csrf):
-    contact = SimpleNamespace(id=77, customer_id=None, customer_name="钱多多", customer_phone="13655556666",
-                              project_id=org.project1.id, room="1-1-101", channel="letter", content="物业乱收费",
-                              received_at=now_utc() - timedelta(hours=3))
-    from portal.blueprints.complaints import views
+def test_register_from_a_reception_record(client, login, org, people, no_csrf):
+    """The complaint takes the contact's data, and both records point at each other."""
+    from portal.models.reception import Channel as ContactChannel, Contact, ContactCategory
+    from tests.reception.factories import make_contact
 
-    monkeypatch.setattr(views, "_load_contact", lambda ident: contact if ident == 77 else None)
+    contact = make_contact(people.staff, category=ContactCategory.COMPLAINT, channel=ContactChannel.LETTER,
+                           customer_name="钱多多", customer_phone="13655556666", project=org.project1,
+                           room="1-1-101", content="物业乱收费", received_at=now_utc() - timedelta(hours=3))
     login(client, people.staff)
-    html = client.get("/complaints/new?contact_id=77").get_data(as_text=True)
-    assert "钱多多" in html and "物业乱收费" in html and 'value="77"' in html
-    resp = client.post("/complaints/new", data=_new_form(org, source_contact_id="77"))
+    html = client.get(f"/complaints/new?contact_id={contact.id}").get_data(as_text=True)
+    assert "钱多多" in html and "物业乱收费" in html and f'value="{contact.id}"' in html
+    resp = client.post("/complaints/new", data=_new_form(org, source_contact_id=str(contact.id)))
     assert resp.status_code == 302
-    assert db.session.scalar(db.select(Complaint)).source_contact_id == 77
+    complaint = db.session.scalar(db.select(Complaint))
+    assert complaint.source_contact_id == contact.id
+    assert db.session.get(Contact, contact.id).complaint_id == complaint.id
+    # a second visit to the hand-off goes to the complaint instead of registering another
+    again = client.get(f"/complaints/new?contact_id={contact.id}")
+    assert again.status_code == 302 and f"/complaints/{complaint.id}" in again.headers["Location"]

@@ -22,3 +22,12 @@ def make_purchase(project, customer=None, *, signing=None, handover=None, room: 
     db.session.add(purchase)
     db.session.flush()
     return purchase
+
+
+def complaint_id(org) -> int:
+    """A real complaint row (revisit plans reference complaints by foreign key)."""
+    from portal.auth.permissions import Role
+    from tests import factories as f
+    from tests.complaints.factories import make_complaint
+
+    return make_complaint(org, f.make_user(org.center, Role.CENTER_STAFF)).id

@@ -11,7 +11,7 @@ from portal.models.revisit import CancelReason, RevisitMethod, RevisitPlan, Revi
 from portal.services import revisits
 from portal.services.revisit_rules import RevisitKind
 from tests import factories as f
-from tests.revisits.factories import make_customer, make_purchase
+from tests.revisits.factories import make_customer, make_purchase, complaint_id
 
 K = RevisitKind
 TODAY = date(2027, 1, 10)
@@ -130,18 +130,19 @@ def test_the_plan_job_run_twice_creates_no_second_annual_revisit(app, db, org):
 
 def test_a_complaint_revisit_is_planned_once_per_resolution(db, org):
     customer = make_customer()
+    cid = complaint_id(org)
     resolved = datetime(2027, 1, 9, 15, 30, tzinfo=timezone.utc)  # 23:30 local
-    plan = revisits.sync_complaint_plan(41, customer.id, org.project1.id, resolved)
-    same = revisits.sync_complaint_plan(41, customer.id, org.project1.id, resolved)
+    plan = revisits.sync_complaint_plan(cid, customer.id, org.project1.id, resolved)
+    same = revisits.sync_complaint_plan(cid, customer.id, org.project1.id, resolved)
     assert plan.id == same.id and (plan.window_start, plan.due) == (date(2027, 1, 9), date(2027, 1, 11))
     # reopened and resolved again: a new revisit; the old open one is superseded
-    again = revisits.sync_complaint_plan(41, customer.id, org.project1.id, datetime(2027, 2, 1, 3, 0, tzinfo=timezone.utc))
+    again = revisits.sync_complaint_plan(cid, customer.id, org.project1.id, datetime(2027, 2, 1, 3, 0, tzinfo=timezone.utc))
     assert again.id != plan.id and again.status == RevisitStatus.OPEN
     assert (plan.status, plan.cancel_reason) == (RevisitStatus.CANCELLED, CancelReason.SUPERSEDED)
 
 
 def test_a_complaint_revisit_without_an_archive_customer_keeps_the_contact(db, org):
-    plan = revisits.sync_complaint_plan(7, None, None, datetime(2027, 1, 9, 3, 0, tzinfo=timezone.utc),
+    plan = revisits.sync_complaint_plan(complaint_id(org), None, None, datetime(2027, 1, 9, 3, 0, tzinfo=timezone.utc),
                                         contact_name="路人甲", contact_phone="13900001111")
     assert plan.person_name == "路人甲" and plan.phones == ["13900001111"]
 

@@ -11,7 +11,7 @@ from portal.services import revisits
 from portal.services.revisit_rates import rates_by_project, revisit_rates, tally
 from portal.services.revisit_rules import RevisitKind
 from tests import factories as f
-from tests.revisits.factories import make_purchase
+from tests.revisits.factories import make_purchase, complaint_id
 
 K, S = RevisitKind, RevisitStatus
 
@@ -57,7 +57,7 @@ def test_monthly_rates_from_the_database_with_late_and_missed_revisits(db, org):
     _done(plan[p1.id], staff, date(2027, 3, 5))
     _done(plan[p2.id], staff, date(2027, 3, 12))
     _done(plan[p4.id], staff, date(2027, 2, 16))
-    complaint = revisits.sync_complaint_plan(9, p1.customer_id, org.project1.id,
+    complaint = revisits.sync_complaint_plan(complaint_id(org), p1.customer_id, org.project1.id,
                                              datetime(2027, 3, 15, 2, 0, tzinfo=timezone.utc))
     _done(complaint, staff, date(2027, 3, 19))  # done, although late
 

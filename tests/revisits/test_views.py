@@ -14,7 +14,7 @@ from portal.services import revisits
 from portal.services.clock import now_utc, to_local
 from portal.services.revisit_rules import RevisitKind
 from tests import factories as f
-from tests.revisits.factories import make_customer, make_purchase
+from tests.revisits.factories import make_customer, make_purchase, complaint_id
 
 
 @pytest.fixture()
@@ -164,13 +164,14 @@ def test_completing_a_complaint_revisit_calls_the_complaint_hook(staff_client, d
     forward = revisits.link_complaints(lambda cid: {"id": cid}, fake_record_revisit)
     try:
         customer = make_customer("赵丽娟", "13900002222")
-        plan = revisits.sync_complaint_plan(77, customer.id, org.project1.id, now_utc() - timedelta(hours=1))
+        cid = complaint_id(org)
+        plan = revisits.sync_complaint_plan(cid, customer.id, org.project1.id, now_utc() - timedelta(hours=1))
         db.session.commit()
         resp = staff_client.post(f"/revisits/{plan.id}/record", data=_form(plan, satisfaction="5", summary="处理及时"))
         assert resp.status_code == 302
     finally:
         revisits.remove_revisit_callback(RevisitKind.COMPLAINT, forward)
-    assert calls == [({"id": 77}, "处理及时", 5, staff.id)]
+    assert calls == [({"id": cid}, "处理及时", 5, staff.id)]
 
 
 def test_a_failing_complaint_hook_rolls_the_revisit_back(staff_client, db, org, app):
@@ -180,7 +181,7 @@ def test_a_failing_complaint_hook_rolls_the_revisit_back(staff_client, db, org, 
     revisits.on_revisit_completed(RevisitKind.COMPLAINT)(broken)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     try:
-        plan = revisits.sync_complaint_plan(78, make_customer().id, None, now_utc() - timedelta(hours=1))
+        plan = revisits.sync_complaint_plan(complaint_id(org), make_customer().id, None, now_utc() - timedelta(hours=1))
         db.session.commit()
         resp = staff_client.post(f"/revisits/{plan.id}/record", data=_form(plan))
         assert resp.status_code == 500

@@ -52,14 +52,14 @@ def _phone_check(form, field):
 class ComplaintFieldsForm(FlaskForm):
     """What every way of registering a complaint asks (center, branch filing, forwarding)."""
 
-    received_at = LocalDateTimeField(_l("Received at"), validators=[DataRequired(message=REQUIRED), Length(max=20)])
+    received_at = LocalDateTimeField(_l("Accepted at"), validators=[DataRequired(message=REQUIRED), Length(max=20)])
     channel = SelectField(_l("Channel"), choices=[(c.value, CHANNEL_LABELS[c]) for c in Channel])
     customer_id = IntegerField(_l("Archive customer"), validators=[Optional()])
     complainant_name = StringField(_l("Complainant"), validators=[Length(max=100)])
     complainant_phone = StringField(_l("Complainant's phone"), validators=[Length(max=20), _phone_check])
     project_id = SelectField(_l("Project"), coerce=int, validators=[DataRequired(message=_l("Choose a project."))])
     room = StringField(_l("Building / room"), validators=[Optional(), Length(max=30)])
-    category_id = SelectField(_l("Category"), coerce=int, validators=[DataRequired(message=_l("Choose a category."))])
+    category_id = SelectField(_l("Complaint category"), coerce=int, validators=[DataRequired(message=_l("Choose a category."))])
     matter_id = IntegerField(_l("Matter"), validators=[Optional()])
     subject = StringField(_l("Subject"), validators=[DataRequired(message=REQUIRED), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[DataRequired(message=REQUIRED), Length(max=TEXT_MAX)])
@@ -167,7 +167,7 @@ class ArchiveForm(FlaskForm):
 
 
 class ReopenForm(FlaskForm):
-    received_at = LocalDateTimeField(_l("Received at"), validators=[DataRequired(message=REQUIRED), Length(max=20)])
+    received_at = LocalDateTimeField(_l("Accepted at"), validators=[DataRequired(message=REQUIRED), Length(max=20)])
     channel = SelectField(_l("Channel"), choices=[(c.value, CHANNEL_LABELS[c]) for c in Channel])
     description = TextAreaField(_l("What the customer complains about again"),
                                 validators=[DataRequired(message=REQUIRED), Length(max=TEXT_MAX)])

@@ -139,13 +139,9 @@ def _nonzero(value):
 # --- registering ------------------------------------------------------------------------------
 
 def _load_contact(contact_id: int):
-    """The reception record a complaint is registered from, if the reception area is installed."""
-    try:
-        from portal.models.reception import Contact
-    except ImportError:
-        Contact = None
-    if Contact is None:
-        return None
+    """The reception record a complaint is registered from."""
+    from portal.models.reception import Contact
+
     return db.session.get(Contact, contact_id)
 
 
@@ -225,6 +221,9 @@ def new():
             contact = _load_contact(contact_id)
             if contact is None:
                 flash(_("The reception record was not found; register the complaint by hand."), "warning")
+            elif contact.complaint_id:
+                flash(_("A complaint has already been registered from this reception record."), "info")
+                return redirect(url_for("complaints.detail", complaint_id=contact.complaint_id))
             else:
                 for key, value in svc.prefill_from_contact(contact).items():
                     if hasattr(form, key) and value is not None:

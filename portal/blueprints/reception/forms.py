@@ -1,0 +1,192 @@
+"""Reception forms. Every text has a length limit; times are typed in local time (Asia/Shanghai)
+and checked here, so a bad value is a message next to its field and never half a record."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from portal.extensions import db
+from portal.models import Customer
+from portal.models.reception import Channel, ContactCategory, Urgency
+from portal.services import attachments, validators
+from portal.services.clock import now_utc, parse_local, to_local
+from portal.services.reception_labels import (
+    CATEGORY_LABELS, CHANNEL_LABELS, REPAIR_KIND_LABELS, REPAIR_TYPE_LABELS, REPLY_METHOD_LABELS, STATUS_LABELS,
+    URGENCY_LABELS, choices,
+)
+
+REQUIRED = _l("This field is required.")
+BAD_DATETIME = _l("Enter a valid date and time, e.g. 2026-05-01 14:30.")
+# A browser's clock may run a little ahead of the server's.
+CLOCK_SLACK = timedelta(minutes=2)
+
+
+def _parse_local_field(field) -> object:
+    """The UTC instant a datetime-local field names, or None with a message on the field."""
+    raw = (field.data or "").strip()
+    if not raw:
+        field.errors.append(REQUIRED)
+        return None
+    try:
+        return parse_local(raw.replace(" ", "T", 1) if "T" not in raw else raw)
+    except ValueError:
+        field.errors.append(BAD_DATETIME)
+        return None
+
+
+def local_input_value(value) -> str:
+    """An aware datetime as the value of an <input type="datetime-local">."""
+    return to_local(value).strftime("%Y-%m-%dT%H:%M") if value else ""
+
+
+class ContactForm(FlaskForm):
+    channel = SelectField(_l("Channel"), choices=choices(CHANNEL_LABELS), default=Channel.PHONE.value)
+    received_at = StringField(_l("Received at"), validators=[Length(max=20)])
+    customer_id = StringField(_l("Customer from the archive"), validators=[Optional(), Length(max=12)])
+    customer_name = StringField(_l("Customer name"), validators=[Optional(), Length(max=100)])
+    customer_phone = StringField(_l("Customer phone"), validators=[Optional(), Length(max=20)])
+    project_id = SelectField(_l("Project"), coerce=int, default=0)
+    room = StringField(_l("Building / room"), validators=[Optional(), Length(max=30)])
+    category = SelectField(_l("Category"), choices=choices(CATEGORY_LABELS), default=ContactCategory.INQUIRY.value)
+    urgency = SelectField(_l("Urgency"), choices=choices(URGENCY_LABELS), default=Urgency.GENERAL.value)
+    content = TextAreaField(_l("Content"), validators=[DataRequired(message=REQUIRED), Length(max=2000)])
+    handling_unit_id = SelectField(_l("Department responsible"), coerce=int, default=0)
+    visitor_count = IntegerField(_l("Number of visitors"), validators=[Optional(), NumberRange(min=1, max=500)])
+    identity_checked = BooleanField(_l("Identity checked"))
+    letter_sender = StringField(_l("Sender"), validators=[Optional(), Length(max=100)])
+    letter_date = DateField(_l("Date of the letter"), validators=[Optional()])
+    scan = FileField(_l("Scan of the letter (PDF or image)"))
+    praised_name = StringField(_l("Staff member praised"), validators=[Optional(), Length(max=100)])
+    praised_unit_id = SelectField(_l("Department of the person praised"), coerce=int, default=0)
+
+    # Set by validate(): the parsed values the view hands to the service.
+    received_at_utc = None
+    customer = None
+    scan_present = False
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        self.received_at_utc = _parse_local_field(self.received_at)
+        if self.received_at_utc is not None and self.received_at_utc > now_utc() + CLOCK_SLACK:
+            self.received_at.errors.append(_l("The received time cannot be in the future."))
+
+        self.customer = None
+        raw_id = (self.customer_id.data or "").strip()
+        if raw_id:
+            customer = db.session.get(Customer, int(raw_id)) if raw_id.isdigit() else None
+            if customer is None:
+                self.customer_id.errors.append(_l("No customer with this number in the archive; search again or "
+                                                  "type in the name and phone."))
+            self.customer = customer
+        else:
+            if not (self.customer_name.data or "").strip():
+                self.customer_name.errors.append(_l("Pick a customer from the archive, or type in the name."))
+            phone = (self.customer_phone.data or "").strip()
+            if not phone:
+                self.customer_phone.errors.append(_l("An unknown customer needs a phone number to reply to."))
+            elif not validators.is_valid_phone(phone):
+                self.customer_phone.errors.append(_l("Not a valid phone number (mobile 13812345678 or landline "
+                                                     "0991-1234567)."))
+
+        channel, category, urgency = self.channel.data, self.category.data, self.urgency.data
+        if channel == Channel.VISIT.value and not self.visitor_count.data and not self.visitor_count.errors:
+            self.visitor_count.errors.append(_l("How many people came?"))
+        if urgency == Urgency.EMERGENCY.value and not self.handling_unit_id.data:
+            self.handling_unit_id.errors.append(_l("An emergency needs the department to notify at once."))
+        if category == ContactCategory.PRAISE.value and not self.praised_unit_id.data:
+            self.praised_unit_id.errors.append(_l("Choose the department of the person praised, so it is told."))
+        if self.letter_date.raw_data and self.letter_date.raw_data[0] and self.letter_date.data is None \
+                and not self.letter_date.errors:
+            self.letter_date.errors.append(_l("Enter a valid date."))
+        if self.letter_date.data and self.received_at_utc and self.letter_date.data > to_local(self.received_at_utc).date():
+            self.letter_date.errors.append(_l("The letter cannot be dated after it was received."))
+
+        upload = self.scan.data
+        self.scan_present = bool(upload is not None and getattr(upload, "filename", ""))
+        if self.scan_present:
+            try:
+                attachments.check_upload(upload)
+            except attachments.AttachmentRejected as exc:
+                self.scan.errors.append(exc.message)
+            finally:
+                upload.stream.seek(0)
+        return ok and not any(f.errors for f in self)
+
+
+class DispatchForm(FlaskForm):
+    unit_id = SelectField(_l("Department or branch"), coerce=int, default=0)
+    instructions = TextAreaField(_l("Instructions"), validators=[DataRequired(message=REQUIRED), Length(max=2000)])
+    due_at = StringField(_l("Due by"), validators=[Length(max=20)])
+    repair_type = SelectField(_l("What is to be repaired"), choices=choices(REPAIR_TYPE_LABELS, blank="—"), default="")
+
+    due_at_utc = None
+
+    def validate(self, extra_validators=None, *, is_repair: bool = False) -> bool:
+        ok = super().validate(extra_validators)
+        if not self.unit_id.data:
+            self.unit_id.errors.append(_l("Choose the department or branch."))
+        self.due_at_utc = _parse_local_field(self.due_at)
+        if self.due_at_utc is not None and self.due_at_utc < now_utc() - CLOCK_SLACK:
+            self.due_at.errors.append(_l("The due time cannot be in the past."))
+        if is_repair and not self.repair_type.data:
+            self.repair_type.errors.append(_l("Say what is to be repaired (needed for the 30-day repeat check)."))
+        return ok and not any(f.errors for f in self)
+
+
+class ProgressForm(FlaskForm):
+    text = TextAreaField(_l("Progress today"), validators=[DataRequired(message=REQUIRED), Length(max=1000)])
+
+
+class CompleteForm(FlaskForm):
+    result = TextAreaField(_l("Result"), validators=[DataRequired(message=REQUIRED), Length(max=2000)])
+    repair_kind = SelectField(_l("Size of the repair"), choices=choices(REPAIR_KIND_LABELS, blank="—"), default="")
+
+
+class ReplyForm(FlaskForm):
+    text = TextAreaField(_l("What the customer was told"), validators=[DataRequired(message=REQUIRED),
+                                                                       Length(max=1000)])
+    method = SelectField(_l("How"), choices=choices(REPLY_METHOD_LABELS))
+
+
+SATISFACTION_CHOICES = [("", _l("Not given")), ("5", "5"), ("4", "4"), ("3", "3"), ("2", "2"), ("1", "1")]
+
+
+class CloseForm(FlaskForm):
+    reply = TextAreaField(_l("Reply given to the customer"), validators=[DataRequired(message=REQUIRED),
+                                                                         Length(max=2000)])
+    reply_method = SelectField(_l("How the reply was given"), choices=choices(REPLY_METHOD_LABELS))
+    satisfaction = SelectField(_l("Customer satisfaction (1–5)"), choices=SATISFACTION_CHOICES, default="")
+
+
+class ReopenForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for reopening"), validators=[DataRequired(message=REQUIRED), Length(max=500)])
+
+
+class ReassignForm(FlaskForm):
+    user_id = SelectField(_l("New responsible person"), coerce=int, default=0)
+    note = StringField(_l("Reason for the change"), validators=[Optional(), Length(max=500)])
+
+
+class ContactFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search the content"), validators=[Optional(), Length(max=100)])
+    channel = SelectField(_l("Channel"), choices=choices(CHANNEL_LABELS, blank=_l("All channels")),
+                          validators=[Optional()])
+    category = SelectField(_l("Category"), choices=choices(CATEGORY_LABELS, blank=_l("All categories")),
+                           validators=[Optional()])
+    urgency = SelectField(_l("Urgency"), choices=choices(URGENCY_LABELS, blank=_l("Any urgency")),
+                          validators=[Optional()])
+    status = SelectField(_l("Status"), choices=[("", _l("Any status")), ("active", _l("Not closed"))]
+                         + choices(STATUS_LABELS), validators=[Optional()])
+    project = SelectField(_l("Project"), coerce=int, validators=[Optional()])
+    responsible = SelectField(_l("Responsible"), coerce=int, validators=[Optional()])
+    date_from = DateField(_l("Received from"), validators=[Optional()])
+    date_to = DateField(_l("Received to"), validators=[Optional()])
+    overdue = BooleanField(_l("Reply overdue only"))

@@ -1,0 +1,435 @@
+"""Reception rules (DOMAIN.md §1, seed 003): reply deadlines, work orders, the 30-day repeat
+repair, the daily 16:00 progress check, and who sees which record.
+
+The rules at the top are pure functions of plain values, tested table-driven at their
+boundaries. The operations below them change records and only flush; the view commits.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, exists, func, or_, select
+from werkzeug.datastructures import FileStorage
+
+from portal.extensions import db
+from portal.models import Customer, OrgKind, OrgUnit, Project, Purchase, User
+from portal.models.reception import (
+    Channel, Contact, ContactCategory, ContactEvent, ContactStatus, EventKind, RepairKind, RepairType, ReplyMethod,
+    Urgency, WorkOrder, WorkOrderStatus,
+)
+from portal.services import attachments, notifications, org, serials
+from portal.services.clock import end_of_local_day, local_date, now_utc, start_of_local_day, to_local
+
+ATTACHMENT_OWNER = "reception_contact"
+
+# How long before its deadline an unanswered contact is shown as "due soon".
+DUE_SOON = timedelta(hours=4)
+GENERAL_REPLY_WITHIN = timedelta(hours=24)
+# "短期内同一维修工作发生两次": the same repair in the same room within 30 days (DOMAIN.md §1).
+REPEAT_REPAIR_DAYS = 30
+
+
+# --- pure rules -------------------------------------------------------------------------------
+
+def reply_due(received_at: datetime, urgency: Urgency, tz: ZoneInfo | None = None) -> datetime:
+    """When the customer must have had a reply (DOMAIN.md §1; seed 003 "一般来电应在24小时内做出答复,
+    重要来电应当天内做出答复").
+
+    Judged from the time the contact was *received*, not when it was typed in: a letter that
+    arrived yesterday and is entered today may be overdue the moment it is registered.
+    - general: 24 hours after receipt;
+    - important: 23:59:59 local time of the day it was received;
+    - emergency: at once (the receipt time itself).
+    """
+    urgency = Urgency(urgency)
+    if urgency == Urgency.EMERGENCY:
+        return received_at
+    if urgency == Urgency.IMPORTANT:
+        return end_of_local_day(local_date(received_at, tz), tz)
+    return received_at + GENERAL_REPLY_WITHIN
+
+
+def reply_state(due_at: datetime, replied_at: datetime | None, closed: bool, now: datetime) -> str:
+    """'replied', 'overdue', 'due_soon' or 'pending': what the list marks next to a deadline."""
+    if replied_at is not None or closed:
+        return "replied"
+    if now > due_at:
+        return "overdue"
+    if due_at - now <= DUE_SOON:
+        return "due_soon"
+    return "pending"
+
+
+def is_repeat_repair(previous_received: datetime, current_received: datetime, tz: ZoneInfo | None = None) -> bool:
+    """The same repair again within 30 days, counted in local calendar days: 30 days apart is
+    a repeat, 31 is not. The earlier one may be the same day."""
+    days = (local_date(current_received, tz) - local_date(previous_received, tz)).days
+    return 0 <= days <= REPEAT_REPAIR_DAYS
+
+
+def normalise_room(room: str | None) -> str:
+    """'3-1-502', ' 3－1－502 ' and '3-1-502室' name the same room."""
+    if not room:
+        return ""
+    value = "".join(room.split()).upper()
+    for dash in ("－", "—", "–", "_"):
+        value = value.replace(dash, "-")
+    return value.removesuffix("室")
+
+
+def revisit_method(repair_kind: RepairKind | None, repeat: bool) -> str | None:
+    """Seed 003 §五: an ordinary repair gets a phone revisit, a major one an on-site revisit by
+    the person in charge; a repeat within a short time is revisited by the leader in person."""
+    if repeat:
+        return "leader_in_person"
+    if repair_kind == RepairKind.MAJOR:
+        return "on_site"
+    if repair_kind == RepairKind.ORDINARY:
+        return "phone"
+    return None
+
+
+def progress_check_window(now: datetime, tz: ZoneInfo | None = None) -> tuple[datetime, datetime]:
+    """Today in local time (Asia/Shanghai) as a UTC [start, end) window."""
+    today = local_date(now, tz)
+    return start_of_local_day(today, tz), start_of_local_day(today + timedelta(days=1), tz)
+
+
+# --- who sees what ------------------------------------------------------------------------------
+
+def sees_all(user: User) -> bool:
+    """Center staff and managers, and users of the group or the center, see every record;
+    department and branch users see their own unit's."""
+    if user.is_center_member:
+        return True
+    return user.org_unit is not None and user.org_unit.kind in (OrgKind.GROUP, OrgKind.CENTER)
+
+
+def scope_units(user: User) -> set[int]:
+    units = {user.org_unit_id}
+    if user.leads_org_unit_id:
+        units.add(user.leads_org_unit_id)
+    return units
+
+
+def contact_scope(user: User):
+    """A WHERE clause limiting contacts to those the user may see (None: all)."""
+    if sees_all(user):
+        return None
+    units = scope_units(user)
+    dispatched_here = exists().where(WorkOrder.contact_id == Contact.id, WorkOrder.unit_id.in_(units))
+    return or_(Contact.handling_unit_id.in_(units), dispatched_here)
+
+
+def work_order_scope(user: User):
+    if sees_all(user):
+        return None
+    return WorkOrder.unit_id.in_(scope_units(user))
+
+
+def can_see_contact(user: User, contact: Contact) -> bool:
+    if sees_all(user):
+        return True
+    units = scope_units(user)
+    return contact.handling_unit_id in units or any(wo.unit_id in units for wo in contact.work_orders)
+
+
+def can_see_work_order(user: User, work_order: WorkOrder) -> bool:
+    return sees_all(user) or work_order.unit_id in scope_units(user)
+
+
+def can_handle(user: User, contact: Contact) -> bool:
+    """First-responder rule (首问负责制): the responsible person handles the contact until it is
+    closed; a manager (who may reassign) may act too."""
+    from portal.auth.permissions import Perm
+
+    return contact.responsible_id == user.id or user.can(Perm.RECEPTION_ASSIGN)
+
+
+# --- registering --------------------------------------------------------------------------------
+
+@dataclass
+class ContactData:
+    channel: Channel
+    received_at: datetime
+    category: ContactCategory
+    urgency: Urgency
+    content: str
+    customer_name: str
+    customer: Customer | None = None
+    customer_phone: str | None = None
+    project: Project | None = None
+    room: str | None = None
+    handling_unit: OrgUnit | None = None
+    visitor_count: int | None = None
+    identity_checked: bool | None = None
+    letter_sender: str | None = None
+    letter_date: date | None = None
+    praised_name: str | None = None
+    praised_unit: OrgUnit | None = None
+
+
+def _event(contact: Contact, kind: EventKind, by: User | None, *, text: str | None = None,
+           work_order: WorkOrder | None = None, detail: dict | None = None, at: datetime | None = None) -> ContactEvent:
+    event = ContactEvent(contact=contact, kind=kind, user_id=getattr(by, "id", None), text=text,
+                         work_order=work_order, detail=detail, at=at or now_utc())
+    db.session.add(event)
+    return event
+
+
+def contact_link(contact: Contact) -> str:
+    return f"/reception/{contact.id}"
+
+
+def work_order_link(work_order: WorkOrder) -> str:
+    return f"/reception/work-orders/{work_order.id}"
+
+
+def _place(contact: Contact) -> str:
+    """Project and room for a notification title: never the customer's phone or ID number."""
+    parts = [contact.project.name if contact.project else "", contact.room or ""]
+    return " ".join(p for p in parts if p)
+
+
+def register_contact(data: ContactData, *, by: User, scan: FileStorage | None = None,
+                     now: datetime | None = None) -> Contact:
+    """Register a contact: serial number, reply deadline, the first responder, the timeline's
+    first entry, a letter's scan, and the notifications emergencies and praise require."""
+    now = now or now_utc()
+    received_local_year = to_local(data.received_at).year
+    contact = Contact(
+        serial=serials.next_serial("JD", received_local_year),
+        channel=data.channel, received_at=data.received_at, customer=data.customer,
+        customer_name=data.customer_name, customer_phone=data.customer_phone or None,
+        project=data.project, room=(data.room or None), category=data.category, urgency=data.urgency,
+        content=data.content, responsible_id=by.id, created_by_id=by.id, created_at=now,
+        handling_unit=data.handling_unit, status=ContactStatus.OPEN,
+        reply_due_at=reply_due(data.received_at, data.urgency),
+        visitor_count=data.visitor_count if data.channel == Channel.VISIT else None,
+        identity_checked=data.identity_checked if data.channel == Channel.VISIT else None,
+        letter_sender=(data.letter_sender or None) if data.channel == Channel.LETTER else None,
+        letter_date=data.letter_date if data.channel == Channel.LETTER else None,
+        praised_name=(data.praised_name or None) if data.category == ContactCategory.PRAISE else None,
+        praised_unit=data.praised_unit if data.category == ContactCategory.PRAISE else None,
+    )
+    db.session.add(contact)
+    db.session.flush()
+    _event(contact, EventKind.CREATED, by, at=now, detail={"responsible": by.display_name})
+    if scan is not None and scan.filename:
+        attachments.store(scan, owner_type=ATTACHMENT_OWNER, owner_id=contact.id, user=by)
+
+    if contact.urgency == Urgency.EMERGENCY and contact.handling_unit is not None:
+        # "紧急 at once — the responsible department and a leader are notified immediately".
+        unit = contact.handling_unit
+        notifications.notify(
+            [*org.members_of(unit), *org.leaders_for(unit)], kind="reception.emergency",
+            title=_("Emergency %(serial)s: %(category)s %(place)s", serial=contact.serial,
+                    category=category_label(contact.category), place=_place(contact)),
+            link=contact_link(contact), object_type="reception_contact", object_id=contact.id)
+    if contact.category == ContactCategory.PRAISE and contact.praised_unit is not None:
+        # Seed 003 §3.3.3: the praise letter is posted in the praised employee's department.
+        notifications.notify(
+            org.members_of(contact.praised_unit), kind="reception.praise",
+            title=_("Praise %(serial)s for %(name)s", serial=contact.serial,
+                    name=contact.praised_name or contact.praised_unit.name),
+            link=contact_link(contact), object_type="reception_contact", object_id=contact.id)
+    return contact
+
+
+def category_label(category: ContactCategory) -> str:
+    from portal.services.reception_labels import CATEGORY_LABELS
+
+    return str(CATEGORY_LABELS[ContactCategory(category)])
+
+
+# --- handling -----------------------------------------------------------------------------------
+
+class ReceptionError(ValueError):
+    """An operation that the record's state does not allow; ``message`` says why."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def _require_open(contact: Contact) -> None:
+    if contact.is_closed:
+        raise ReceptionError(_("This record is closed; reopen it first."))
+
+
+def reassign(contact: Contact, new_responsible: User, *, by: User, reason: str, now: datetime | None = None) -> None:
+    _require_open(contact)
+    if new_responsible.id == contact.responsible_id:
+        raise ReceptionError(_("This person is responsible already."))
+    old = contact.responsible
+    contact.responsible = new_responsible
+    _event(contact, EventKind.REASSIGNED, by, text=reason, at=now,
+           detail={"from": old.display_name, "to": new_responsible.display_name})
+    notifications.notify([new_responsible], kind="reception.assigned",
+                         title=_("%(serial)s is now yours to handle", serial=contact.serial),
+                         link=contact_link(contact), object_type="reception_contact", object_id=contact.id)
+
+
+def record_reply(contact: Contact, text: str, method: ReplyMethod, *, by: User, now: datetime | None = None) -> None:
+    """A reply to the customer (an answer, or the progress so far); the first one meets the deadline."""
+    _require_open(contact)
+    now = now or now_utc()
+    if contact.replied_at is None:
+        contact.replied_at = now
+    _event(contact, EventKind.REPLY, by, text=text, at=now, detail={"method": ReplyMethod(method).value})
+
+
+def close_contact(contact: Contact, reply_text: str, method: ReplyMethod, satisfaction: int | None, *,
+                  by: User, now: datetime | None = None) -> None:
+    _require_open(contact)
+    open_orders = [wo for wo in contact.work_orders if wo.is_open]
+    if open_orders:
+        raise ReceptionError(_("Work order %(serial)s is still open; it needs its result before closing.",
+                               serial=open_orders[0].serial))
+    now = now or now_utc()
+    if contact.replied_at is None:
+        contact.replied_at = now
+    contact.reply_content, contact.reply_method = reply_text, ReplyMethod(method)
+    contact.satisfaction = satisfaction
+    contact.status, contact.closed_at = ContactStatus.CLOSED, now
+    _event(contact, EventKind.CLOSED, by, text=reply_text, at=now,
+           detail={"method": ReplyMethod(method).value, "satisfaction": satisfaction})
+
+
+def reopen(contact: Contact, reason: str, *, by: User, now: datetime | None = None) -> None:
+    """A closed record comes back: the customer is owed a new reply, due as for a new contact of
+    the same urgency counted from now."""
+    if not contact.is_closed:
+        raise ReceptionError(_("Only a closed record can be reopened."))
+    now = now or now_utc()
+    contact.status = ContactStatus.DISPATCHED if any(wo.is_open for wo in contact.work_orders) else ContactStatus.OPEN
+    contact.closed_at = None
+    contact.replied_at = None
+    contact.reply_due_at = reply_due(now, contact.urgency)
+    _event(contact, EventKind.REOPENED, by, text=reason, at=now)
+
+
+def previous_same_repair(contact: Contact, repair_type: RepairType, *, exclude_id: int | None = None) -> WorkOrder | None:
+    """The latest earlier repair work order of the same type in the same room within 30 days."""
+    room = normalise_room(contact.room)
+    if contact.project_id is None or not room:
+        return None
+    since = contact.received_at - timedelta(days=REPEAT_REPAIR_DAYS + 2)  # a coarse window; the rule decides
+    stmt = (
+        select(WorkOrder).join(Contact, WorkOrder.contact_id == Contact.id)
+        .where(Contact.project_id == contact.project_id, Contact.category == ContactCategory.REPAIR,
+               WorkOrder.repair_type == RepairType(repair_type), Contact.id != contact.id,
+               Contact.received_at >= since, Contact.received_at <= contact.received_at)
+        .order_by(Contact.received_at.desc(), WorkOrder.id.desc())
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(WorkOrder.id != exclude_id)
+    for candidate in db.session.scalars(stmt):
+        if normalise_room(candidate.contact.room) == room and is_repeat_repair(candidate.contact.received_at,
+                                                                               contact.received_at):
+            return candidate
+    return None
+
+
+def dispatch(contact: Contact, unit: OrgUnit, instructions: str, due_at: datetime, *, by: User,
+             repair_type: RepairType | None = None, now: datetime | None = None) -> WorkOrder:
+    """Send the contact to a department or branch as a work order (派工单)."""
+    _require_open(contact)
+    now = now or now_utc()
+    work_order = WorkOrder(
+        serial=serials.next_serial("PG", to_local(now).year), contact=contact, unit=unit,
+        instructions=instructions, due_at=due_at, dispatched_at=now, dispatched_by_id=by.id,
+        repair_type=RepairType(repair_type) if repair_type else None,
+    )
+    db.session.add(work_order)
+    db.session.flush()
+    contact.status = ContactStatus.DISPATCHED
+    _event(contact, EventKind.DISPATCHED, by, text=instructions, work_order=work_order, at=now,
+           detail={"unit": unit.name, "serial": work_order.serial})
+    notifications.notify(org.members_of(unit), kind="reception.work_order",
+                         title=_("Work order %(serial)s for %(unit)s", serial=work_order.serial, unit=unit.name),
+                         link=work_order_link(work_order), object_type="work_order", object_id=work_order.id)
+    if work_order.repair_type is not None and contact.category == ContactCategory.REPAIR:
+        earlier = previous_same_repair(contact, work_order.repair_type, exclude_id=work_order.id)
+        if earlier is not None:
+            work_order.repeat_repair, work_order.repeat_of = True, earlier
+            _event(contact, EventKind.REPEAT_FLAGGED, None, work_order=work_order, at=now,
+                   detail={"previous": earlier.serial})
+            notifications.notify(
+                org.leaders_for(unit), kind="reception.repeat_repair",
+                title=_("Repeat repair %(serial)s: %(place)s again within 30 days; please revisit in person",
+                        serial=work_order.serial, place=_place(contact)),
+                link=work_order_link(work_order), object_type="work_order", object_id=work_order.id)
+    return work_order
+
+
+def add_progress(work_order: WorkOrder, text: str, *, by: User, now: datetime | None = None) -> ContactEvent:
+    if not work_order.is_open:
+        raise ReceptionError(_("This work order is finished."))
+    return _event(work_order.contact, EventKind.PROGRESS, by, text=text, work_order=work_order, at=now)
+
+
+def complete_work_order(work_order: WorkOrder, result: str, *, by: User, repair_kind: RepairKind | None = None,
+                        now: datetime | None = None) -> None:
+    if not work_order.is_open:
+        raise ReceptionError(_("This work order is finished."))
+    contact = work_order.contact
+    if contact.category == ContactCategory.REPAIR and repair_kind is None:
+        raise ReceptionError(_("Say whether it was an ordinary or a major repair."))
+    now = now or now_utc()
+    work_order.result, work_order.status = result, WorkOrderStatus.DONE
+    work_order.completed_at, work_order.completed_by_id = now, by.id
+    work_order.repair_kind = RepairKind(repair_kind) if repair_kind else None
+    _event(contact, EventKind.WORK_DONE, by, text=result, work_order=work_order, at=now,
+           detail={"repair_kind": work_order.repair_kind.value if work_order.repair_kind else None})
+    notifications.notify([contact.responsible], kind="reception.work_done",
+                         title=_("Work order %(serial)s is done", serial=work_order.serial),
+                         link=contact_link(contact), object_type="reception_contact", object_id=contact.id)
+
+
+def link_complaint(contact: Contact, complaint_id: int, *, by: User | None, now: datetime | None = None) -> None:
+    """Called by the complaints area when it registers a complaint from this contact."""
+    contact.complaint_id = complaint_id
+    _event(contact, EventKind.COMPLAINT_LINKED, by, at=now, detail={"complaint_id": complaint_id})
+
+
+# --- lists and checks -----------------------------------------------------------------------------
+
+def work_orders_without_progress_today(now: datetime | None = None, *, user: User | None = None):
+    """The 16:00 check (seed 003 §四): open work orders with no progress note so far today
+    (Asia/Shanghai). Returns a SELECT of WorkOrder, oldest due first."""
+    now = now or now_utc()
+    start, end = progress_check_window(now)
+    noted_today = exists().where(
+        ContactEvent.work_order_id == WorkOrder.id, ContactEvent.kind == EventKind.PROGRESS,
+        ContactEvent.at >= start, ContactEvent.at < end)
+    stmt = select(WorkOrder).where(WorkOrder.status == WorkOrderStatus.OPEN, ~noted_today)
+    if user is not None and (clause := work_order_scope(user)) is not None:
+        stmt = stmt.where(clause)
+    return stmt.order_by(WorkOrder.due_at, WorkOrder.id)
+
+
+def overdue_clause(now: datetime):
+    return and_(Contact.status != ContactStatus.CLOSED, Contact.replied_at.is_(None), Contact.reply_due_at < now)
+
+
+def search_customers(q: str, limit: int = 10) -> list[Customer]:
+    """Archive customers whose name, phone or room contains ``q`` (the live search)."""
+    q = (q or "").strip()[:50]
+    if not q:
+        return []
+    by_room = select(Purchase.customer_id).where(Purchase.room.contains(q, autoescape=True))
+    stmt = select(Customer).where(or_(
+        Customer.name.contains(q, autoescape=True),
+        Customer.phone1.contains(q, autoescape=True),
+        Customer.phone2.contains(q, autoescape=True),
+        Customer.id.in_(by_room),
+    )).order_by(Customer.name, Customer.id).limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+def count(stmt) -> int:
+    return db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0

@@ -1,0 +1,19 @@
+from portal.auth.permissions import Perm as P
+
+ACCESS = {
+    "reception.index": {P.RECEPTION_READ},
+    "reception.new": {P.RECEPTION_WRITE},
+    "reception.customer_search": {P.RECEPTION_WRITE},
+    "reception.detail": {P.RECEPTION_READ},
+    "reception.reassign": {P.RECEPTION_ASSIGN},
+    "reception.reply": {P.RECEPTION_WRITE},
+    "reception.close": {P.RECEPTION_WRITE},
+    "reception.reopen": {P.RECEPTION_WRITE},
+    "reception.dispatch": {P.RECEPTION_WRITE},
+    "reception.scan": {P.RECEPTION_READ},
+    "reception.work_orders": {P.WORKORDER_READ},
+    "reception.work_order_check": {P.WORKORDER_READ},
+    "reception.work_order": {P.WORKORDER_READ},
+    "reception.work_order_progress": {P.WORKORDER_UPDATE},
+    "reception.work_order_complete": {P.WORKORDER_UPDATE},
+}

@@ -1,0 +1,253 @@
+"""Reception operations against the database: serials under concurrency, the repeat-repair
+flag, the 16:00 check, scoping, notifications and the timeline."""
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from portal.auth.permissions import Role
+from portal.models import Notification
+from portal.models.reception import (
+    Contact, ContactCategory, ContactStatus, EventKind, RepairKind, RepairType, ReplyMethod, Urgency, WorkOrder,
+)
+from portal.services import reception
+from portal.services.clock import now_utc
+from tests import factories as f
+from tests.reception.factories import make_contact
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def local(*args) -> datetime:
+    return datetime(*args, tzinfo=SH).astimezone(timezone.utc)
+
+
+@pytest.fixture()
+def staff(org):
+    return f.make_user(org.center, Role.CENTER_STAFF, username="kefu_s")
+
+
+def test_two_contacts_saved_at_the_same_instant_get_distinct_serials(app, db, staff):
+    """Two staff save at once, each in its own connection and transaction (SQLite and PostgreSQL)."""
+    from portal.extensions import db as _db
+    from portal.models import User
+
+    staff_id = staff.id  # read here: the test's session must not be used from the threads
+    barrier = threading.Barrier(2, timeout=30)
+    serials, errors = [], []
+
+    def worker(n):
+        with app.app_context():
+            try:
+                user = _db.session.get(User, staff_id)
+                barrier.wait()
+                contact = make_contact(user, content=f"同时保存{n}", received_at=local(2026, 3, 1, 9, 0))
+                serials.append(contact.serial)
+            except Exception as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+                _db.session.rollback()
+            finally:
+                _db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert sorted(serials) == ["JD-2026-000001", "JD-2026-000002"]
+    assert db.session.scalar(select(Contact).where(Contact.serial == "JD-2026-000002")) is not None
+
+
+def test_serial_year_is_the_local_year_of_receipt(db, staff):
+    """23:30 on 31 Dec local belongs to 2025; 00:30 on 1 Jan local to 2026, although in UTC it is
+    still 31 Dec 2025."""
+    late = make_contact(staff, received_at=local(2025, 12, 31, 23, 30))
+    early = make_contact(staff, received_at=local(2026, 1, 1, 0, 30))
+    assert late.serial.startswith("JD-2025-") and early.serial.startswith("JD-2026-")
+
+
+def test_a_letter_entered_a_day_late_is_overdue_when_registered(db, staff):
+    from portal.models.reception import Channel
+
+    received = now_utc() - timedelta(hours=25)
+    contact = make_contact(staff, channel=Channel.LETTER, received_at=received, urgency=Urgency.GENERAL)
+    assert contact.reply_due_at == received + timedelta(hours=24)
+    assert reception.reply_state(contact.reply_due_at, contact.replied_at, False, now_utc()) == "overdue"
+    overdue = db.session.scalars(select(Contact).where(reception.overdue_clause(now_utc()))).all()
+    assert overdue == [contact]
+
+
+def _repair(staff, org, received_at, room="3-1-502"):
+    return make_contact(staff, category=ContactCategory.REPAIR, project=org.project1, room=room,
+                        received_at=received_at, content="卫生间漏水")
+
+
+@pytest.mark.parametrize("days_between, flagged", [(0, True), (30, True), (31, False)])
+def test_same_room_same_repair_within_30_days_is_flagged(db, org, staff, days_between, flagged):
+    leader = f.make_user(org.engineering, Role.LEADER, username=f"gc_leader{days_between}")
+    first = _repair(staff, org, local(2026, 4, 1, 10, 0))
+    wo1 = reception.dispatch(first, org.engineering, "上门查看", local(2026, 4, 2, 18, 0), by=staff,
+                             repair_type=RepairType.WATER_LEAK)
+    second = _repair(staff, org, local(2026, 4, 1, 10, 0) + timedelta(days=days_between), room="3－1－502室")
+    wo2 = reception.dispatch(second, org.engineering, "再次上门", local(2026, 5, 9, 18, 0), by=staff,
+                             repair_type=RepairType.WATER_LEAK)
+    db.session.commit()
+    assert wo1.repeat_repair is False
+    assert wo2.repeat_repair is flagged
+    assert (wo2.repeat_of_id == wo1.id) is flagged
+    to_leader = db.session.scalars(select(Notification).where(
+        Notification.user_id == leader.id, Notification.kind == "reception.repeat_repair")).all()
+    assert len(to_leader) == (1 if flagged else 0)
+    assert any(e.kind == EventKind.REPEAT_FLAGGED for e in second.events) is flagged
+
+
+@pytest.mark.parametrize("change", ["other_room", "other_type", "other_project"])
+def test_a_different_room_type_or_project_is_not_a_repeat(db, org, staff, change):
+    first = _repair(staff, org, local(2026, 4, 1, 10, 0))
+    reception.dispatch(first, org.engineering, "上门", local(2026, 4, 2, 18, 0), by=staff,
+                       repair_type=RepairType.WATER_LEAK)
+    second = _repair(staff, org, local(2026, 4, 5, 10, 0), room="3-1-503" if change == "other_room" else "3-1-502")
+    if change == "other_project":
+        second.project = org.project2
+    wo = reception.dispatch(second, org.engineering, "上门", local(2026, 4, 6, 18, 0), by=staff,
+                            repair_type=RepairType.ELECTRICAL if change == "other_type" else RepairType.WATER_LEAK)
+    assert wo.repeat_repair is False
+
+
+def test_the_1600_check_lists_open_work_orders_without_a_note_today(db, org, staff):
+    """Notes count by the local (Asia/Shanghai) day: 00:00:30 today counts, 23:59 yesterday does not."""
+    now = local(2026, 5, 10, 16, 0)
+    orders = {}
+    for name in ("noted_today", "noted_yesterday", "never", "done"):
+        contact = make_contact(staff, received_at=local(2026, 5, 8, 9, 0))
+        orders[name] = reception.dispatch(contact, org.engineering, "处理", local(2026, 5, 12, 18, 0), by=staff,
+                                          now=local(2026, 5, 8, 10, 0))
+    reception.add_progress(orders["noted_today"], "已联系业主", by=staff, now=local(2026, 5, 10, 0, 0, 30))
+    reception.add_progress(orders["noted_yesterday"], "材料已订", by=staff, now=local(2026, 5, 9, 23, 59))
+    reception.complete_work_order(orders["done"], "已修好", by=staff, now=local(2026, 5, 9, 12, 0))
+    db.session.commit()
+    found = db.session.scalars(reception.work_orders_without_progress_today(now)).all()
+    assert {wo.id for wo in found} == {orders["noted_yesterday"].id, orders["never"].id}
+
+
+def test_the_1600_check_is_scoped_to_the_users_unit(db, org, staff):
+    engineer = f.make_user(org.engineering, Role.DEPARTMENT_STAFF)
+    mine = reception.dispatch(make_contact(staff), org.engineering, "处理", now_utc() + timedelta(days=1), by=staff)
+    reception.dispatch(make_contact(staff), org.marketing, "处理", now_utc() + timedelta(days=1), by=staff)
+    db.session.commit()
+    found = db.session.scalars(reception.work_orders_without_progress_today(user=engineer)).all()
+    assert found == [mine]
+
+
+@pytest.mark.parametrize("role, unit_attr, sees", [
+    (Role.BRANCH_STAFF, "branch1", {"branch1", "handled_by_branch1"}),
+    (Role.BRANCH_STAFF, "branch2", set()),
+    (Role.DEPARTMENT_STAFF, "engineering", {"engineering"}),
+    (Role.CENTER_STAFF, "center", {"branch1", "engineering", "handled_by_branch1", "undispatched"}),
+    (Role.LEADER, "group", {"branch1", "engineering", "handled_by_branch1", "undispatched"}),
+    (Role.LEADER, "branch1", {"branch1", "handled_by_branch1"}),
+])
+def test_branch_and_department_users_see_only_their_units_records(db, org, staff, role, unit_attr, sees):
+    contacts = {
+        "branch1": make_contact(staff), "engineering": make_contact(staff), "undispatched": make_contact(staff),
+        "handled_by_branch1": make_contact(staff, handling_unit=org.branch1),
+    }
+    reception.dispatch(contacts["branch1"], org.branch1, "处理", now_utc() + timedelta(days=1), by=staff)
+    reception.dispatch(contacts["engineering"], org.engineering, "处理", now_utc() + timedelta(days=1), by=staff)
+    db.session.commit()
+    user = f.make_user(getattr(org, unit_attr), role)
+    stmt = select(Contact)
+    if (scope := reception.contact_scope(user)) is not None:
+        stmt = stmt.where(scope)
+    visible = {c.id for c in db.session.scalars(stmt)}
+    assert visible == {contacts[k].id for k in sees}
+    assert {k for k, c in contacts.items() if reception.can_see_contact(user, c)} == sees
+    orders = db.session.scalars(select(WorkOrder)).all()
+    assert {wo.unit_id for wo in orders if reception.can_see_work_order(user, wo)} == (
+        {org.branch1.id, org.engineering.id} if reception.sees_all(user)
+        else {getattr(org, k).id for k in ("branch1", "engineering") if k in sees})
+
+
+def test_an_emergency_notifies_the_department_and_a_leader_without_phone_numbers(db, org, staff):
+    engineer = f.make_user(org.engineering, Role.DEPARTMENT_STAFF)
+    leader = f.make_user(org.group, Role.LEADER)  # no engineering leader: the group's leaders
+    bystander = f.make_user(org.marketing, Role.DEPARTMENT_STAFF)
+    contact = make_contact(staff, urgency=Urgency.EMERGENCY, handling_unit=org.engineering,
+                           category=ContactCategory.REPAIR, customer_phone="13987654321", project=org.project1,
+                           room="5-202")
+    rows = db.session.scalars(select(Notification).where(Notification.kind == "reception.emergency")).all()
+    assert {n.user_id for n in rows} == {engineer.id, leader.id}
+    assert bystander.id not in {n.user_id for n in rows}
+    for n in rows:
+        assert contact.serial in n.title and "13987654321" not in n.title and "13987654321" not in (n.body or "")
+        assert "4321" not in n.title
+    assert contact.reply_due_at == contact.received_at
+
+
+def test_praise_notifies_the_praised_persons_department(db, org, staff):
+    marketer = f.make_user(org.marketing, Role.DEPARTMENT_STAFF)
+    make_contact(staff, category=ContactCategory.PRAISE, praised_name="钱营销", praised_unit=org.marketing)
+    rows = db.session.scalars(select(Notification).where(Notification.kind == "reception.praise")).all()
+    assert [n.user_id for n in rows] == [marketer.id] and "钱营销" in rows[0].title
+
+
+def test_closing_needs_finished_work_orders_and_reopening_owes_a_new_reply(db, org, staff):
+    contact = make_contact(staff, category=ContactCategory.REPAIR, project=org.project1, room="1-101")
+    wo = reception.dispatch(contact, org.engineering, "上门", now_utc() + timedelta(days=1), by=staff,
+                            repair_type=RepairType.DOORS_WINDOWS)
+    with pytest.raises(reception.ReceptionError):
+        reception.close_contact(contact, "已处理", ReplyMethod.PHONE, 5, by=staff)
+    with pytest.raises(reception.ReceptionError):  # a repair must say ordinary or major
+        reception.complete_work_order(wo, "已修好", by=staff)
+    reception.complete_work_order(wo, "已修好", by=staff, repair_kind=RepairKind.MAJOR)
+    reception.close_contact(contact, "已修好并告知业主", ReplyMethod.PHONE, 4, by=staff)
+    assert contact.status == ContactStatus.CLOSED and contact.satisfaction == 4 and contact.replied_at
+    later = now_utc() + timedelta(hours=2)
+    reception.reopen(contact, "业主反映又坏了", by=staff, now=later)
+    assert contact.status == ContactStatus.OPEN and contact.replied_at is None and contact.closed_at is None
+    assert contact.reply_due_at == later + timedelta(hours=24)
+    db.session.commit()
+    kinds = [e.kind for e in contact.events]
+    assert kinds == [EventKind.CREATED, EventKind.DISPATCHED, EventKind.WORK_DONE, EventKind.CLOSED,
+                     EventKind.REOPENED]
+    assert all(e.user_id == staff.id for e in contact.events)
+
+
+def test_reassignment_is_kept_in_the_timeline(db, org, staff):
+    manager = f.make_user(org.center, Role.CENTER_MANAGER)
+    other = f.make_user(org.center, Role.CENTER_STAFF, display_name="李晓梅")
+    contact = make_contact(staff)
+    reception.reassign(contact, other, by=manager, reason="休假")
+    db.session.commit()
+    event = contact.events[-1]
+    assert contact.responsible_id == other.id
+    assert (event.kind, event.user_id, event.text, event.detail["to"]) == (EventKind.REASSIGNED, manager.id, "休假",
+                                                                          "李晓梅")
+    with pytest.raises(reception.ReceptionError):
+        reception.reassign(contact, other, by=manager, reason="")
+
+
+def test_link_complaint_records_the_link_on_the_timeline(db, org, staff):
+    from tests.complaints.factories import make_complaint
+
+    contact = make_contact(staff, category=ContactCategory.COMPLAINT)
+    complaint = make_complaint(org, staff)
+    reception.link_complaint(contact, complaint.id, by=staff)
+    db.session.commit()
+    assert contact.complaint_id == complaint.id and contact.events[-1].kind == EventKind.COMPLAINT_LINKED
+
+
+def test_customer_search_by_name_phone_or_room(db, org):
+    from tests.reception.factories import make_customer
+
+    zhang = make_customer("张伟", "13811112222", project=org.project1, room="8-2-1101")
+    make_customer("王芳", "13933334444")
+    assert reception.search_customers("张") == [zhang]
+    assert reception.search_customers("1111") == [zhang]
+    assert reception.search_customers("8-2-11") == [zhang]
+    assert reception.search_customers("%") == []

@@ -1,0 +1,348 @@
+"""Reception pages: registering (every kind of bad input gets a Chinese message and keeps what
+was typed), the list with its filters, work orders, scope, scans and the complaint hand-off."""
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.auth.permissions import Role
+from portal.models import Attachment
+from portal.models.reception import Contact, ContactCategory, ContactStatus, EventKind, RepairType, WorkOrder
+from portal.services import reception
+from portal.services.clock import now_utc, to_local
+from tests import factories as f
+from tests.reception.factories import make_contact, make_customer
+
+CONTENT = "我家卫生间的水管漏水了请尽快来修"
+PDF = b"%PDF-1.4 a small letter scan"
+
+
+@pytest.fixture()
+def csrf_off(app):
+    app.config["WTF_CSRF_ENABLED"] = False
+    yield
+    app.config["WTF_CSRF_ENABLED"] = True
+
+
+@pytest.fixture()
+def staff(org):
+    return f.make_user(org.center, Role.CENTER_STAFF, username="kefu_v", display_name="王客服")
+
+
+@pytest.fixture()
+def staff_client(client, staff, login, csrf_off):
+    login(client, staff)
+    return client
+
+
+def _local(dt) -> str:
+    return to_local(dt).strftime("%Y-%m-%dT%H:%M")
+
+
+def _form(**changes):
+    data = {
+        "channel": "phone", "received_at": _local(now_utc() - timedelta(minutes=10)), "customer_id": "",
+        "customer_name": "赵大爷", "customer_phone": "13812345678", "project_id": "0", "room": "3-1-502",
+        "category": "repair", "urgency": "general", "content": CONTENT, "handling_unit_id": "0",
+        "praised_unit_id": "0", "letter_sender": "", "letter_date": "", "visitor_count": "",
+    }
+    data.update(changes)
+    return data
+
+
+def _count(db) -> int:
+    return db.session.scalar(select(func.count()).select_from(Contact))
+
+
+def test_register_an_unknown_caller(staff_client, db, staff):
+    resp = staff_client.post("/reception/new", data=_form())
+    assert resp.status_code == 302
+    contact = db.session.scalar(select(Contact))
+    assert contact.serial == f"JD-{to_local(contact.received_at).year}-000001"
+    assert contact.responsible_id == staff.id and contact.customer_id is None
+    assert contact.reply_due_at == contact.received_at + timedelta(hours=24)
+    page = staff_client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert CONTENT in page and "138****5678" in page and "13812345678" not in page
+
+
+def test_register_an_archive_customer_takes_name_and_phone_from_the_archive(staff_client, db, org):
+    customer = make_customer("张伟", "13811112222", project=org.project1, room="8-2-1101")
+    resp = staff_client.post("/reception/new", data=_form(customer_id=str(customer.id), customer_name="",
+                                                          customer_phone="", project_id=str(org.project1.id)))
+    assert resp.status_code == 302
+    contact = db.session.scalar(select(Contact))
+    assert (contact.customer_id, contact.customer_name, contact.customer_phone) == (customer.id, "张伟", "13811112222")
+
+
+@pytest.mark.parametrize("changes, message, kept", [
+    ({"content": ""}, "必填", "赵大爷"),
+    ({"content": "漏" * 2001}, "2000", "赵大爷"),
+    ({"customer_name": "赵" * 101}, "100", CONTENT),
+    ({"received_at": "2026-13-45T10:00"}, "有效的日期和时间", "2026-13-45T10:00"),
+    ({"received_at": "not a time"}, "有效的日期和时间", CONTENT),
+    ({"received_at": ""}, "必填", CONTENT),
+    ({"received_at": _local(now_utc() + timedelta(hours=3))}, "不能晚于现在", CONTENT),
+    ({"customer_id": "99999", "customer_name": ""}, "档案中没有该客户", CONTENT),
+    ({"customer_id": "abc"}, "档案中没有该客户", CONTENT),
+    ({"customer_name": ""}, "填写客户姓名", CONTENT),
+    ({"customer_phone": ""}, "须填写联系电话", CONTENT),
+    ({"customer_phone": "12345"}, "电话号码格式不正确", "12345"),
+    ({"urgency": "emergency"}, "紧急事项须选择", CONTENT),
+    ({"category": "praise"}, "被表扬人员所在部门", CONTENT),
+    ({"channel": "visit"}, "来访人数", CONTENT),
+    ({"channel": "visit", "visitor_count": "很多"}, "整数", CONTENT),
+    ({"channel": "letter", "letter_date": "2026-02-30"}, "日期", CONTENT),
+    ({"channel": "letter", "letter_date": _local(now_utc() + timedelta(days=3))[:10]}, "来函日期不能晚于", CONTENT),
+    ({"channel": "fax"}, "选择", CONTENT),
+])
+def test_bad_register_input_gets_a_message_and_keeps_the_input(staff_client, db, changes, message, kept):
+    resp = staff_client.post("/reception/new", data=_form(**changes))
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert message in html
+    assert kept in html
+    assert "尚未保存" in html  # the summary says nothing was saved
+    assert _count(db) == 0
+
+
+@pytest.mark.parametrize("payload, filename, message", [
+    (b"%PDF-" + b"x" * 3000, "scan.pdf", "文件超过"),
+    (b"MZ\x90\x00" * 10, "letter.pdf", "只能上传 PDF"),
+    (b"", "empty.pdf", "文件是空的"),
+    (b"", "", ""),  # no file chosen: the browser sends an empty name, and there is no scan
+])
+def test_letter_scan_too_large_or_of_the_wrong_type(app, staff_client, db, payload, filename, message):
+    app.config["MAX_ATTACHMENT_BYTES"] = 1024
+    try:
+        data = _form(channel="letter", letter_sender="赵大爷", letter_date="")
+        data["scan"] = (io.BytesIO(payload), filename)
+        resp = staff_client.post("/reception/new", data=data, content_type="multipart/form-data")
+    finally:
+        app.config["MAX_ATTACHMENT_BYTES"] = 10 * 1024 * 1024
+    if not message:
+        assert resp.status_code == 302 and _count(db) == 1
+        return
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and message in html and CONTENT in html and "赵大爷" in html
+    assert _count(db) == 0
+    assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
+
+
+def test_letter_scan_is_served_only_to_those_who_see_the_contact(app, staff_client, client, db, org, login):
+    yesterday = now_utc() - timedelta(days=1, hours=2)
+    data = _form(channel="letter", letter_sender="赵大爷", received_at=_local(yesterday),
+                 letter_date=_local(yesterday)[:10])
+    data["scan"] = (io.BytesIO(PDF), "来函.pdf")
+    resp = staff_client.post("/reception/new", data=data, content_type="multipart/form-data")
+    assert resp.status_code == 302
+    contact = db.session.scalar(select(Contact))
+    assert reception.reply_state(contact.reply_due_at, None, False, now_utc()) == "overdue"  # a day late
+    att = db.session.scalar(select(Attachment))
+    url = f"/reception/{contact.id}/scans/{att.id}"
+    got = staff_client.get(url)
+    assert got.status_code == 200 and got.data == PDF and got.mimetype == "application/pdf"
+    assert staff_client.get(f"/reception/{contact.id}/scans/{att.id + 1}").status_code == 404
+    outsider = f.make_user(org.branch2, Role.BRANCH_STAFF)
+    login(client, outsider)
+    assert client.get(url).status_code == 403
+
+
+def test_two_register_forms_saved_one_after_another_get_consecutive_serials(staff_client, db):
+    staff_client.post("/reception/new", data=_form())
+    staff_client.post("/reception/new", data=_form(content="第二条"))
+    assert [c.serial[-6:] for c in db.session.scalars(select(Contact).order_by(Contact.id))] == ["000001", "000002"]
+
+
+def test_live_customer_search_masks_phones(staff_client, db, org):
+    make_customer("张伟", "13811112222", project=org.project1, room="8-2-1101")
+    html = staff_client.get("/reception/customers/search?customer_q=8-2-11",
+                            headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "张伟" in html and "138****2222" in html and "13811112222" not in html
+    assert "<html" not in html
+    none = staff_client.get("/reception/customers/search?customer_q=nobody").get_data(as_text=True)
+    assert "没有与" in none
+
+
+# --- the list ---------------------------------------------------------------------------------------
+
+def test_list_filters_and_htmx_fragment(staff_client, db, staff, org):
+    repair = make_contact(staff, category=ContactCategory.REPAIR, project=org.project1, customer_phone="13900002222")
+    inquiry = make_contact(staff, category=ContactCategory.INQUIRY)
+    late = make_contact(staff, received_at=now_utc() - timedelta(days=2))
+    full = staff_client.get("/reception/").get_data(as_text=True)
+    assert all(c.serial in full for c in (repair, inquiry, late))
+    assert "139****2222" in full and "13900002222" not in full
+    frag = staff_client.get("/reception/?category=repair", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in frag and 'id="contact-table"' in frag
+    assert repair.serial in frag and inquiry.serial not in frag
+    overdue = staff_client.get("/reception/?overdue=y").get_data(as_text=True)
+    assert late.serial in overdue and repair.serial not in overdue and "已逾期" in overdue
+    by_project = staff_client.get(f"/reception/?project={org.project1.id}").get_data(as_text=True)
+    assert repair.serial in by_project and inquiry.serial not in by_project
+    assert "JD-" not in staff_client.get(f"/reception/?project={org.project2.id}").get_data(as_text=True)
+
+
+def test_list_search_finds_content(staff_client, db, staff):
+    hit = make_contact(staff, content="咨询交房时间")
+    miss = make_contact(staff, content="报修门锁")
+    html = staff_client.get("/reception/?q=交房").get_data(as_text=True)
+    assert hit.serial in html and miss.serial not in html
+
+
+def test_list_bad_filter_input_is_a_message_not_a_500(staff_client, db):
+    resp = staff_client.get("/reception/?date_from=2026-13-45&project=abc&q=" + "x" * 101)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "2026-13-45" in html
+    assert "100" in html  # the search is too long
+
+
+def test_list_pages_by_keyset(staff_client, db, staff):
+    base = now_utc() - timedelta(hours=3)
+    made = [make_contact(staff, received_at=base + timedelta(minutes=i), commit=False) for i in range(53)]
+    db.session.commit()
+    first = staff_client.get("/reception/").get_data(as_text=True)
+    assert made[-1].serial in first and made[3].serial in first and made[2].serial not in first  # 50 a page
+    import re
+
+    next_url = re.search(r'href="(/reception/\?[^"]*after=[^"]+)"', first).group(1).replace("&amp;", "&")
+    second = staff_client.get(next_url).get_data(as_text=True)
+    assert all(made[i].serial in second for i in (0, 1, 2)) and made[3].serial not in second
+
+
+def test_branch_staff_see_only_their_units_contacts(client, db, org, staff, login):
+    mine = make_contact(staff, content="分公司的事")
+    other = make_contact(staff, content="别人的事")
+    reception.dispatch(mine, org.branch1, "请处理", now_utc() + timedelta(days=1), by=staff)
+    db.session.commit()
+    branch_user = f.make_user(org.branch1, Role.BRANCH_STAFF)
+    login(client, branch_user)
+    html = client.get("/reception/").get_data(as_text=True)
+    assert mine.serial in html and other.serial not in html
+    assert client.get(f"/reception/{mine.id}").status_code == 200
+    assert client.get(f"/reception/{other.id}").status_code == 403
+    assert client.get("/reception/999999").status_code == 404
+    assert client.get("/reception/new").status_code == 403
+
+
+# --- handling ---------------------------------------------------------------------------------------
+
+def test_dispatch_progress_and_result_by_the_department(staff_client, client, db, org, staff, login, app):
+    contact = make_contact(staff, category=ContactCategory.REPAIR, project=org.project1, room="2-301")
+    due = _local(now_utc() + timedelta(days=1))
+    bad = staff_client.post(f"/reception/{contact.id}/dispatch", data={"unit_id": org.engineering.id,
+                                                                      "instructions": "上门检修", "due_at": due})
+    assert bad.status_code == 200 and "维修项目" in bad.get_data(as_text=True)
+    assert "上门检修" in bad.get_data(as_text=True)
+    ok = staff_client.post(f"/reception/{contact.id}/dispatch", data={
+        "unit_id": org.engineering.id, "instructions": "上门检修", "due_at": due, "repair_type": "water_leak"})
+    assert ok.status_code == 302
+    wo = db.session.scalar(select(WorkOrder))
+    assert wo.unit_id == org.engineering.id and wo.repair_type == RepairType.WATER_LEAK
+    engineer = f.make_user(org.engineering, Role.DEPARTMENT_STAFF)
+    login(client, engineer)
+    assert client.post(f"/reception/work-orders/{wo.id}/progress", data={"text": ""}).status_code == 200
+    assert client.post(f"/reception/work-orders/{wo.id}/progress", data={"text": "已约好明天上门"}).status_code == 302
+    no_kind = client.post(f"/reception/work-orders/{wo.id}/complete", data={"result": "已更换水管", "repair_kind": ""})
+    assert no_kind.status_code == 200 and "一般维修还是大型维修" in no_kind.get_data(as_text=True)
+    assert "已更换水管" in no_kind.get_data(as_text=True)
+    done = client.post(f"/reception/work-orders/{wo.id}/complete", data={"result": "已更换水管",
+                                                                           "repair_kind": "ordinary"})
+    assert done.status_code == 302
+    page = client.get(f"/reception/work-orders/{wo.id}").get_data(as_text=True)
+    assert "电话回访" in page and "已约好明天上门" in page
+    marketer = f.make_user(org.marketing, Role.DEPARTMENT_STAFF)
+    login(client, marketer)
+    assert client.get(f"/reception/work-orders/{wo.id}").status_code == 403
+    assert client.post(f"/reception/work-orders/{wo.id}/progress", data={"text": "x"}).status_code == 403
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"unit_id": "0", "instructions": "上门", "due_at": "DUE"}, "请选择部门或分子公司"),
+    ({"unit_id": "ENG", "instructions": "", "due_at": "DUE"}, "必填"),
+    ({"unit_id": "ENG", "instructions": "上" * 2001, "due_at": "DUE"}, "2000"),
+    ({"unit_id": "ENG", "instructions": "上门", "due_at": "2026-02-30T10:00"}, "有效的日期和时间"),
+    ({"unit_id": "ENG", "instructions": "上门", "due_at": "PAST"}, "不能早于现在"),
+])
+def test_bad_dispatch_input(staff_client, db, org, staff, data, message):
+    contact = make_contact(staff)
+    values = {"ENG": str(org.engineering.id), "DUE": _local(now_utc() + timedelta(days=1)),
+              "PAST": _local(now_utc() - timedelta(days=1))}
+    data = {k: values.get(v, v) for k, v in data.items()}
+    resp = staff_client.post(f"/reception/{contact.id}/dispatch", data=data)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and message in html
+    if data["instructions"] and len(data["instructions"]) < 100:
+        assert data["instructions"] in html
+    assert db.session.scalar(select(func.count()).select_from(WorkOrder)) == 0
+
+
+def test_close_reopen_and_the_timeline(staff_client, db, staff):
+    contact = make_contact(staff, category=ContactCategory.INQUIRY)
+    empty = staff_client.post(f"/reception/{contact.id}/close", data={"reply": "", "reply_method": "phone"})
+    assert empty.status_code == 200 and "必填" in empty.get_data(as_text=True)
+    bad = staff_client.post(f"/reception/{contact.id}/close", data={"reply": "已电话答复", "reply_method": "phone",
+                                                                    "satisfaction": "9"})
+    assert bad.status_code == 200 and "已电话答复" in bad.get_data(as_text=True)
+    ok = staff_client.post(f"/reception/{contact.id}/close", data={"reply": "已电话答复交房时间",
+                                                                   "reply_method": "phone", "satisfaction": "5"})
+    assert ok.status_code == 302
+    db.session.refresh(contact)
+    assert contact.status == ContactStatus.CLOSED and contact.satisfaction == 5
+    assert staff_client.post(f"/reception/{contact.id}/reopen", data={"reason": ""}).status_code == 200
+    assert staff_client.post(f"/reception/{contact.id}/reopen", data={"reason": "业主又来电"}).status_code == 302
+    page = staff_client.get(f"/reception/{contact.id}").get_data(as_text=True)
+    for label in ("已登记", "已办结", "重新打开", "业主又来电", "王客服"):
+        assert label in page
+
+
+def test_only_the_responsible_person_or_a_manager_handles_a_contact(client, db, org, staff, login, csrf_off):
+    contact = make_contact(staff)
+    colleague = f.make_user(org.center, Role.CENTER_STAFF)
+    login(client, colleague)
+    assert client.get(f"/reception/{contact.id}").status_code == 200  # may read it
+    assert client.post(f"/reception/{contact.id}/reply", data={"text": "已答复", "method": "phone"}).status_code == 403
+    manager = f.make_user(org.center, Role.CENTER_MANAGER)
+    login(client, manager)
+    empty = client.post(f"/reception/{contact.id}/reassign", data={"user_id": "0", "note": "休假"})
+    assert empty.status_code == 200 and "请选择新的负责人" in empty.get_data(as_text=True)
+    assert "休假" in empty.get_data(as_text=True)
+    too_long = client.post(f"/reception/{contact.id}/reassign", data={"user_id": colleague.id, "note": "假" * 501})
+    assert too_long.status_code == 200
+    assert client.post(f"/reception/{contact.id}/reassign", data={"user_id": colleague.id,
+                                                                  "note": "休假"}).status_code == 302
+    db.session.refresh(contact)
+    assert contact.responsible_id == colleague.id
+    assert contact.events[-1].kind == EventKind.REASSIGNED and contact.events[-1].user_id == manager.id
+    login(client, colleague)
+    assert client.post(f"/reception/{contact.id}/reply", data={"text": "已答复", "method": "phone"}).status_code == 302
+
+
+def test_work_order_check_page(client, db, org, staff, login, csrf_off):
+    contact = make_contact(staff)
+    wo = reception.dispatch(contact, org.engineering, "处理", now_utc() + timedelta(days=1), by=staff)
+    db.session.commit()
+    engineer = f.make_user(org.engineering, Role.DEPARTMENT_STAFF)
+    login(client, engineer)
+    assert wo.serial in client.get("/reception/work-orders/check").get_data(as_text=True)
+    home = client.get("/").get_data(as_text=True)
+    assert "本单位未完成的派工单" in home and "今日未更新进度的派工单" in home
+    client.post(f"/reception/work-orders/{wo.id}/progress", data={"text": "已到现场"})
+    assert wo.serial not in client.get("/reception/work-orders/check").get_data(as_text=True)
+
+
+def test_home_page_cards_for_center_staff(staff_client, db, staff):
+    make_contact(staff, received_at=now_utc() - timedelta(days=2))
+    html = staff_client.get("/").get_data(as_text=True)
+    assert "我负责的未办结接待" in html and "我的逾期未答复" in html
+
+
+# --- complaint hand-off -------------------------------------------------------------------------------
+
+def test_register_as_complaint_links_to_the_complaint_form(staff_client, db, staff):
+    contact = make_contact(staff, category=ContactCategory.COMPLAINT)
+    html = staff_client.get(f"/reception/{contact.id}").get_data(as_text=True)
+    assert f"/complaints/new?contact_id={contact.id}" in html and "转为投诉" in html
+
