@@ -188,7 +188,7 @@ def work_order_link(work_order: WorkOrder) -> str:
     return f"/reception/work-orders/{work_order.id}"
 
 
-def _place(contact: Contact) -> str:
+def place_label(contact: Contact) -> str:
     """Project and room for a notification title: never the customer's phone or ID number."""
     parts = [contact.project.name if contact.project else "", contact.room or ""]
     return " ".join(p for p in parts if p)
@@ -222,13 +222,11 @@ def register_contact(data: ContactData, *, by: User, scan: FileStorage | None = 
         attachments.store(scan, owner_type=ATTACHMENT_OWNER, owner_id=contact.id, user=by)
 
     if contact.urgency == Urgency.EMERGENCY and contact.handling_unit is not None:
-        # "紧急 at once — the responsible department and a leader are notified immediately".
-        unit = contact.handling_unit
-        notifications.notify(
-            [*org.members_of(unit), *org.leaders_for(unit)], kind="reception.emergency",
-            title=_("Emergency %(serial)s: %(category)s %(place)s", serial=contact.serial,
-                    category=category_label(contact.category), place=_place(contact)),
-            link=contact_link(contact), object_type="reception_contact", object_id=contact.id)
+        # "紧急 at once — the responsible department and a leader are notified immediately":
+        # a reminder due now, delivered in the portal, by e-mail and to the group webhook.
+        from portal.services.reception_reminders import schedule_emergency
+
+        schedule_emergency(contact, now)
     if contact.category == ContactCategory.PRAISE and contact.praised_unit is not None:
         # Seed 003 §3.3.3: the praise letter is posted in the praised employee's department.
         notifications.notify(
@@ -361,7 +359,7 @@ def dispatch(contact: Contact, unit: OrgUnit, instructions: str, due_at: datetim
             notifications.notify(
                 org.leaders_for(unit), kind="reception.repeat_repair",
                 title=_("Repeat repair %(serial)s: %(place)s again within 30 days; please revisit in person",
-                        serial=work_order.serial, place=_place(contact)),
+                        serial=work_order.serial, place=place_label(contact)),
                 link=work_order_link(work_order), object_type="work_order", object_id=work_order.id)
     return work_order
 

@@ -67,12 +67,11 @@ def filing_deadline(closed_at: datetime, cal: WorkingCalendar) -> datetime:
 # --- reception (§1) -------------------------------------------------------------------------------
 
 def reception_reply_deadline(received_at: datetime, urgency: str) -> datetime:
-    """general: 24 hours; important: the same day by 23:59; emergency: at once."""
-    if urgency == "emergency":
-        return received_at
-    if urgency == "important":
-        return end_of_local_day(local_date(received_at))
-    return received_at + timedelta(hours=RECEPTION_GENERAL_REPLY_HOURS)
+    """general: 24 hours; important: the same day by 23:59; emergency: at once. The rule itself
+    lives in the reception service (one definition); this is its name for the reminders."""
+    from portal.services.reception import reply_due
+
+    return reply_due(received_at, urgency)
 
 
 def reception_reply_due_soon_at(received_at: datetime, urgency: str) -> datetime:

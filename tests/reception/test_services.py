@@ -180,6 +180,15 @@ def test_an_emergency_notifies_the_department_and_a_leader_without_phone_numbers
     contact = make_contact(staff, urgency=Urgency.EMERGENCY, handling_unit=org.engineering,
                            category=ContactCategory.REPAIR, customer_phone="13987654321", project=org.project1,
                            room="5-202")
+    # a reminder due at once for each recipient; the worker's delivery job puts it in the bell
+    from portal.jobs.reminders import deliver
+    from portal.models import Reminder
+
+    due = db.session.scalars(select(Reminder).where(Reminder.kind == "reception.emergency")).all()
+    assert {r.recipient_id for r in due} == {engineer.id, leader.id}
+    assert all(r.due_at <= contact.received_at + timedelta(minutes=10) for r in due)
+    for r in due:
+        deliver(r.id)
     rows = db.session.scalars(select(Notification).where(Notification.kind == "reception.emergency")).all()
     assert {n.user_id for n in rows} == {engineer.id, leader.id}
     assert bystander.id not in {n.user_id for n in rows}

@@ -1,0 +1,22 @@
+"""A customer's reception contacts, on the customer's archive page (DOMAIN.md §3: linked material)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models.reception import Contact
+from portal.services import reception
+from portal.services.archive_links import LinkedItem, LinkedSection, link_provider
+
+
+@link_provider
+def contacts_of(customer) -> list[LinkedSection]:
+    rows = db.session.scalars(select(Contact).where(Contact.customer_id == customer.id)
+                              .order_by(Contact.received_at.desc()).limit(20)).all()
+    if not rows:
+        return []
+    return [LinkedSection(title=str(_l("Reception contacts")), items=[
+        LinkedItem(label=f"{c.serial} · {reception.category_label(c.category)}", link=reception.contact_link(c),
+                   when=c.received_at, status=c.status.value)
+        for c in rows])]
