@@ -17,15 +17,8 @@ from portal.extensions import db
 from portal.models.archive import Customer
 from portal.models.base import UTCDateTime, str_enum, utcnow
 from portal.models.org import OrgUnit, Project
+from portal.models.shared import Channel  # noqa: F401  (re-exported: one list for both areas)
 from portal.models.user import User
-
-
-class Channel(str, enum.Enum):
-    PHONE = "phone"  # 来电
-    VISIT = "visit"  # 来访
-    LETTER = "letter"  # 来函
-    EMAIL = "email"
-    ONLINE = "online"
 
 
 class ContactCategory(str, enum.Enum):

@@ -1,6 +1,7 @@
 """Records several areas share: serial-number counters and attachments."""
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String
@@ -8,6 +9,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
 from portal.models.base import UTCDateTime, utcnow
+
+
+class Channel(str, enum.Enum):
+    """How a customer reached the center: one list for reception and complaints (DOMAIN.md §1)."""
+
+    PHONE = "phone"  # 来电
+    VISIT = "visit"  # 来访
+    LETTER = "letter"  # 来函
+    EMAIL = "email"
+    ONLINE = "online"
 
 
 class SerialCounter(db.Model):

@@ -98,18 +98,24 @@ def value_for(field):
 def test_every_form_survives_generated_input(app, client, demo, login, csrf_off):
     forms = discover_forms(app, client, login)
     assert len(forms) >= 10, "form discovery found too few forms"
+    print(f"fuzzing {len(forms)} forms with {EXAMPLES} examples each")
     failures = []
     for (action, _), form in sorted(forms.items()):
         username = ROLE_USERS[form["role"]]
         strategy = st.fixed_dictionaries({name: value_for(f) for name, f in form["fields"].items()})
 
+        user = _db.session.scalar(sa.select(User).where(User.username == username))
+        login(client, user)
+
         @settings(max_examples=EXAMPLES, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck))
         @given(data=strategy)
         def post_it(data):
-            user = _db.session.scalar(sa.select(User).where(User.username == username))
-            login(client, user)
             resp = client.post(action, data=data)
+            if resp.status_code in (302, 401) and "/auth/login" in resp.headers.get("Location", ""):
+                # the form changed the password or the session ended: sign in again and retry
+                login(client, _db.session.scalar(sa.select(User).where(User.username == username)))
+                resp = client.post(action, data=data)
             body = resp.get_data(as_text=True) if resp.mimetype == "text/html" else ""
             assert resp.status_code < 500, (action, data, resp.status_code)
             assert CANARY not in body, (action, "unescaped markup reflected")

@@ -13,10 +13,7 @@ from portal.models.complaint import Channel, ContactWay, Severity
 from portal.services.clock import parse_local
 from portal.services.validators import is_valid_phone
 
-CHANNEL_LABELS = {
-    Channel.PHONE: _l("Phone call"), Channel.VISIT: _l("Visit"), Channel.LETTER: _l("Letter"),
-    Channel.EMAIL: _l("E-mail"), Channel.ONLINE: _l("Online"),
-}
+from portal.services.reception_labels import CHANNEL_LABELS  # noqa: E402  (one list of channel names)
 WAY_LABELS = {
     ContactWay.PHONE: _l("Phone call"), ContactWay.VISIT: _l("Visit"), ContactWay.SMS: _l("SMS"),
     ContactWay.EMAIL: _l("E-mail"), ContactWay.LETTER: _l("Letter"), ContactWay.WECHAT: _l("WeChat"),
