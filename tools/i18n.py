@@ -78,8 +78,12 @@ def fill(mapping: dict[str, str]) -> int:
 
 
 def absorb(other: Path) -> int:
+    """Take the other copy's translations only where ours has none: a msgid two branches
+    translated differently keeps the one already on this branch."""
+    ours = {m.id: m.string for m in _read(_po("zh_Hans_CN"), "zh_Hans_CN") if m.id}
     theirs = _read(other, "zh_Hans_CN")
-    return fill({m.id: m.string for m in theirs if m.id and m.string and isinstance(m.id, str)})
+    return fill({m.id: m.string for m in theirs
+                 if m.id and m.string and isinstance(m.id, str) and not ours.get(m.id)})
 
 
 def compile_all() -> None:

@@ -7,11 +7,12 @@ step and call the functions registered with ``@purchase_hook`` (revisit plans ho
 """
 from __future__ import annotations
 
+import calendar
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, func, insert, or_, select, update
+from sqlalchemy import and_, exists, extract, func, insert, or_, select, update
 
 from portal.extensions import db
 from portal.models import (
@@ -442,8 +443,19 @@ def _looks_like_id_number(q: str) -> bool:
     return len(v) in (15, 18) and v[:-1].isdigit()
 
 
+def birthday_on_clause(day: date):
+    """Customers whose birthday falls on ``day``: the customer-care list of the day. 29 February
+    birthdays fall on 28 February in common years (``reminders_rules.birthday_in``)."""
+    month, dom = extract("month", Customer.birthday), extract("day", Customer.birthday)
+    cond = and_(month == day.month, dom == day.day)
+    if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
+        cond = or_(cond, and_(month == 2, dom == 29))
+    return and_(Customer.birthday.is_not(None), cond)
+
+
 def search_statement(*, q: str = "", room: str = "", project_id: int | None = None, kind: str = "",
-                     quality: bool = False, special: bool = False, year: int | None = None):
+                     quality: bool = False, special: bool = False, year: int | None = None,
+                     birthday: date | None = None):
     """Customers matching the filters (combine with ``paging.keyset_page``).
 
     ``q`` is a full phone number (phone1 or phone2), a full ID number, or the start of a name;
@@ -479,6 +491,8 @@ def search_statement(*, q: str = "", room: str = "", project_id: int | None = No
         stmt = stmt.where(Customer.special_kind.is_not(None))
     if year:
         stmt = stmt.where(Customer.archive_year == year)
+    if birthday:
+        stmt = stmt.where(birthday_on_clause(birthday))
     return stmt
 
 
@@ -495,7 +509,7 @@ def _chunks(items: list, size: int):
 
 
 __all__ = [
-    "ArchiveError", "CUSTOMER_FIELDS", "PURCHASE_FIELDS", "SENSITIVE", "add_care_activity", "add_purchase",
+    "ArchiveError", "CUSTOMER_FIELDS", "birthday_on_clause", "PURCHASE_FIELDS", "SENSITIVE", "add_care_activity", "add_purchase",
     "add_quality_basis", "create_customer", "delete_purchase", "history", "log_reads", "masked", "purchase_hook",
     "refresh_repeat_purchase", "search_statement", "update_customer", "update_purchase", "volumes",
 ]

@@ -19,13 +19,14 @@ from portal.models.complaint import (
     OPEN_STATUSES, Channel, Complaint, ComplaintEvent, ComplaintStatus, CustomerContact, ContactWay, FilingStatus,
     LeaderComment, LeaderReport, Matter, Severity, WorkContactForm,
 )
-from portal.services import audit, notifications, org, serials, settings
+from portal.services import audit, notifications, org, reminders, serials, settings
 from portal.services.clock import end_of_local_day, local_date, now_utc, to_local
 from portal.services.complaint_rules import (
     Clocks, Viewer, can_reopen, clocks_after_contact, filing_due, first_reply_due, leader_report_due,
     next_progress_due, transition_problems,
 )
 from portal.services.masking import mask_name, mask_phone
+from portal.services.reminders_catalogue import COMPLAINT_MAJOR_CREATED
 from portal.services.severity import (
     REPEAT_WINDOW_DAYS, SeverityFacts, complainant_key, compute_severity, distinct_complainants,
 )
@@ -185,10 +186,17 @@ def _report(c: Complaint, leaders: list[User], *, by, now: datetime, automatic: 
     c.reported_to_leaders_at = c.reported_to_leaders_at or now
     if c.id is None:
         db.session.flush()
-    notifications.notify(
-        leaders, kind="complaint.reported",
-        title=f"{c.serial} {'重大投诉' if c.severity == Severity.MAJOR else '投诉汇报'}：{c.project.name if c.project else ''} {c.subject}",
-        link=_link(c), object_type="complaint", object_id=c.id)
+    if automatic and c.severity == Severity.MAJOR:
+        # DOMAIN.md §6 "major complaint created → leaders at once": a reminder row per leader in
+        # this transaction, due now, so each leader gets the bell, e-mail and the group webhook
+        # exactly once (the message is built in complaint_reminders). Never later than the
+        # present even when the operation is placed in time (``now``): "at once" means at once.
+        reminders.schedule(COMPLAINT_MAJOR_CREATED, "complaint", c.id, leaders, due_at=min(now, now_utc()))
+    else:
+        notifications.notify(
+            leaders, kind="complaint.reported",
+            title=f"{c.serial} {'重大投诉' if c.severity == Severity.MAJOR else '投诉汇报'}：{c.project.name if c.project else ''} {c.subject}",
+            link=_link(c), object_type="complaint", object_id=c.id)
     event(c, "reported", by=by, now=now, note=note,
           detail={"leaders": [u.display_name for u in leaders], "automatic": automatic, "severity": c.severity.value})
 

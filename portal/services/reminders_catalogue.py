@@ -23,6 +23,7 @@ WORKORDER_NO_PROGRESS_TODAY = "workorder.no_progress_today"
 REVISIT_DUE_TODAY = "revisit.due_today"
 REVISIT_DUE_THIS_WEEK = "revisit.due_this_week"
 REVISIT_OVERDUE = "revisit.overdue"
+REVISIT_FOLLOW_UP_OVERDUE = "revisit.follow_up_overdue"  # §4: a problem "followed until done"
 ARCHIVE_REQUEST_WAITING = "archive.request_waiting"
 ARCHIVE_GRANT_EXPIRING = "archive.grant_expiring"
 CARE_BIRTHDAY = "care.birthday"
@@ -42,6 +43,7 @@ define_kind(WORKORDER_NO_PROGRESS_TODAY, _l("Work order without today's progress
 define_kind(REVISIT_DUE_TODAY, _l("Revisits due today"))
 define_kind(REVISIT_DUE_THIS_WEEK, _l("Revisits due this week"), email_default=False)
 define_kind(REVISIT_OVERDUE, _l("Revisit overdue"))
+define_kind(REVISIT_FOLLOW_UP_OVERDUE, _l("Revisit follow-up: promised reply overdue"))
 define_kind(ARCHIVE_REQUEST_WAITING, _l("Archive-access request waiting more than 1 working day"))
 define_kind(ARCHIVE_GRANT_EXPIRING, _l("Archive-access grant expires tomorrow"))
 define_kind(CARE_BIRTHDAY, _l("Customer birthday (customer care)"), email_default=False)

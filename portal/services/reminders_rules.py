@@ -126,3 +126,26 @@ def birthday_in(year: int, birthday: date) -> date:
 def birthday_notice_at(birthday: date, year: int) -> datetime:
     """care.birthday: 08:00 local on the customer's birthday (occurrence: the year)."""
     return at_local(birthday_in(year, birthday), MORNING)
+
+
+def care_notice_at(day: date) -> datetime:
+    """The day's customer-care digest (birthdays, a festival): 08:00 local on ``day``."""
+    return at_local(day, MORNING)
+
+
+# Festivals on a fixed date of the Gregorian calendar. The lunar festivals (春节, 端午, 中秋) move
+# every year and chinese-calendar only knows their holiday ranges, not the festival day itself,
+# so they are not reminded (a festival table an administrator edits would be the way to add them).
+FIXED_DATE_FESTIVALS = {(1, 1): "new_year", (5, 1): "labour_day", (10, 1): "national_day"}
+
+
+def festival_on(day: date) -> str | None:
+    """care.festival: the code of the fixed-date festival falling on ``day``, if any."""
+    return FIXED_DATE_FESTIVALS.get((day.month, day.day))
+
+
+# --- revisit follow-ups -----------------------------------------------------------------------------
+
+def follow_up_overdue_at(promised_at: datetime) -> datetime:
+    """revisit.follow_up_overdue: the promised reply time has passed with the follow-up open."""
+    return promised_at

@@ -7,6 +7,7 @@ role, everyone else under a grant. ID numbers and phones are masked unless revea
 from __future__ import annotations
 
 import secrets
+from datetime import date
 from pathlib import Path
 
 from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
@@ -96,7 +97,16 @@ def _filters() -> dict:
             return None
     return {"q": (args.get("q") or "").strip()[:50], "room": (args.get("room") or "").strip()[:30],
             "project_id": as_int("project_id"), "kind": (args.get("kind") or "")[:16],
-            "quality": args.get("quality") == "1", "special": args.get("special") == "1", "year": as_int("year")}
+            "quality": args.get("quality") == "1", "special": args.get("special") == "1", "year": as_int("year"),
+            "birthday": _as_date(args.get("birthday"))}
+
+
+def _as_date(value: str | None):
+    """A YYYY-MM-DD query argument (the birthday reminder's link to the day's care list), or None."""
+    try:
+        return date.fromisoformat((value or "").strip()[:10]) if value else None
+    except ValueError:
+        return None
 
 
 @bp.route("/")
