@@ -130,6 +130,9 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, main_bp, admin_bp, reminders_bp, reception_bp, complaints_bp, archives_bp, revisits_bp):
         app.register_blueprint(bp)
+    from portal.blueprints.reports import bp as reports_bp
+
+    app.register_blueprint(reports_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
