@@ -126,9 +126,11 @@ def register_blueprints(app: Flask) -> None:
     from portal.blueprints.main import bp as main_bp
     from portal.blueprints.reception import bp as reception_bp
     from portal.blueprints.reminders import bp as reminders_bp
+    from portal.blueprints.reports import bp as reports_bp
     from portal.blueprints.revisits import bp as revisits_bp
 
-    for bp in (auth_bp, main_bp, admin_bp, reminders_bp, reception_bp, complaints_bp, archives_bp, revisits_bp):
+    for bp in (auth_bp, main_bp, admin_bp, reminders_bp, reception_bp, complaints_bp, archives_bp, revisits_bp,
+               reports_bp):
         app.register_blueprint(bp)
 
 

@@ -32,3 +32,6 @@ from portal.models.revisit import (  # noqa: E402  (revisits)
 
 __all__ += ["RevisitAttempt", "RevisitFollowUp", "RevisitMethod", "RevisitPlan", "RevisitScript", "RevisitStatus"]
 __all__ += ["Contact", "ContactEvent", "WorkOrder"]
+from portal.models.report import ExportStatus, MonthlyReport, ReportExport, ReportStatus  # noqa: E402  (reports)
+
+__all__ += ["ExportStatus", "MonthlyReport", "ReportExport", "ReportStatus"]

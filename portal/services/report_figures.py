@@ -1,0 +1,606 @@
+"""The figures of the reports (DOMAIN.md §5; seeds 000 §6–§7, 001 §四, 004 5.1.3), each defined
+once, here, as a query.
+
+Every figure function carries its definition as its docstring, written for the reader of the
+report; ``DEFINITIONS`` holds the same text (translated at render time) for the footnotes on the
+page, the Excel file and the PDF. Change a figure and its definition together, here.
+
+Conventions shared by every figure:
+
+- A *period* is a half-open interval of instants ``[start, end)`` whose ends are local midnights
+  in the portal's time zone (Asia/Shanghai): a complaint received at 2026-10-31 23:30 local
+  (15:30 UTC) belongs to October, one at 2026-11-01 00:00 local to November.
+- A *scope* narrows everything to one branch (the projects of that branch) and/or one project.
+  Complaints, contacts, work orders and revisits are attributed to a branch through their
+  project; contacts without a project only count in the company-wide report.
+- Figures that depend on "not yet late" take ``now`` (the report's computation time), so a
+  report computed later may move pending items to late; a submitted report is frozen instead.
+- Queries aggregate in the database (``GROUP BY``, ``SUM(CASE …)``); rows are loaded into Python
+  only for the percentiles on SQLite (the two timestamps of each resolved complaint). On
+  PostgreSQL ``percentile_cont`` computes them, with the same linear interpolation as
+  ``percentile()`` below, so both databases give the same numbers.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import String, and_, case, cast, distinct, func, literal, or_, select, union
+
+from portal.extensions import db
+from portal.models import OrgKind, OrgUnit, Project
+from portal.models.complaint import OPEN_STATUSES, Complaint, Matter
+from portal.models.reception import Contact, ContactCategory, WorkOrder
+from portal.models.revisit import RevisitPlan, RevisitStatus
+from portal.models.settings import ComplaintCategory
+from portal.services import revisit_rates as rr
+from portal.services.clock import now_utc, start_of_local_day
+from portal.services.revisit_rules import add_months
+
+# The version of the figures' JSON layout stored in a submitted report.
+FIGURES_VERSION = 1
+# How many items the lists of a report show (the counts always cover everything).
+LIST_LIMIT = 30
+LATEST_FEEDBACK = 5
+TREND_MONTHS = 12
+
+
+def N_(text: str) -> str:
+    """Marks a definition for translation (Babel's default keyword) without translating it yet."""
+    return text
+
+
+DEFINITIONS: dict[str, str] = {}
+
+
+def figure(key: str, definition: str):
+    """Register ``definition`` as the figure's docstring and as its footnote on the pages."""
+
+    def deco(func_):
+        func_.__doc__ = definition
+        DEFINITIONS[key] = definition
+        return func_
+
+    return deco
+
+
+# --- periods and scopes -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Period:
+    first_day: date  # local dates, inclusive
+    last_day: date
+
+    @property
+    def start(self) -> datetime:
+        return start_of_local_day(self.first_day)
+
+    @property
+    def end(self) -> datetime:
+        """The first instant after the period (exclusive)."""
+        return start_of_local_day(self.last_day + timedelta(days=1))
+
+
+def month_period(month: date) -> Period:
+    first = month.replace(day=1)
+    return Period(first, add_months(first, 1) - timedelta(days=1))
+
+
+def week_period(iso_year: int, iso_week: int) -> Period:
+    """The ISO week (Monday–Sunday, local dates). Raises ValueError for a week that does not exist."""
+    monday = date.fromisocalendar(iso_year, iso_week, 1)
+    return Period(monday, monday + timedelta(days=6))
+
+
+@dataclass(frozen=True)
+class Scope:
+    branch_id: int | None = None
+    project_id: int | None = None
+
+    def as_dict(self) -> dict:
+        return {"branch_id": self.branch_id, "project_id": self.project_id}
+
+
+def _scoped(stmt, project_col, scope: Scope):
+    if scope.project_id is not None:
+        stmt = stmt.where(project_col == scope.project_id)
+    if scope.branch_id is not None:
+        stmt = stmt.where(project_col.in_(select(Project.id).where(Project.branch_id == scope.branch_id)))
+    return stmt
+
+
+def _in(col, period: Period):
+    return and_(col >= period.start, col < period.end)
+
+
+def _one(stmt) -> Any:
+    return db.session.execute(stmt).one()
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    """A share in percent, two decimals; None when there is nothing to divide by."""
+    return round(100.0 * part / whole, 2) if whole else None
+
+
+def _sum(cond):
+    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+
+# --- percentiles ------------------------------------------------------------------------------
+
+def percentile(values: list[float], q: float) -> float | None:
+    """The q-quantile with linear interpolation between the two nearest ranks (PostgreSQL's
+    ``percentile_cont``): position ``q × (n − 1)`` in the sorted values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    pos = q * (len(ordered) - 1)
+    lo, hi = math.floor(pos), math.ceil(pos)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+def _hours(seconds: float | None) -> float | None:
+    return None if seconds is None else round(float(seconds) / 3600.0, 2)
+
+
+def duration_stats(start_col, end_col, *conditions) -> dict:
+    """Count, mean, median and 90th percentile of ``end − start`` in hours, over rows matching
+    ``conditions`` where both are set."""
+    where = [start_col.is_not(None), end_col.is_not(None), *conditions]
+    if db.session.get_bind().dialect.name == "postgresql":
+        secs = func.extract("epoch", end_col - start_col)
+        n, mean, median, p90 = _one(select(
+            func.count(), func.avg(secs),
+            func.percentile_cont(0.5).within_group(secs), func.percentile_cont(0.9).within_group(secs),
+        ).where(*where))
+    else:
+        values = [(end - start).total_seconds()
+                  for start, end in db.session.execute(select(start_col, end_col).where(*where))]
+        n = len(values)
+        mean = sum(values) / n if n else None
+        median, p90 = percentile(values, 0.5), percentile(values, 0.9)
+    return {"count": int(n or 0), "mean_hours": _hours(mean), "median_hours": _hours(median),
+            "p90_hours": _hours(p90)}
+
+
+# --- complaints -------------------------------------------------------------------------------
+
+@figure("complaints", N_(
+    "Complaints received: complaints whose time of receipt falls in the period (local time), "
+    "counted by project and category and by severity as they stand now. Repeat complaints are "
+    "second complaints after closing and reopened complaints."))
+def complaint_counts(period: Period, scope: Scope) -> dict:
+    C = Complaint
+    repeat = or_(C.is_second_complaint.is_(True), C.reopened_from_id.is_not(None))
+    stmt = (select(Project.id, Project.name, ComplaintCategory.id, ComplaintCategory.name, C.severity,
+                   func.count(), _sum(repeat))
+            .join(Project, Project.id == C.project_id).join(ComplaintCategory, ComplaintCategory.id == C.category_id)
+            .where(_in(C.received_at, period))
+            .group_by(Project.id, Project.name, ComplaintCategory.id, ComplaintCategory.name, C.severity))
+    rows = db.session.execute(_scoped(stmt, C.project_id, scope)).all()
+    cells: dict[tuple, int] = {}
+    severity = {"major": 0, "important": 0, "general": 0}
+    projects: dict[int, str] = {}
+    categories: dict[int, str] = {}
+    total = repeats = 0
+    for pid, pname, cid, cname, sev, n, rep in rows:
+        projects[pid], categories[cid] = pname, cname
+        cells[(pid, cid)] = cells.get((pid, cid), 0) + n
+        severity[getattr(sev, "value", sev)] += n
+        total += n
+        repeats += int(rep)
+    project_order = sorted(projects, key=lambda p: projects[p])
+    category_order = sorted(categories)
+    by_category = [{"category": categories[c], "count": sum(cells.get((p, c), 0) for p in projects)}
+                   for c in category_order]
+    return {
+        "received": total,
+        "repeat": repeats,
+        "categories": [categories[c] for c in category_order],
+        "by_project_category": [
+            {"project": projects[p], "counts": [cells.get((p, c), 0) for c in category_order],
+             "total": sum(cells.get((p, c), 0) for c in category_order)}
+            for p in project_order],
+        "by_category": by_category,
+        "by_severity": severity,
+    }
+
+
+@figure("first_reply", N_(
+    "Replied within 48 hours: of the complaints received in the period, those whose first reply "
+    "was recorded no later than 48 hours after receipt — even if the reply came after the period "
+    "ended. Late: replied after 48 hours, or not replied and the 48 hours have passed. Pending: "
+    "not replied and still within 48 hours when the report was computed; pending complaints are "
+    "left out of the share. Share = on time / (on time + late)."))
+def first_reply(period: Period, scope: Scope, now: datetime) -> dict:
+    C = Complaint
+    replied = C.first_replied_at.is_not(None)
+    on_time = and_(replied, C.first_replied_at <= C.first_reply_due_at)
+    late = or_(and_(replied, C.first_replied_at > C.first_reply_due_at),
+               and_(C.first_replied_at.is_(None), C.first_reply_due_at < now))
+    pending = and_(C.first_replied_at.is_(None), C.first_reply_due_at >= now)
+    stmt = select(_sum(on_time), _sum(late), _sum(pending)).where(_in(C.received_at, period))
+    n_on_time, n_late, n_pending = (int(x) for x in _one(_scoped(stmt, C.project_id, scope)))
+    return {"on_time": n_on_time, "late": n_late, "pending": n_pending,
+            "rate": _ratio(n_on_time, n_on_time + n_late)}
+
+
+@figure("first_reply_time", N_(
+    "First-reply time: hours from receipt to the first reply, over the complaints received in the "
+    "period that have been replied (mean and median)."))
+def first_reply_time(period: Period, scope: Scope) -> dict:
+    C = Complaint
+    where = [_in(C.received_at, period)]
+    if scope.project_id is not None:
+        where.append(C.project_id == scope.project_id)
+    if scope.branch_id is not None:
+        where.append(C.project_id.in_(select(Project.id).where(Project.branch_id == scope.branch_id)))
+    return duration_stats(C.received_at, C.first_replied_at, *where)
+
+
+@figure("resolution", N_(
+    "Resolution time: hours from receipt to resolution, over the complaints resolved in the period "
+    "(whenever they were received). Median: half were resolved faster. 90th percentile: nine in "
+    "ten were resolved faster (linear interpolation between the nearest two)."))
+def resolution_time(period: Period, scope: Scope) -> dict:
+    C = Complaint
+    where = [_in(C.resolved_at, period)]
+    if scope.project_id is not None:
+        where.append(C.project_id == scope.project_id)
+    if scope.branch_id is not None:
+        where.append(C.project_id.in_(select(Project.id).where(Project.branch_id == scope.branch_id)))
+    return duration_stats(C.received_at, C.resolved_at, *where)
+
+
+@figure("overdue", N_(
+    "Overdue items, as at the time the report was computed: complaints received in the period and "
+    "still open whose first reply or progress update is past due; reception contacts received in "
+    "the period replied after their reply deadline or still unanswered past it; work orders due in "
+    "the period finished after their due time or still open past it. Reports (举报) are counted but "
+    "listed only in the company-wide report."))
+def overdue(period: Period, scope: Scope, now: datetime) -> dict:
+    C = Complaint
+    complaint_overdue = and_(C.status.in_(OPEN_STATUSES), or_(
+        and_(C.first_replied_at.is_(None), C.first_reply_due_at < now),
+        and_(C.next_progress_due_at.is_not(None), C.next_progress_due_at < now)))
+    base = _scoped(select(func.count()).where(_in(C.received_at, period), complaint_overdue), C.project_id, scope)
+    n_complaints = db.session.scalar(base) or 0
+    lst = (select(C.serial, Project.name, ComplaintCategory.name, C.received_at, C.severity,
+                  C.first_replied_at, C.first_reply_due_at, C.next_progress_due_at)
+           .join(Project, Project.id == C.project_id).join(ComplaintCategory, ComplaintCategory.id == C.category_id)
+           .where(_in(C.received_at, period), complaint_overdue))
+    if scope.branch_id is not None or scope.project_id is not None:
+        lst = lst.where(C.is_report.is_(False))
+    lst = _scoped(lst, C.project_id, scope).order_by(C.received_at, C.id).limit(LIST_LIMIT)
+    items = [{"serial": s, "project": p, "category": cat, "received_at": r.isoformat(),
+              "severity": getattr(sev, "value", sev),
+              "overdue": "first_reply" if fr is None and frd < now else "progress"}
+             for s, p, cat, r, sev, fr, frd, npd in db.session.execute(lst)]
+
+    K = Contact
+    k_late = or_(and_(K.replied_at.is_not(None), K.replied_at > K.reply_due_at),
+                 and_(K.replied_at.is_(None), K.reply_due_at < now))
+    k_stmt = _scoped(select(func.count(), _sum(k_late)).where(_in(K.received_at, period)), K.project_id, scope)
+    k_total, k_overdue = _one(k_stmt)
+
+    W = WorkOrder
+    w_late = or_(and_(W.completed_at.is_not(None), W.completed_at > W.due_at),
+                 and_(W.completed_at.is_(None), W.due_at < now))
+    w_stmt = select(func.count(), _sum(w_late)).join(K, K.id == W.contact_id).where(_in(W.due_at, period))
+    w_total, w_overdue = _one(_scoped(w_stmt, K.project_id, scope))
+    return {"complaints": int(n_complaints), "complaint_items": items,
+            "contacts": int(k_overdue), "contacts_total": int(k_total),
+            "work_orders": int(w_overdue), "work_orders_total": int(w_total)}
+
+
+@figure("important_matters", N_(
+    "Matters that became important: matters with a complaint received in the period that was "
+    "the third or later distinct complainant about the same matter within 30 days."))
+def important_matters(period: Period, scope: Scope) -> list[dict]:
+    C = Complaint
+    stmt = (select(Matter.subject, Project.name, ComplaintCategory.name, func.count(), func.max(C.matter_complainants))
+            .join(Matter, Matter.id == C.matter_id).join(Project, Project.id == C.project_id)
+            .join(ComplaintCategory, ComplaintCategory.id == C.category_id)
+            .where(_in(C.received_at, period), C.matter_complainants >= 3)
+            .group_by(Matter.id, Matter.subject, Project.name, ComplaintCategory.name))
+    stmt = _scoped(stmt, C.project_id, scope).order_by(Matter.id).limit(LIST_LIMIT)
+    return [{"subject": s, "project": p, "category": c, "complaints": int(n), "complainants": int(m)}
+            for s, p, c, n, m in db.session.execute(stmt)]
+
+
+@figure("measures", N_(
+    "Causes and measures: of the complaints resolved in the period, how many record a cause "
+    "analysis and corrective or preventive measures; the most recent are listed."))
+def measures(period: Period, scope: Scope) -> dict:
+    C = Complaint
+    has_cause = and_(C.cause_analysis.is_not(None), C.cause_analysis != "")
+    has_measure = or_(and_(C.corrective_measures.is_not(None), C.corrective_measures != ""),
+                      and_(C.preventive_measures.is_not(None), C.preventive_measures != ""))
+    stmt = _scoped(select(func.count(), _sum(has_cause), _sum(has_measure)).where(_in(C.resolved_at, period)),
+                   C.project_id, scope)
+    resolved, with_cause, with_measures = (int(x) for x in _one(stmt))
+    lst = (select(C.serial, Project.name, ComplaintCategory.name, C.cause_analysis, C.corrective_measures,
+                  C.preventive_measures)
+           .join(Project, Project.id == C.project_id).join(ComplaintCategory, ComplaintCategory.id == C.category_id)
+           .where(_in(C.resolved_at, period), or_(has_cause, has_measure)))
+    if scope.branch_id is not None or scope.project_id is not None:
+        lst = lst.where(C.is_report.is_(False))
+    lst = _scoped(lst, C.project_id, scope).order_by(C.resolved_at.desc(), C.id.desc()).limit(LIST_LIMIT)
+    items = [{"serial": s, "project": p, "category": c, "cause": cause or "", "corrective": corr or "",
+              "preventive": prev or ""} for s, p, c, cause, corr, prev in db.session.execute(lst)]
+    return {"resolved": resolved, "with_cause": with_cause, "with_measures": with_measures,
+            "cause_rate": _ratio(with_cause, resolved), "items": items}
+
+
+# --- satisfaction -----------------------------------------------------------------------------
+
+@figure("satisfaction", N_(
+    "Satisfaction (1–5): the ratings given in revisits done in the period and on reception "
+    "contacts closed in the period. Score = the mean of all these ratings; satisfied = the share "
+    "rated 4 or 5."))
+def satisfaction(period: Period, scope: Scope) -> dict:
+    P, K = RevisitPlan, Contact
+    r_stmt = _scoped(select(P.satisfaction, func.count())
+                     .where(P.status == RevisitStatus.DONE, _in(P.revisited_at, period), P.satisfaction.is_not(None))
+                     .group_by(P.satisfaction), P.project_id, scope)
+    k_stmt = _scoped(select(K.satisfaction, func.count())
+                     .where(_in(K.closed_at, period), K.satisfaction.is_not(None))
+                     .group_by(K.satisfaction), K.project_id, scope)
+    revisits = {int(s): int(n) for s, n in db.session.execute(r_stmt)}
+    contacts = {int(s): int(n) for s, n in db.session.execute(k_stmt)}
+
+    def summary(dist: dict[int, int]) -> dict:
+        n = sum(dist.values())
+        score = round(sum(s * c for s, c in dist.items()) / n, 2) if n else None
+        return {"count": n, "score": score, "satisfied_rate": _ratio(dist.get(4, 0) + dist.get(5, 0), n),
+                "distribution": [dist.get(s, 0) for s in (1, 2, 3, 4, 5)]}
+
+    both = {s: revisits.get(s, 0) + contacts.get(s, 0) for s in (1, 2, 3, 4, 5)}
+    return {"revisits": summary(revisits), "contacts": summary(contacts), "overall": summary(both)}
+
+
+# --- revisits ---------------------------------------------------------------------------------
+
+@figure("revisits_done", N_(
+    "Revisits done: revisits completed in the period (time of the revisit, local), by type and "
+    "method."))
+def revisits_done(period: Period, scope: Scope) -> dict:
+    P = RevisitPlan
+    stmt = _scoped(select(P.kind, P.method, func.count())
+                   .where(P.status == RevisitStatus.DONE, _in(P.revisited_at, period))
+                   .group_by(P.kind, P.method), P.project_id, scope)
+    rows = [{"kind": getattr(k, "value", k), "method": getattr(m, "value", m) if m else "", "count": int(n)}
+            for k, m, n in db.session.execute(stmt)]
+    rows.sort(key=lambda r: (r["kind"], r["method"]))
+    return {"total": sum(r["count"] for r in rows), "by_kind_method": rows}
+
+
+def _rates_dict(rates: rr.RevisitRates) -> dict:
+    return {"routine_due": rates.routine_due, "routine_on_time": rates.routine_on_time,
+            "routine_late": rates.routine_late, "routine_not_done": rates.routine_not_done,
+            "routine_rate": _ratio(rates.routine_on_time, rates.routine_due),
+            "complaint_due": rates.complaint_due, "complaint_done": rates.complaint_done,
+            "complaint_on_time": rates.complaint_on_time,
+            "complaint_rate": _ratio(rates.complaint_done, rates.complaint_due),
+            "old_customer_due": rates.old_customer_due, "old_customer_done": rates.old_customer_done}
+
+
+@figure("revisit_completion", N_(
+    "Revisit completion against what was due (the revisits area's rates): routine revisits of "
+    "signed customers due in the month (their window ends in it) done within their window; "
+    "complaint revisits due in the month done at all. Target 100% for both."))
+def revisit_completion(month: date, scope: Scope) -> dict:
+    return _rates_dict(rr.revisit_rates(month, scope.project_id, scope.branch_id))
+
+
+@figure("revisits_due", N_(
+    "Revisits due in the week: plans whose last day falls in the week, and how many of them are "
+    "done (routine: within their window)."))
+def revisits_due(period: Period, scope: Scope) -> dict:
+    P = RevisitPlan
+    stmt = _scoped(select(P.kind, P.status, P.on_time, func.count())
+                   .where(P.due >= period.first_day, P.due <= period.last_day, P.status != RevisitStatus.CANCELLED)
+                   .group_by(P.kind, P.status, P.on_time), P.project_id, scope)
+    return _rates_dict(rr.tally(db.session.execute(stmt).all(), period.first_day))
+
+
+# --- reception feedback -----------------------------------------------------------------------
+
+FEEDBACK_KINDS = (ContactCategory.SUGGESTION, ContactCategory.INQUIRY, ContactCategory.PRAISE)
+
+
+@figure("feedback", N_(
+    "Feedback: reception contacts (calls, visits, letters) received in the period, by category; "
+    "market feedback = suggestions and inquiries. The latest suggestions, inquiries and praise "
+    "are listed."))
+def feedback(period: Period, scope: Scope) -> dict:
+    K = Contact
+    stmt = _scoped(select(K.category, func.count()).where(_in(K.received_at, period)).group_by(K.category),
+                   K.project_id, scope)
+    counts = {c.value: 0 for c in ContactCategory}
+    for cat, n in db.session.execute(stmt):
+        counts[getattr(cat, "value", cat)] = int(n)
+    latest: dict[str, list] = {}
+    for kind in FEEDBACK_KINDS:
+        lst = (select(K.serial, K.received_at, Project.name, K.content)
+               .outerjoin(Project, Project.id == K.project_id)
+               .where(_in(K.received_at, period), K.category == kind))
+        lst = _scoped(lst, K.project_id, scope).order_by(K.received_at.desc(), K.id.desc()).limit(LATEST_FEEDBACK)
+        latest[kind.value] = [{"serial": s, "received_at": r.isoformat(), "project": p or "",
+                               "content": (text or "")[:200]} for s, r, p, text in db.session.execute(lst)]
+    return {"total": sum(counts.values()), "by_category": counts,
+            "market": counts["suggestion"] + counts["inquiry"], "latest": latest}
+
+
+# --- KPIs (seed 001 §四) ----------------------------------------------------------------------
+
+def _person_key(customer_id, phone, name):
+    """Who a person is across complaints and contacts: the archive customer, else the phone,
+    else the name as typed."""
+    return func.coalesce(literal("c:") + cast(customer_id, String), literal("p:") + phone, literal("n:") + name)
+
+
+@figure("complaint_rate", N_(
+    "Complaint rate = complaining customers / customers served × 100%. Complaining customers: "
+    "distinct complainants of the complaints received in the period. Customers served: distinct "
+    "people with a reception contact or a complaint received in the period. A person is the "
+    "archive customer when linked, else the phone number, else the name."))
+def complaint_rate(period: Period, scope: Scope) -> dict:
+    C, K = Complaint, Contact
+    c_keys = _scoped(select(_person_key(C.customer_id, C.complainant_phone, C.complainant_name).label("k"))
+                     .where(_in(C.received_at, period)), C.project_id, scope)
+    k_keys = _scoped(select(_person_key(K.customer_id, K.customer_phone, K.customer_name).label("k"))
+                     .where(_in(K.received_at, period)), K.project_id, scope)
+    complaining = db.session.scalar(select(func.count(distinct(c_keys.subquery().c.k)))) or 0
+    served = db.session.scalar(select(func.count()).select_from(union(c_keys, k_keys).subquery())) or 0
+    return {"complaining": int(complaining), "served": int(served), "rate": _ratio(complaining, served)}
+
+
+@figure("repair_timeliness", N_(
+    "Repair timeliness = repair work orders finished by their due time / repair work orders due "
+    "in the period × 100%. Repair work orders are those dispatched from a repair (报修) contact. "
+    "One still open but not yet due when the report was computed is left out."))
+def repair_timeliness(period: Period, scope: Scope, now: datetime) -> dict:
+    W, K = WorkOrder, Contact
+    in_time = and_(W.completed_at.is_not(None), W.completed_at <= W.due_at)
+    pending = and_(W.completed_at.is_(None), W.due_at >= now)
+    stmt = (select(func.count(), _sum(in_time), _sum(pending)).join(K, K.id == W.contact_id)
+            .where(K.category == ContactCategory.REPAIR, _in(W.due_at, period)))
+    total, done, n_pending = (int(x) for x in _one(_scoped(stmt, K.project_id, scope)))
+    counted = total - n_pending
+    return {"due": counted, "in_time": done, "pending": n_pending, "rate": _ratio(done, counted)}
+
+
+def kpis(period: Period, scope: Scope, now: datetime | None = None) -> dict:
+    """The four KPIs of seed 001 §四 for one period and scope."""
+    now = now or now_utc()
+    sat = satisfaction(period, scope)["overall"]
+    reply = first_reply_time(period, scope)
+    return {"satisfaction": {"score": sat["score"], "count": sat["count"], "satisfied_rate": sat["satisfied_rate"]},
+            "complaint_rate": complaint_rate(period, scope),
+            "first_reply": {"count": reply["count"], "mean_hours": reply["mean_hours"],
+                            "median_hours": reply["median_hours"]},
+            "repair": repair_timeliness(period, scope, now)}
+
+
+def branches() -> list[OrgUnit]:
+    return list(db.session.scalars(select(OrgUnit).where(OrgUnit.kind == OrgKind.BRANCH).order_by(OrgUnit.name)))
+
+
+def kpi_table(months: list[date], scope: Scope, now: datetime | None = None, progress=None) -> list[dict]:
+    """KPIs per month and per branch: one row per (month, branch) — only the scope's branch
+    when the scope names one — plus a company-wide row per month when it does not."""
+    now = now or now_utc()
+    units = [u for u in branches() if scope.branch_id in (None, u.id)]
+    rows = []
+    steps = len(months) * (len(units) + (0 if scope.branch_id else 1))
+    for month in months:
+        period = month_period(month)
+        targets = [(u.name, Scope(u.id, scope.project_id)) for u in units]
+        if scope.branch_id is None:
+            targets.append(("", Scope(None, scope.project_id)))
+        for name, sc in targets:
+            rows.append({"month": month.strftime("%Y-%m"), "branch": name, **kpis(period, sc, now)})
+            if progress:
+                progress(len(rows), steps)
+    return rows
+
+
+# --- trends and comparisons -------------------------------------------------------------------
+
+@figure("trend", N_("Monthly trend: complaints and reception contacts received in each of the last 12 months."))
+def monthly_trend(month: date, scope: Scope, months: int = TREND_MONTHS) -> dict:
+    firsts = [add_months(month.replace(day=1), -k) for k in range(months - 1, -1, -1)]
+    periods = [month_period(m) for m in firsts]
+    whole = Period(periods[0].first_day, periods[-1].last_day)
+    series = {}
+    for key, model in (("complaints", Complaint), ("contacts", Contact)):
+        stmt = _scoped(select(*[_sum(_in(model.received_at, p)) for p in periods])
+                       .where(_in(model.received_at, whole)), model.project_id, scope)
+        series[key] = [int(x) for x in _one(stmt)]
+    return {"months": [m.strftime("%Y-%m") for m in firsts], **series}
+
+
+@figure("branches", N_("Branch comparison: complaints and reception contacts received in the period, per branch "
+                       "(through the branch's projects)."))
+def branch_comparison(period: Period) -> list[dict]:
+    out: dict[str, dict] = {u.name: {"branch": u.name, "complaints": 0, "contacts": 0} for u in branches()}
+    for key, model in (("complaints", Complaint), ("contacts", Contact)):
+        stmt = (select(OrgUnit.name, func.count()).select_from(model).join(Project, Project.id == model.project_id)
+                .join(OrgUnit, OrgUnit.id == Project.branch_id).where(_in(model.received_at, period))
+                .group_by(OrgUnit.name))
+        for name, n in db.session.execute(stmt):
+            out.setdefault(name, {"branch": name, "complaints": 0, "contacts": 0})[key] = int(n)
+    return list(out.values())
+
+
+def headline(month: date, scope: Scope, now: datetime) -> dict:
+    """The few figures compared with the previous month and the same month last year."""
+    period = month_period(month)
+    counts = complaint_counts(period, scope)
+    rates = revisit_completion(month, scope)
+    return {"month": month.strftime("%Y-%m"),
+            "complaints": counts["received"],
+            "repeat": counts["repeat"],
+            "first_reply_rate": first_reply(period, scope, now)["rate"],
+            "resolution_median_hours": resolution_time(period, scope)["median_hours"],
+            "satisfaction_score": satisfaction(period, scope)["overall"]["score"],
+            "contacts": feedback(period, scope)["total"],
+            "routine_revisit_rate": rates["routine_rate"],
+            "complaint_revisit_rate": rates["complaint_rate"]}
+
+
+# --- the reports ------------------------------------------------------------------------------
+
+def monthly_report(month: date, scope: Scope, now: datetime | None = None) -> dict:
+    """Every figure of the monthly Customer Service Analysis Report (客户服务分析报告) as plain
+    JSON-ready data: what a submitted report stores and what every rendering reads."""
+    now = now or now_utc()
+    month = month.replace(day=1)
+    period = month_period(month)
+    counts = complaint_counts(period, scope)
+    return {
+        "version": FIGURES_VERSION,
+        "kind": "monthly",
+        "month": month.strftime("%Y-%m"),
+        "scope": scope.as_dict(),
+        "computed_at": now.isoformat(),
+        "complaints": counts,
+        "first_reply": first_reply(period, scope, now),
+        "resolution": resolution_time(period, scope),
+        "overdue": overdue(period, scope, now),
+        "important_matters": important_matters(period, scope),
+        "measures": measures(period, scope),
+        "satisfaction": satisfaction(period, scope),
+        "revisits": {"done": revisits_done(period, scope), "completion": revisit_completion(month, scope)},
+        "feedback": feedback(period, scope),
+        "kpis": kpis(period, scope, now),
+        "trend": monthly_trend(month, scope),
+        "branches": branch_comparison(period) if scope.branch_id is None and scope.project_id is None else [],
+        "comparison": {
+            "current": headline(month, scope, now),
+            "previous": headline(add_months(month, -1), scope, now),
+            "last_year": headline(add_months(month, -12), scope, now),
+        },
+    }
+
+
+def weekly_summary(iso_year: int, iso_week: int, scope: Scope, now: datetime | None = None) -> dict:
+    """每周受理投诉、市场反馈、回访情况 (seed 004 5.1.3) for one ISO week, Monday to Sunday local."""
+    now = now or now_utc()
+    period = week_period(iso_year, iso_week)
+    return {
+        "version": FIGURES_VERSION,
+        "kind": "weekly",
+        "week": f"{iso_year}-W{iso_week:02d}",
+        "first_day": period.first_day.isoformat(),
+        "last_day": period.last_day.isoformat(),
+        "scope": scope.as_dict(),
+        "computed_at": now.isoformat(),
+        "complaints": complaint_counts(period, scope),
+        "first_reply": first_reply(period, scope, now),
+        "feedback": feedback(period, scope),
+        "revisits": {"done": revisits_done(period, scope), "due": revisits_due(period, scope)},
+    }

@@ -1,0 +1,190 @@
+"""The report figures against a small data set computed by hand (tests/reports/factories.py).
+
+October 2026, computed at 2026-11-01 10:00 local. Complaints received in October: A, B, C (at
+23:30 on 31 October local), F, G, H = 6; D (00:00 on 1 November) and E (23:59 on 30 September)
+are not October's.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from portal.auth.permissions import Role
+from portal.services import report_figures as rf
+from tests import factories as f
+from tests.reports.factories import NOW, OCTOBER, local, october_data
+
+OCT = rf.month_period(OCTOBER)
+
+
+@pytest.fixture()
+def data(org):
+    staff = f.user_with_role(org, Role.CENTER_STAFF)
+    return october_data(org, staff)
+
+
+@pytest.mark.parametrize("values, q, expected", [
+    ([], 0.5, None),
+    ([7.0], 0.9, 7.0),
+    ([12, 36, 48, 240], 0.5, 42.0),  # between the 2nd and 3rd: 36 + 12 × 0.5
+    ([12, 36, 48, 240], 0.9, 182.4),  # position 2.7: 48 + 192 × 0.7
+    ([240, 12, 48, 36], 0.9, 182.4),  # order does not matter
+    ([1, 2, 3], 0.5, 2.0),
+    ([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9, 9.1),
+])
+def test_percentile_interpolates_like_percentile_cont(values, q, expected):
+    result = rf.percentile([float(v) for v in values], q)
+    assert result == (None if expected is None else pytest.approx(expected))
+
+
+def test_month_boundaries_are_local_midnights():
+    """October in Shanghai is 30 September 16:00 UTC up to 31 October 16:00 UTC (exclusive)."""
+    assert OCT.start.isoformat() == "2026-09-30T16:00:00+00:00"
+    assert OCT.end.isoformat() == "2026-10-31T16:00:00+00:00"
+    assert local(2026, 10, 31, 23, 30) < OCT.end <= local(2026, 11, 1, 0, 0)
+
+
+def test_week_is_monday_to_sunday():
+    week = rf.week_period(2026, 44)
+    assert (week.first_day, week.last_day) == (date(2026, 10, 26), date(2026, 11, 1))
+    with pytest.raises(ValueError):
+        rf.week_period(2026, 54)
+
+
+def test_complaint_counts_by_project_category_and_severity(org, data):
+    counts = rf.complaint_counts(OCT, rf.Scope())
+    assert counts["received"] == 6  # C at 23:30 on 31 October counts, D and E do not
+    assert counts["repeat"] == 1  # B
+    assert counts["by_severity"] == {"major": 1, "important": 1, "general": 4}
+    rows = {r["project"]: dict(zip(counts["categories"], r["counts"])) for r in counts["by_project_category"]}
+    assert rows == {"阳光花园": {"工程质量": 3, "物业管理": 0}, "滨河湾": {"工程质量": 0, "物业管理": 3}}
+
+
+def test_the_last_half_hour_of_october_is_october(org, data):
+    """The complaint at 2026-10-31 23:30 local is in October's count and not in November's."""
+    assert rf.complaint_counts(rf.month_period(date(2026, 11, 1)), rf.Scope())["received"] == 1  # D only
+    branch2 = rf.Scope(branch_id=org.branch2.id)
+    assert rf.complaint_counts(OCT, branch2)["received"] == 3  # C, F, H
+
+
+def test_first_reply_within_48_hours(org, data):
+    """On time A, C (replied after the month ended), H; late B (72 h) and F (unanswered, past
+    due); G still within its 48 hours at NOW is pending and left out: 3 / 5 = 60%."""
+    fr = rf.first_reply(OCT, rf.Scope(), NOW)
+    assert fr == {"on_time": 3, "late": 2, "pending": 1, "rate": 60.0}
+    later = rf.first_reply(OCT, rf.Scope(), local(2026, 11, 2, 12))  # G is late by then
+    assert later == {"on_time": 3, "late": 3, "pending": 0, "rate": 50.0}
+    assert rf.first_reply(OCT, rf.Scope(branch_id=org.branch1.id), NOW)["rate"] == 50.0  # A on time, B late
+
+
+def test_resolution_time_median_and_90th_percentile(org, data):
+    """Resolved in October: H 12 h, E 36 h (received in September), A 48 h, B 240 h."""
+    res = rf.resolution_time(OCT, rf.Scope())
+    assert res == {"count": 4, "mean_hours": 84.0, "median_hours": 42.0, "p90_hours": 182.4}
+    assert rf.resolution_time(OCT, rf.Scope(project_id=org.project1.id))["median_hours"] == 48.0  # E, A, B
+
+
+def test_first_reply_time(org, data):
+    """Replied complaints received in October: H 2 h, C 9 h, A 24 h, B 72 h."""
+    assert rf.first_reply_time(OCT, rf.Scope()) == {"count": 4, "mean_hours": 26.75, "median_hours": 16.5,
+                                                    "p90_hours": 57.6}
+
+
+def test_overdue_items(org, data):
+    od = rf.overdue(OCT, rf.Scope(), NOW)
+    assert od["complaints"] == 1 and [i["serial"] for i in od["complaint_items"]] == [data["F"].serial]
+    assert (od["contacts"], od["contacts_total"]) == (2, 4)  # K2 unanswered, K4 replied late; K3 still in time
+    assert (od["work_orders"], od["work_orders_total"]) == (3, 4)  # W2 late, W3 open past due, W5 late
+
+
+def test_important_matters_and_measures(org, data):
+    matters = rf.important_matters(OCT, rf.Scope())
+    assert [(m["project"], m["complainants"]) for m in matters] == [("阳光花园", 3)]
+    m = rf.measures(OCT, rf.Scope())
+    assert (m["resolved"], m["with_cause"], m["with_measures"], m["cause_rate"]) == (4, 1, 1, 25.0)
+    assert m["items"][0]["cause"] == "施工不规范"
+
+
+def test_satisfaction(org, data):
+    """Revisits 4 and 2; closed contacts 5 and 3: overall 3.5, half rated 4 or 5."""
+    s = rf.satisfaction(OCT, rf.Scope())
+    assert s["overall"] == {"count": 4, "score": 3.5, "satisfied_rate": 50.0, "distribution": [0, 1, 1, 1, 1]}
+    assert s["revisits"]["score"] == 3.0 and s["contacts"]["score"] == 4.0
+
+
+def test_revisits(org, data):
+    done = rf.revisits_done(OCT, rf.Scope())
+    assert done["total"] == 2
+    assert {(r["kind"], r["method"]): r["count"] for r in done["by_kind_method"]} == {
+        ("complaint", "visit"): 1, ("signing", "phone"): 1}
+    comp = rf.revisit_completion(OCTOBER, rf.Scope())
+    assert (comp["routine_due"], comp["routine_on_time"], comp["routine_rate"]) == (2, 1, 50.0)
+    assert (comp["complaint_due"], comp["complaint_rate"]) == (1, 100.0)
+
+
+def test_feedback(org, data):
+    fb = rf.feedback(OCT, rf.Scope())
+    assert fb["by_category"]["inquiry"] == 1  # K5 at 00:00 on 1 November is November's
+    assert (fb["by_category"]["suggestion"], fb["by_category"]["praise"], fb["by_category"]["repair"]) == (1, 1, 1)
+    assert fb["total"] == 4 and fb["market"] == 2
+    assert [i["serial"] for i in fb["latest"]["praise"]] == [data["K3"].serial]
+
+
+def test_kpis(org, data):
+    """Complaining: phones …01, …02, …03 and 丙 (no phone) = 4. Served: those plus contacts
+    …05, …06, …07 (…01 again is the same person) = 7. Repairs due: W1 in time, W2 late, W3 open
+    past due: 1 / 3."""
+    k = rf.kpis(OCT, rf.Scope(), NOW)
+    assert k["complaint_rate"] == {"complaining": 4, "served": 7, "rate": 57.14}
+    assert k["repair"] == {"due": 3, "in_time": 1, "pending": 0, "rate": 33.33}
+    assert k["first_reply"] == {"count": 4, "mean_hours": 26.75, "median_hours": 16.5}
+    assert k["satisfaction"]["score"] == 3.5
+
+
+def test_repair_not_yet_due_is_pending(org, data):
+    k = rf.repair_timeliness(OCT, rf.Scope(), local(2026, 10, 31, 12))
+    assert k == {"due": 2, "in_time": 1, "pending": 1, "rate": 50.0}
+
+
+def test_trend_and_comparison(org, data):
+    report = rf.monthly_report(OCTOBER, rf.Scope(), NOW)
+    assert report["trend"]["months"][-1] == "2026-10" and len(report["trend"]["months"]) == 12
+    assert report["trend"]["complaints"][-2:] == [1, 6]  # September: E; October: 6
+    assert report["trend"]["contacts"][-1] == 4
+    comp = report["comparison"]
+    assert (comp["current"]["complaints"], comp["previous"]["complaints"], comp["last_year"]["complaints"]) == (6, 1, 1)
+    branches = {b["branch"]: b for b in report["branches"]}
+    assert branches["第一房产分公司"]["complaints"] == 3 and branches["第二房产分公司"]["contacts"] == 1
+
+
+def test_branch_scope_sees_only_its_projects(org, data):
+    report = rf.monthly_report(OCTOBER, rf.Scope(branch_id=org.branch1.id), NOW)
+    assert report["complaints"]["received"] == 3
+    assert report["feedback"]["total"] == 3  # K1, K3, K4
+    assert report["branches"] == []  # no other branches' numbers in a branch's report
+
+
+def test_monthly_report_query_count_is_constant(app, org, data):
+    """The report's query count does not grow with the data (aggregates, not rows)."""
+    from sqlalchemy import event
+
+    from portal.extensions import db
+
+    def count_queries():
+        n = [0]
+
+        def before(*a, **k):
+            n[0] += 1
+
+        event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            rf.monthly_report(OCTOBER, rf.Scope(), NOW)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before)
+        return n[0]
+
+    first = count_queries()
+    october_data(org, f.user_with_role(org, Role.CENTER_STAFF))  # the same data again: twice the rows
+    assert count_queries() == first
+    assert first <= 60
