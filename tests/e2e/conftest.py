@@ -122,11 +122,23 @@ class Journey:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.shots = 0
         self.dialogs: list[str] = []
+        self.confirms: list[str] = []
+        self.expected_confirms: set[str] = set()
         self.page.on("dialog", self._on_dialog)
 
     def _on_dialog(self, dialog):
+        # A confirmation the journey asked for (``accept_confirm``) is accepted and kept apart;
+        # any other dialog (an XSS canary's alert) is recorded in ``dialogs`` and dismissed.
+        if dialog.type == "confirm" and dialog.message in self.expected_confirms:
+            self.confirms.append(dialog.message)
+            dialog.accept()
+            return
         self.dialogs.append(dialog.message)
         dialog.dismiss()
+
+    def accept_confirm(self, message: str):
+        """Accept the portal's own ``data-confirm`` question with this exact text."""
+        self.expected_confirms.add(message)
 
     def go(self, path: str):
         self.page.goto(self.base_url + path)
