@@ -7,6 +7,7 @@ was addressed; who requested; whose notification), never by calling the portal's
 functions, so the IDOR test checks the portal against an independent statement of the rule."""
 from __future__ import annotations
 
+from datetime import date
 import io
 from dataclasses import dataclass, field
 
@@ -63,6 +64,13 @@ def add_missing_objects() -> None:
                                   customer=customer, period_days=7)
     db.session.add(ArchiveImport(source=ImportSource.MARKETING, year=2026, filename="marketing-owners-IDOR.xlsx",
                                  stored_name="idor-import.xlsx", size=10, created_by_id=kefu.id))
+    from portal.models.report import MonthlyReport, ReportExport
+
+    db.session.add(ReportExport(requester_id=user("zhuren").id, kind="kpis", params={"year": 2026},
+                                download_name="kpis-IDOR.xlsx"))
+    if not db.session.scalar(sa.select(MonthlyReport.id).where(MonthlyReport.branch_id == branch2.id)):
+        db.session.add(MonthlyReport(month=date(2026, 10, 1), branch_id=branch2.id,
+                                     scope_key=f"b{branch2.id}", narrative="第二分公司十月分析-IDOR"))
     db.session.commit()
 
 
@@ -130,6 +138,17 @@ def foreign_objects(u: User) -> dict[frozenset, list[Obj]]:
     put({"plan_id"}, [Obj({"plan_id": p.id}, [p.person_name]) for p in plans])
     follow_ups = db.session.scalars(sa.select(RevisitFollowUp)).all()
     put({"follow_up_id"}, [Obj({"follow_up_id": f.id}, [f.problem]) for f in follow_ups])
+
+    from portal.models.report import MonthlyReport, ReportExport
+
+    # reports of another branch (or of the whole company, for a branch user): their narrative
+    # must not show; exports someone else asked for must not download
+    reports = [r for r in db.session.scalars(sa.select(MonthlyReport).order_by(MonthlyReport.id))
+               if r.branch_id != home]
+    put({"report_id"}, [Obj({"report_id": r.id}, [r.narrative] if r.narrative else []) for r in _first(reports)])
+    exports = db.session.scalars(sa.select(ReportExport).where(ReportExport.requester_id != u.id)).all()
+    put({"export_id"}, [Obj({"export_id": e.id}, [e.download_name] if e.download_name else [], strict=True)
+                        for e in _first(exports)])
 
     others = _first(db.session.scalars(sa.select(User).where(User.id != u.id).order_by(User.id)), 4)
     put({"user_id"}, [Obj({"user_id": o.id}, [o.email], strict=True) for o in others])
