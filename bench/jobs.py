@@ -103,8 +103,8 @@ def write_workbook(path, n: int, project_name: str) -> None:
             "project_id": project_name, "building": f"导入{i // 480 + 1}栋",
             "room": f"{i % 480 // 120 + 1}-{i % 120 // 4 + 2}{i % 4 + 1:02d}", "property_nature": "商品房",
             "property_type": "住宅", "floor_area": "98.5", "unit_price": "8500", "total_price": "837250",
-            "signing_date": (date(2025, 1, 1) + timedelta(days=i % 600)).isoformat(),
-            "handover_date": (date(2025, 9, 1) + timedelta(days=i % 400)).isoformat(),
+            "signing_date": (date(2024, 1, 1) + timedelta(days=i % 600)).isoformat(),
+            "handover_date": (date(2024, 1, 1) + timedelta(days=i % 600 + 240)).isoformat(),
         }
         ws.append([values.get(c.key, "") for c in COLUMNS])
     wb.save(path)
