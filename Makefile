@@ -37,5 +37,25 @@ test: install
 test-sqlite: install
 	PORTAL_TEST_DB=sqlite $(BIN)/pytest -q -p no:cacheprovider -m "not e2e"
 
+# The benchmark at scale (README "Benchmark"): a PostgreSQL database of its own (created, migrated,
+# demo org + 1M complaints / 2M contacts / 200k customers seeded once), gunicorn on 127.0.0.1,
+# wrk at 20 connections, the reminder sweep and the 100,000-row Excel import; writes
+# bench/results/latest.json. BENCH_SCALE=0.01 for a quick run on a fresh BENCH_DB.
+BENCH_DB ?= portal_bench
+BENCH_SCALE ?= 1
+BENCH_ARGS ?=
+BENCH_ENV := PORTAL_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/$(BENCH_DB) \
+	PORTAL_REDIS_URL=redis://127.0.0.1:6379/14
+
+bench: install
+	@bash tools/check_services.sh
+	@command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null || { echo "wrk is needed: apt-get install wrk"; exit 1; }
+	$(BIN)/python -c "import psycopg; c = psycopg.connect('host=127.0.0.1 user=postgres dbname=postgres', autocommit=True); \
+	  c.execute(\"SELECT 1 FROM pg_database WHERE datname = '$(BENCH_DB)'\").fetchone() or c.execute('CREATE DATABASE $(BENCH_DB)')"
+	$(BENCH_ENV) $(BIN)/flask init-db
+	$(BENCH_ENV) $(BIN)/flask seed-demo --if-empty
+	$(BENCH_ENV) $(BIN)/flask bench-seed --skip-if-seeded --scale $(BENCH_SCALE)
+	$(BENCH_ENV) $(BIN)/python bench/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) instance test-artifacts

@@ -13,6 +13,9 @@ def register(app: Flask) -> None:
     from portal.jobs.cli import register as register_job_commands
 
     register_job_commands(app)
+    from portal.bench.cli import register as register_bench_commands
+
+    register_bench_commands(app)
     @app.cli.command("init-db")
     def init_db():
         """Migrate the database to the newest schema and add the default org structure and categories."""

@@ -118,6 +118,7 @@ def _mark_run(name: str, *, started=None, finished=None, result=None) -> None:
 # --- handing reminders to workers ----------------------------------------------------------------
 
 _LIVE = {"queued", "started", "scheduled", "deferred"}
+ENQUEUE_BATCH = 1000  # due reminders per query, Redis pipeline and commit in enqueue_due
 
 
 def _first_job_id(reminder_id: int) -> str:
@@ -125,40 +126,63 @@ def _first_job_id(reminder_id: int) -> str:
 
 
 def enqueue_due(now: datetime) -> int:
-    """Enqueue every due pending reminder that has no live job. Returns how many were enqueued."""
+    """Enqueue every due pending reminder that has no live job. Returns how many were enqueued.
+
+    Walks *every* due row, in batches in keyset order (due_at, id): per batch one query, one
+    Redis round trip to look the jobs up, one pipelined enqueue of the rest and one commit of
+    their job ids. (It looked at the oldest 1,000 rows only and committed after each row: with
+    more than 1,000 due rows whose jobs were still queued the rest waited for the workers, and
+    100,000 due rows took minutes — see README "Benchmark".) A crash between the enqueue and
+    the commit only makes the next sweep enqueue those rows again, which the claim makes harmless.
+    """
     from redis.exceptions import RedisError
+    from rq import Queue, Retry
     from rq.job import Job
+    from sqlalchemy import and_, or_, select, update
 
     from portal.extensions import db
-    from portal.jobs import enqueue, redis_connection
-    from portal.services.reminders import NO_LIVE_JOB, due_pending
+    from portal.jobs import get_queue, redis_connection
+    from portal.models import Reminder, ReminderStatus
+    from portal.services.reminders import NO_LIVE_JOB
 
-    rows = due_pending(now)
-    if not rows:
-        return 0
-    candidates = {r.id: (r.job_id or _first_job_id(r.id)) for r in rows}
-    try:
-        jobs = Job.fetch_many([j for j in candidates.values() if j != NO_LIVE_JOB], connection=redis_connection())
-        live = {j.id for j in jobs if j is not None and j.get_status(refresh=False) in _LIVE}
-    except (RedisError, OSError):
-        if not current_app.config.get("RQ_INLINE_FALLBACK"):
-            log.warning("Redis unavailable; %d due reminders wait in the database", len(rows))
-            return 0
-        live = set()
-    count = 0
-    for row in rows:
-        if candidates[row.id] in live:
+    intervals = retry_intervals()
+    retry = Retry(max=len(intervals), interval=intervals) if intervals else None
+    timeout = _cfg("REMINDER_JOB_TIMEOUT_SECONDS", DEFAULT_JOB_TIMEOUT_SECONDS)
+    count, after = 0, None
+    while True:
+        stmt = select(Reminder.id, Reminder.job_id, Reminder.due_at).where(
+            Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now)
+        if after is not None:
+            stmt = stmt.where(or_(Reminder.due_at > after[0], and_(Reminder.due_at == after[0], Reminder.id > after[1])))
+        rows = db.session.execute(stmt.order_by(Reminder.due_at, Reminder.id).limit(ENQUEUE_BATCH)).all()
+        if not rows:
+            return count
+        after = (rows[-1].due_at, rows[-1].id)
+        candidates = {r.id: (r.job_id or _first_job_id(r.id)) for r in rows}
+        try:
+            conn = redis_connection()
+            found = Job.fetch_many([j for j in candidates.values() if j != NO_LIVE_JOB], connection=conn)
+            live = {j.id for j in found if j is not None and j.get_status(refresh=False) in _LIVE}
+            todo = [rid for rid, job_id in candidates.items() if job_id not in live]
+            queue = get_queue(conn)
+            data = [Queue.prepare_data(deliver, (rid,), job_id=f"reminder-{rid}-{uuid.uuid4().hex[:8]}",
+                                       timeout=timeout, retry=retry, failure_ttl=30 * 24 * 3600) for rid in todo]
+            with conn.pipeline() as pipe:
+                jobs = queue.enqueue_many(data, pipeline=pipe)
+                pipe.execute()
+        except (RedisError, OSError):
+            if not current_app.config.get("RQ_INLINE_FALLBACK"):
+                log.warning("Redis unavailable; due reminders wait in the database")
+                return count
+            db.session.rollback()
+            for rid in candidates:  # jobs run in-process, one by one
+                enqueue_delivery(rid)
+                count += 1
             continue
-        job = enqueue_delivery(row.id, job_id=f"reminder-{row.id}-{uuid.uuid4().hex[:8]}")
-        if job is not None:
-            row.job_id = job.id
-            db.session.commit()
-            count += 1
-        elif not current_app.config.get("RQ_INLINE_FALLBACK"):
-            break  # Redis went away: the rest wait for the next sweep
-        else:
-            count += 1
-    return count
+        if jobs:
+            db.session.execute(update(Reminder), [{"id": int(j.args[0]), "job_id": j.id} for j in jobs])
+        db.session.commit()
+        count += len(jobs)
 
 
 def enqueue_delivery(reminder_id: int, job_id: str | None = None):

@@ -92,6 +92,10 @@ class Complaint(db.Model):
         Index("ix_complaint_status_severity", "status", "severity"),
         Index("ix_complaint_first_reply", "first_replied_at", "first_reply_due_at"),
         Index("ix_complaint_filing", "filed_by_unit_id", "filing_status", "filing_due_at"),
+        # migration 0010_bench_indexes (README "Benchmark")
+        Index("ix_complaint_reopened_from_id", "reopened_from_id"),
+        Index("ix_complaint_project_received", "project_id", "received_at", "id"),
+        Index("ix_complaint_severity_received", "severity", "received_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

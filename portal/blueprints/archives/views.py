@@ -139,15 +139,16 @@ def _customer_list(template: str, force_special: bool = False):
     page = paging.keyset_page(stmt, Customer.id, Customer.id, request.args.get("after"), PER_PAGE, kind=int)
     row_grants = {} if direct else {c.id: access.grant_for_row(grants, c) for c in page.rows}
     archives.log_reads(current_user, page.rows, "list", grants=row_grants or None, via_role=_role_name(current_user))
-    db.session.commit()
     args = {k: v for k, v in request.args.items() if k != "after"}
     next_url = url_for(request.endpoint, after=page.next_cursor, **args) if page.next_cursor else None
     ctx = dict(page=page, filters=filters, next_url=next_url, direct=direct, has_grants=bool(grants), projects=_project_choices(),
                mask_phone=mask_phone, special_labels=archives.SPECIAL_LABELS, kind_labels=archives.KIND_LABELS,
                endpoint=request.endpoint)
-    if htmx:
-        return render_template("archives/_list.html", **ctx)
-    return render_template(template, **ctx)
+    # Render first, commit the read log after: a commit expires every loaded row, and rendering
+    # after it reloaded each customer, its purchases and their projects one by one (N+1).
+    html = render_template("archives/_list.html" if htmx else template, **ctx)
+    db.session.commit()
+    return html
 
 
 @bp.route("/volumes")

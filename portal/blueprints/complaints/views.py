@@ -371,8 +371,11 @@ def _page_context(c: Complaint, where: str) -> dict:
 def detail(complaint_id: int):
     c = get_complaint_or_403(complaint_id)
     ctx = _page_context(c, "detail")
-    db.session.commit()  # the audit of the complainant's display
-    return render_template("complaints/detail.html", upload_form=UploadForm(), **ctx)
+    # render before committing the audit of the complainant's display: a commit first expired
+    # the complaint and reloaded it and each relationship again while rendering
+    html = render_template("complaints/detail.html", upload_form=UploadForm(), **ctx)
+    db.session.commit()
+    return html
 
 
 @bp.route("/<int:complaint_id>/print")

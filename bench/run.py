@@ -1,0 +1,211 @@
+"""``make bench``: the portal under load on the seeded PostgreSQL database (issue #9 part 3).
+
+1. starts gunicorn on 127.0.0.1 against ``PORTAL_DATABASE_URL`` (``portal_bench``);
+2. signs in as center staff (``kefu``) and gives wrk the session cookie;
+3. for every page in PAGES: a warm-up, then ``wrk -t2 -c20 -d<seconds>`` (20 concurrent
+   connections = 20 users who each send their next request as soon as the last one is answered),
+   recording requests/s and p50/p95/p99 latency, and the ratio of each page's p50/p95 to the
+   minimal endpoint (``/health``: same gunicorn, Flask, middleware and access gate, no login,
+   no database);
+4. times, in-process, a full reminder sweep over 100,000 due reminders and the import of a
+   100,000-row Excel file through the archive import service;
+5. writes ``bench/results/latest.json`` and prints a table.
+
+Only 127.0.0.1 is ever contacted. Every load phase is bounded in time.
+"""
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+LUA = ROOT / "bench" / "report.lua"
+HOST = "127.0.0.1"
+USER, PASSWORD = "kefu", "Fuwu@Zhongxin-2026"
+
+
+def pages(ids: dict) -> list[tuple[str, str, bool]]:
+    """(name, path, signed in). Adding a page is one line here."""
+    today = date.today()
+    frm, to = (today - timedelta(days=90)).isoformat(), today.isoformat()
+    return [
+        ("minimal endpoint (/health)", "/health", False),
+        ("complaint list", "/complaints/", True),
+        ("complaint list, filtered", f"/complaints/?severity=important&project={ids['project']}&from={frm}&to={to}", True),
+        ("complaint page", f"/complaints/{ids['complaint']}", True),
+        ("archive search, name prefix", "/archives/?q=" + urllib.parse.quote(ids["name_prefix"]), True),
+        ("archive search, phone", f"/archives/?q={ids['phone']}", True),
+        ("reception list", "/reception/", True),
+        # ("monthly report", f"/reports/monthly?month={today:%Y-%m}", True),  # the lead adds it after merging #7
+    ]
+
+
+def load_average() -> str:
+    return Path("/proc/loadavg").read_text().split(" ", 3)[:3].__str__()
+
+
+def wait_for(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"the server did not answer {url} within {seconds} s")
+
+
+def sign_in(base: str) -> str:
+    """Sign in through the real form (CSRF token and all); return the Cookie header value."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    html = opener.open(base + "/auth/login", timeout=10).read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    data = urllib.parse.urlencode({"csrf_token": token.group(1) if token else "", "username": USER,
+                                   "password": PASSWORD}).encode()
+    opener.open(base + "/auth/login", data=data, timeout=10).read()
+    home = opener.open(base + "/", timeout=10)
+    if "/auth/login" in home.geturl():
+        raise SystemExit("signing in as kefu failed (run `flask seed-demo` on the bench database)")
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def wrk(url: str, cookie: str | None, seconds: int, connections: int, threads: int) -> dict:
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(LUA), url]
+    if cookie:
+        cmd[1:1] = ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+    line = next(ln for ln in out.splitlines() if ln.startswith("BENCH_JSON "))
+    return json.loads(line[len("BENCH_JSON "):])
+
+
+def discover_ids(app) -> dict:
+    from sqlalchemy import text
+
+    from portal.extensions import db
+
+    with app.app_context():
+        q = lambda sql: db.session.execute(text(sql)).scalar()  # noqa: E731
+        return {
+            "complaint": q("SELECT max(id) FROM complaint WHERE NOT is_report"),
+            "project": q("SELECT project_id FROM complaint GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"),
+            "name_prefix": q("SELECT substr(name, 1, 2) FROM customer ORDER BY id DESC LIMIT 1"),
+            "phone": q("SELECT phone1 FROM customer WHERE phone1 IS NOT NULL ORDER BY id DESC LIMIT 1"),
+            "complaints": q("SELECT count(*) FROM complaint"),
+            "contacts": q("SELECT count(*) FROM reception_contact"),
+            "customers": q("SELECT count(*) FROM customer"),
+            "revisit_plans": q("SELECT count(*) FROM revisit_plan"),
+        }
+
+
+def http_phase(args, app, ids) -> list[dict]:
+    env = dict(os.environ, PORTAL_ENV=os.environ.get("PORTAL_ENV", "development"))
+    base = f"http://{HOST}:{args.port}"
+    gunicorn = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(args.workers), "--threads", str(args.threads),
+                "-b", f"{HOST}:{args.port}", "--log-level", "warning", "wsgi:app"]
+    server = subprocess.Popen(gunicorn, cwd=ROOT, env=env, start_new_session=True)
+    results = []
+    try:
+        wait_for(base + "/health")
+        cookie = sign_in(base)
+        for name, path, signed_in in pages(ids):
+            url = base + path
+            with urllib.request.urlopen(urllib.request.Request(
+                    url, headers={"Cookie": cookie} if signed_in else {}), timeout=30) as r:
+                if r.status != 200 or "/auth/login" in r.geturl():
+                    raise SystemExit(f"{path} answered {r.status} at {r.geturl()}")
+            wrk(url, cookie if signed_in else None, args.warmup, args.users, 2)
+            load = load_average()
+            m = wrk(url, cookie if signed_in else None, args.seconds, args.users, 2)
+            m.update(name=name, path=path, load_before=load)
+            results.append(m)
+            print(f"  {name:<30} {m['rps']:8.1f} req/s  p50 {m['p50_ms']:7.1f}  p95 {m['p95_ms']:7.1f}  "
+                  f"p99 {m['p99_ms']:7.1f} ms  non-2xx {m['non_2xx']}  load {load}", flush=True)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    base_row = results[0]
+    for m in results:
+        m["p50_ratio"] = round(m["p50_ms"] / max(base_row["p50_ms"], 0.001), 1)
+        m["p95_ratio"] = round(m["p95_ms"] / max(base_row["p95_ms"], 0.001), 1)
+        m["rps_ratio"] = round(m["rps"] / max(base_row["rps"], 0.001), 3)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=20, help="measured seconds per page")
+    parser.add_argument("--warmup", type=int, default=3, help="warm-up seconds per page")
+    parser.add_argument("--users", type=int, default=20, help="concurrent connections")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--jobs-rows", type=int, default=100_000, help="due reminders and Excel rows")
+    parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--skip-jobs", action="store_true")
+    parser.add_argument("--out", default=str(RESULTS / "latest.json"))
+    args = parser.parse_args()
+    if "postgresql" not in os.environ.get("PORTAL_DATABASE_URL", ""):
+        raise SystemExit("set PORTAL_DATABASE_URL to the seeded PostgreSQL database (make bench does)")
+
+    sys.path.insert(0, str(ROOT))
+    from portal import create_app
+
+    app = create_app()
+    ids = discover_ids(app)
+    report = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "host": {"cpus": os.cpu_count(),
+              "load_at_start": load_average()}, "data": {k: ids[k] for k in
+              ("complaints", "contacts", "customers", "revisit_plans")},
+              "settings": {"users": args.users, "seconds": args.seconds, "warmup": args.warmup,
+                           "gunicorn": f"-w {args.workers} --threads {args.threads}", "load_generator": "wrk -t2"}}
+    print(f"bench: {ids['complaints']:,} complaints, {ids['contacts']:,} contacts, {ids['customers']:,} customers; "
+          f"load {report['host']['load_at_start']}", flush=True)
+    if not args.skip_http:
+        report["pages"] = http_phase(args, app, ids)
+    if not args.skip_jobs:
+        from bench.jobs import time_import, time_sweep
+
+        report["sweep"] = time_sweep(app, args.jobs_rows)
+        print(f"  reminder sweep over {args.jobs_rows:,} due: {report['sweep']['seconds']:.1f} s "
+              f"({report['sweep']})", flush=True)
+        report["import"] = time_import(app, args.jobs_rows)
+        print(f"  Excel import of {args.jobs_rows:,} rows: {report['import']['seconds']:.1f} s "
+              f"({report['import']})", flush=True)
+    report["host"]["load_at_end"] = load_average()
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print_table(report)
+    print(f"written to {out}")
+
+
+def print_table(report: dict) -> None:
+    print()
+    print(f"| page | req/s | p50 ms | p95 ms | p99 ms | p95 vs minimal | non-2xx |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for m in report.get("pages", []):
+        print(f"| {m['name']} | {m['rps']:.0f} | {m['p50_ms']:.1f} | {m['p95_ms']:.1f} | {m['p99_ms']:.1f} | "
+              f"{m['p95_ratio']:.1f}× | {m['non_2xx']} |")
+    if "sweep" in report:
+        print(f"| reminder sweep, {report['sweep']['due']:,} due | | | | | {report['sweep']['seconds']:.1f} s | |")
+    if "import" in report:
+        print(f"| Excel import, {report['import']['rows']:,} rows | | | | | {report['import']['seconds']:.1f} s "
+              f"(check {report['import']['check_seconds']:.1f} s + write {report['import']['write_seconds']:.1f} s) | |")
+
+
+if __name__ == "__main__":
+    main()
