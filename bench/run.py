@@ -48,7 +48,7 @@ def pages(ids: dict) -> list[tuple[str, str, bool]]:
         ("archive search, name prefix", "/archives/?q=" + urllib.parse.quote(ids["name_prefix"]), True),
         ("archive search, phone", f"/archives/?q={ids['phone']}", True),
         ("reception list", "/reception/", True),
-        # ("monthly report", f"/reports/monthly?month={today:%Y-%m}", True),  # the lead adds it after merging #7
+        ("monthly report", f"/reports/monthly?month={today:%Y-%m}&live=1", True),
     ]
 
 

@@ -20,7 +20,7 @@ import portal.models.base
 
 # revision identifiers, used by Alembic.
 revision = '0010_bench_indexes'
-down_revision = '0008_cross_area_links'
+down_revision = '0009_reports'
 branch_labels = None
 depends_on = None
 
