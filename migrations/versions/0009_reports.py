@@ -69,7 +69,6 @@ def upgrade():
         batch_op.create_index('ix_report_export_requester', ['requester_id', 'created_at'], unique=False)
 
     with op.batch_alter_table('complaint', schema=None) as batch_op:
-        batch_op.create_index('ix_complaint_project_received', ['project_id', 'received_at'], unique=False)
         batch_op.create_index('ix_complaint_resolved_at', ['resolved_at'], unique=False)
 
     with op.batch_alter_table('reception_contact', schema=None) as batch_op:
@@ -93,7 +92,6 @@ def downgrade():
 
     with op.batch_alter_table('complaint', schema=None) as batch_op:
         batch_op.drop_index('ix_complaint_resolved_at')
-        batch_op.drop_index('ix_complaint_project_received')
 
     with op.batch_alter_table('report_export', schema=None) as batch_op:
         batch_op.drop_index('ix_report_export_requester')

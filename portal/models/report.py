@@ -100,7 +100,6 @@ class ReportExport(db.Model):
 
 # The reports filter other areas' rows by these instants (a month at a time).
 Index("ix_complaint_resolved_at", Complaint.resolved_at)
-Index("ix_complaint_project_received", Complaint.project_id, Complaint.received_at)
 Index("ix_reception_contact_closed_at", Contact.closed_at)
 Index("ix_reception_contact_project_received", Contact.project_id, Contact.received_at)
 Index("ix_revisit_plan_revisited_at", RevisitPlan.revisited_at)
