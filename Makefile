@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export FLASK_APP := wsgi
 PORT ?= 5000
 
-.PHONY: run test test-sqlite e2e install translations worker scheduler bench clean
+.PHONY: run test test-sqlite fuzz e2e install translations worker scheduler bench clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null || { echo "Python 3.11 is needed ($(PY) not found)"; exit 1; }
@@ -29,10 +29,17 @@ run: install
 
 # The whole suite against the real PostgreSQL and Redis on 127.0.0.1 (journeys and the
 # security suite included), then everything but those two again on SQLite (the embedded default).
+# The form fuzzer runs FUZZ_EXAMPLES per form here (about 90 forms); `make fuzz` runs the full 500.
+FUZZ_EXAMPLES ?= 100
+
 test: install
 	@bash tools/check_services.sh
-	$(BIN)/pytest -q -p no:cacheprovider
+	PORTAL_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -p no:cacheprovider
 	PORTAL_TEST_DB=sqlite $(BIN)/pytest -q -p no:cacheprovider -m "not e2e" --ignore=tests/security --ignore=tests/e2e
+
+fuzz: install
+	@bash tools/check_services.sh
+	PORTAL_FUZZ_EXAMPLES=500 $(BIN)/pytest -q -p no:cacheprovider tests/security/test_form_fuzz.py
 
 test-sqlite: install
 	PORTAL_TEST_DB=sqlite $(BIN)/pytest -q -p no:cacheprovider -m "not e2e"
