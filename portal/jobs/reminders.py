@@ -38,7 +38,8 @@ class DeliveryFailed(Exception):
 
 
 def _cfg(name: str, default):
-    return current_app.config.get(name, default)
+    value = current_app.config.get(name)
+    return default if value is None else value
 
 
 def retry_intervals() -> list[int]:

@@ -31,11 +31,14 @@ def reminder_config(app):
     """Retries without waiting and a short claim lease, restored afterwards."""
     keys = ("REMINDER_RETRY_INTERVALS", "REMINDER_CLAIM_LEASE_SECONDS", "MAIL_SERVER", "MAIL_PORT", "WEBHOOK_URL",
             "REDIS_URL")
-    saved = {k: app.config.get(k) for k in keys}
+    saved = {k: app.config[k] for k in keys if k in app.config}
     app.config.update(REMINDER_RETRY_INTERVALS=[0, 0, 0], REMINDER_CLAIM_LEASE_SECONDS=2, MAIL_SERVER=None,
                       WEBHOOK_URL=None)
     forget_redis_status()
     yield app.config
+    # keys that were not set go away again (a None left behind would replace the job's defaults)
+    for k in keys:
+        app.config.pop(k, None)
     app.config.update(saved)
     forget_redis_status()
 

@@ -464,3 +464,18 @@ def test_every_area_kind_has_a_message_and_a_source():
                  k.REVISIT_DUE_THIS_WEEK, k.REVISIT_OVERDUE, k.REVISIT_FOLLOW_UP_OVERDUE):
         assert reminders.KINDS[kind].builder is not None and reminders.KINDS[kind].sweepers, kind
     assert reminders.KINDS[k.COMPLAINT_MAJOR_CREATED].builder is not None
+
+
+@pytest.mark.parametrize("day, expected", [
+    (date(2027, 2, 28), {"二月廿八", "闰日生"}),  # a common year: 29 February birthdays count on the 28th
+    (date(2028, 2, 28), {"二月廿八"}),  # a leap year has its own 29th
+    (date(2028, 2, 29), {"闰日生"}),
+    (date(2027, 3, 1), {"三月初一"}),
+])
+def test_the_care_list_of_a_day(org, day, expected):
+    from portal.services.archives import birthday_on_clause
+
+    for name, born in (("二月廿八", date(1980, 2, 28)), ("闰日生", date(1996, 2, 29)), ("三月初一", date(1970, 3, 1))):
+        _customer(name, born)
+    _customer("无生日", None)
+    assert set(db.session.scalars(select(Customer.name).where(birthday_on_clause(day)))) == expected
