@@ -163,11 +163,12 @@ def register_errorhandlers(app: Flask) -> None:
     from sqlalchemy.exc import DataError
 
     @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)  # SQLite's answer to an integer beyond 64 bits
     def data_error(error):
         # The last line of defence for input a form let through that the database refuses
         # (a number out of range…): a clear 400, never a 500. Forms should catch it first.
         db.session.rollback()
-        app.logger.warning("database refused input: %s", error.orig)
+        app.logger.warning("database refused input: %s", getattr(error, "orig", error))
         return page(400, "errors/generic.html")(error)
 
     @app.errorhandler(500)

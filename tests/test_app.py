@@ -111,3 +111,18 @@ def test_ids_beyond_the_database_range_are_not_found(client, org, login):
     login(client, f.make_user(org.center, Role.ADMIN))
     assert client.get("/admin/users/99999999999").status_code == 404
     assert client.get("/admin/users/2147483647").status_code == 404
+
+
+def test_huge_or_odd_ids_in_forms_are_messages_not_errors(app, client, org, login, db):
+    """The fuzzer's finds: 2^63 in a customer field (SQLite overflows), superscript digits."""
+    login(client, f.make_user(org.center, Role.CENTER_STAFF))
+    app.config["WTF_CSRF_ENABLED"] = False
+    try:
+        for value in ("9223372036854775808", "²³", "-1"):
+            resp = client.post("/reception/new", data={"customer_id": value, "content": "测试"})
+            assert resp.status_code == 200, value
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = True
+    leader = f.make_user(org.branch1, Role.BRANCH_STAFF)
+    login(client, leader)
+    assert client.get("/archives/requests/new?customer_id=%C2%B2&project_id=99999999999").status_code == 200

@@ -25,6 +25,7 @@ from portal.blueprints.archives.forms import (
     RevealForm,
 )
 from portal.extensions import db, htmx
+from portal.http import db_id
 from portal.models import (
     AccessScope, AccessStatus, ArchiveAccessRequest, ArchiveImport, Attachment, Customer, ImportSource, ImportStatus,
     Project, Purchase, QualityBasis, QualityBasisKind, User,
@@ -480,13 +481,13 @@ def request_new():
     form = AccessRequestForm()
     form.project_id.choices = _project_choices(blank=True)
     if request.method == "GET":
-        if request.args.get("customer_id", "").isdigit():
-            form.customer_id.data = int(request.args["customer_id"])
-        if request.args.get("project_id", "").isdigit():
-            form.scope.data, form.project_id.data = AccessScope.PROJECT.value, int(request.args["project_id"])
+        if db_id(request.args.get("customer_id")):
+            form.customer_id.data = db_id(request.args["customer_id"])
+        if db_id(request.args.get("project_id")):
+            form.scope.data, form.project_id.data = AccessScope.PROJECT.value, db_id(request.args["project_id"])
     if form.validate_on_submit():
         scope = AccessScope(form.scope.data)
-        customer = db.session.get(Customer, form.customer_id.data) if form.customer_id.data else None
+        customer = db.session.get(Customer, db_id(form.customer_id.data)) if db_id(form.customer_id.data) else None
         if scope == AccessScope.CUSTOMER and customer is None:
             form.customer_id.errors.append(_("There is no customer with this number."))
         else:

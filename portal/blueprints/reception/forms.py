@@ -11,6 +11,7 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.extensions import db
+from portal.http import db_id
 from portal.models import Customer
 from portal.models.reception import Channel, ContactCategory, Urgency
 from portal.services import attachments, validators
@@ -78,7 +79,8 @@ class ContactForm(FlaskForm):
         self.customer = None
         raw_id = (self.customer_id.data or "").strip()
         if raw_id:
-            customer = db.session.get(Customer, int(raw_id)) if raw_id.isdigit() else None
+            customer_id = db_id(raw_id) if raw_id.isascii() else None
+            customer = db.session.get(Customer, customer_id) if customer_id else None
             if customer is None:
                 self.customer_id.errors.append(_l("No customer with this number in the archive; search again or "
                                                   "type in the name and phone."))
