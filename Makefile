@@ -29,8 +29,9 @@ run: install
 
 # The whole suite against the real PostgreSQL and Redis on 127.0.0.1 (journeys and the
 # security suite included), then everything but those two again on SQLite (the embedded default).
-# The form fuzzer runs FUZZ_EXAMPLES per form here (about 90 forms); `make fuzz` runs the full 500.
-FUZZ_EXAMPLES ?= 100
+# The form fuzzer runs FUZZ_EXAMPLES per form here (about 90 forms, derandomized so CI repeats
+# what was run before the push); `make fuzz` runs the 500 per form the proof issue asks for.
+FUZZ_EXAMPLES ?= 30
 
 test: install
 	@bash tools/check_services.sh

@@ -40,6 +40,8 @@ def test_worker_killed_mid_job_neither_loses_nor_repeats_the_reminder(app, db, p
     block = tmp_path / "block"
     block.write_text("hold")
     monkeypatch.setenv("W7_BLOCK", str(block))
+    # a lease long enough that a slow (busy) machine cannot outlast it before the first sweep
+    monkeypatch.setitem(app.config, "REMINDER_CLAIM_LEASE_SECONDS", 30)
     [reminder_id] = reminders.schedule(kinds.PING, "test", 11, [recipient],
                                        due_at=datetime.now(timezone.utc) - timedelta(minutes=1))
     db.session.commit()  # handed to the (private) Redis at commit
@@ -60,7 +62,7 @@ def test_worker_killed_mid_job_neither_loses_nor_repeats_the_reminder(app, db, p
     # While the claim's lease runs, a sweep leaves it alone; after it, the sweep takes it back.
     assert run_sweep("sweep", "sweep")["reclaimed"] == 0
     block.unlink()
-    later = datetime.now(timezone.utc) + timedelta(seconds=3)
+    later = datetime.now(timezone.utc) + timedelta(seconds=31)
     result = run_sweep("sweep", "sweep", now=later)
     assert result["reclaimed"] == 1 and result["enqueued"] == 1
 
