@@ -16,7 +16,9 @@ from datetime import date, datetime, time, timedelta
 from portal.services.clock import end_of_local_day, local_date, portal_tz
 from portal.services.workdays import WorkingCalendar
 
-FIRST_REPLY_HOURS = 48  # DOMAIN.md §2: a first reply within 2 days (48 hours)
+from portal.services import complaint_rules
+
+FIRST_REPLY_HOURS = complaint_rules.FIRST_REPLY_HOURS  # DOMAIN.md §2: one definition, in complaint_rules
 FIRST_REPLY_WARNING_HOURS = 12  # remind when the first reply is due within 12 hours
 RECEPTION_GENERAL_REPLY_HOURS = 24  # §1: general within 24 hours
 RECEPTION_WARNING_HOURS = 4
@@ -35,7 +37,7 @@ def at_local(day: date, at: time, tz=None) -> datetime:
 # --- complaints (§2) ------------------------------------------------------------------------------
 
 def first_reply_deadline(received_at: datetime) -> datetime:
-    return received_at + timedelta(hours=FIRST_REPLY_HOURS)
+    return complaint_rules.first_reply_due(received_at)
 
 
 def first_reply_due_soon_at(received_at: datetime) -> datetime:
@@ -56,7 +58,7 @@ def progress_contact_due_at(last_contact_at: datetime, interval_days: int) -> da
 
 def important_report_deadline(important_since: datetime, cal: WorkingCalendar) -> datetime:
     """complaint.important_not_reported: due when 1 working day has passed without a report."""
-    return cal.deadline(important_since, 1)
+    return complaint_rules.leader_report_due(important_since, cal)
 
 
 def filing_deadline(closed_at: datetime, cal: WorkingCalendar) -> datetime:
