@@ -120,18 +120,21 @@ def read_rows(path: Path, filename: str) -> Iterator[list]:
         text = decode_csv(path.read_bytes())
         yield from csv.reader(io.StringIO(text))
     elif name.endswith(".xlsx"):
-        from openpyxl import load_workbook
+        # python-calamine (Rust) rather than openpyxl for reading: 100,000 rows × 30 columns take
+        # ~3 s instead of ~40 s. Empty cells come back as "", numbers as floats; ``_text`` and
+        # ``parse_date`` take both readers' values. skip_empty_area=False keeps row 1 as row 1,
+        # so the row numbers in the error list are the spreadsheet's.
+        from python_calamine import CalamineWorkbook
 
         try:
-            wb = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # zipfile/XML errors: not a real .xlsx
+            rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python(skip_empty_area=False)
+        except Exception as exc:  # zip/XML errors: not a real .xlsx
             raise ImportFileError(_("The file is not a readable Excel (.xlsx) workbook.")) from exc
-        try:
-            ws = wb.worksheets[0]
-            for row in ws.iter_rows(values_only=True):
-                yield list(row)
-        finally:
-            wb.close()
+        except BaseException as exc:  # a panic inside the Rust reader on a malformed file
+            if type(exc).__name__ != "PanicException":
+                raise
+            raise ImportFileError(_("The file is not a readable Excel (.xlsx) workbook.")) from exc
+        yield from rows
     else:
         raise ImportFileError(_("Upload an Excel (.xlsx) or CSV file."))
 

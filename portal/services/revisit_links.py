@@ -23,13 +23,15 @@ from portal.services.archive_links import LinkedItem, LinkedSection, link_provid
 
 @archives.purchase_hook
 def follow_purchases(action: str, purchase_ids: list[int]) -> None:
-    for purchase_id in purchase_ids:
-        if action == "deleted":
+    if action == "deleted":
+        for purchase_id in purchase_ids:
             revisits.cancel_purchase_plans(purchase_id)
-        else:
-            purchase = db.session.get(Purchase, purchase_id)
-            if purchase is not None:
-                revisits.sync_purchase_plans(purchase)
+    elif len(purchase_ids) == 1:
+        purchase = db.session.get(Purchase, purchase_ids[0])
+        if purchase is not None:
+            revisits.sync_purchase_plans(purchase)
+    else:  # an import: one query and one INSERT per chunk of purchases
+        revisits.sync_purchase_plans_bulk(purchase_ids)
 
 
 @complaints.on_transition("resolve")

@@ -199,3 +199,66 @@ def test_the_import_checks_the_archive_again_after_the_preview(client, uploader,
     db.session.refresh(imp)
     assert imp.status == ImportStatus.INVALID and imp.errors[0][:2] == [3, "房号"]
     assert db.session.scalar(select(func.count()).select_from(Customer)) == 1
+
+
+def test_imported_purchases_get_their_revisit_plans_and_a_corrected_file_moves_them(client, uploader, org):
+    from portal.models import RevisitPlan
+
+    today = date.today()
+    rows = rows_for(3)
+    for r in rows:
+        r[7], r[8] = "", (today - timedelta(days=3)).isoformat()  # handed over 3 days ago
+    uploader(xlsx_bytes(rows))
+    client.post(f"/archives/imports/{_last_import().id}/run")
+    plans = db.session.scalars(select(RevisitPlan).order_by(RevisitPlan.purchase_id, RevisitPlan.due)).all()
+    # three handover revisits (1 month, 3 months, 1 year) for each of the three rooms
+    assert len(plans) == 9 and {p.purchase_id for p in plans} == set(db.session.scalars(select(Purchase.id)))
+
+    rows[0][8] = (today - timedelta(days=2)).isoformat()  # the marketing department's typo, corrected
+    uploader(xlsx_bytes(rows))
+    client.post(f"/archives/imports/{_last_import().id}/run")
+    db.session.expire_all()
+    first = db.session.scalar(select(Purchase).where(Purchase.room == "001"))
+    starts = {p.window_start for p in db.session.scalars(select(RevisitPlan).where(RevisitPlan.purchase_id == first.id))}
+    assert db.session.scalar(select(func.count()).select_from(RevisitPlan)) == 9
+    assert today - timedelta(days=2) in starts and today - timedelta(days=3) not in starts
+
+
+def test_typed_excel_cells_read_as_the_office_typed_them(client, uploader, org):
+    """Excel dates, phone numbers and rooms stored as numbers, and a table that starts below a
+    title row are read as written; the row numbers of errors stay the spreadsheet's."""
+    from datetime import datetime
+
+    rows = rows_for(2)
+    rows[0][2], rows[0][6], rows[0][7], rows[0][8] = 13812340000, 1201, date(2025, 3, 1), datetime(2025, 10, 1, 9, 30)
+    rows[0][9] = 96.5
+    uploader(xlsx_bytes(rows))
+    client.post(f"/archives/imports/{_last_import().id}/run")
+    purchase = db.session.scalar(select(Purchase).where(Purchase.room == "1201"))
+    assert purchase is not None, _last_import().errors
+    assert (purchase.customer.phone1, purchase.signing_date, purchase.handover_date, purchase.floor_area) == (
+        "13812340000", date(2025, 3, 1), date(2025, 10, 1), 96.5)
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["2025年业主名单"])  # a title row: row 1 is not the header
+    ws.append(HEADER)
+    uploader(_save(wb))
+    imp = _last_import()
+    assert imp.status == ImportStatus.INVALID and "姓名" in imp.message
+
+
+def test_a_file_that_is_not_a_workbook_is_refused_with_a_message(client, uploader, org):
+    resp = uploader(b"PK\x03\x04 this is no zip at all", name="业主.xlsx")
+    assert resp.status_code in (200, 302)
+    imp = _last_import()
+    assert imp is None or imp.status == ImportStatus.INVALID
+    page = resp.get_data(as_text=True) if resp.status_code == 200 else client.get(resp.location).get_data(as_text=True)
+    assert "Excel" in page
+    assert db.session.scalar(select(func.count()).select_from(Customer)) == 0
+
+
+def _save(wb) -> bytes:
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

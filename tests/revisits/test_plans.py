@@ -161,3 +161,39 @@ def test_completing_a_done_plan_again_is_refused(db, org, status):
     assert plan.status == status
     with pytest.raises(revisits.RevisitError):
         revisits.complete_revisit(plan, **kwargs)
+
+
+# (signing, handover): both, 31 January, no dates, long past, signing only
+BULK_CASES = [(date(2026, 12, 20), date(2027, 1, 5)), (None, date(2027, 1, 31)), (None, None),
+              (date(2014, 5, 1), date(2015, 6, 1)), (date(2027, 1, 8), None)]
+
+
+def _shape(db, purchase):
+    return sorted((p.kind.value, p.window_start, p.due, p.status.value, p.customer_id == purchase.customer_id)
+                  for p in _plans(db, purchase_id=purchase.id))
+
+
+def test_the_bulk_sync_of_an_import_plans_exactly_what_one_by_one_does(db, org):
+    singles = [make_purchase(org.project1, signing=s, handover=h) for s, h in BULK_CASES]
+    bulk = [make_purchase(org.project1, signing=s, handover=h) for s, h in BULK_CASES]
+    created_singly = sum(revisits.sync_purchase_plans(p, TODAY).created for p in singles)
+
+    result = revisits.sync_purchase_plans_bulk([p.id for p in bulk], TODAY)
+
+    assert result.created == created_singly == 4 + 3 + 1  # the 2015 purchase gets none
+    assert [_shape(db, p) for p in bulk] == [_shape(db, p) for p in singles]
+    assert revisits.sync_purchase_plans_bulk([p.id for p in bulk], TODAY).as_dict() == {
+        "created": 0, "moved": 0, "cancelled": 0, "reopened": 0}
+
+
+def test_the_bulk_sync_moves_and_cancels_open_plans_like_the_single_one(db, org):
+    moved = make_purchase(org.project1, handover=date(2027, 1, 5))
+    cleared = make_purchase(org.project1, signing=date(2027, 1, 8))
+    revisits.sync_purchase_plans_bulk([moved.id, cleared.id], TODAY)
+    moved.handover_date, cleared.signing_date = date(2027, 1, 31), None
+
+    result = revisits.sync_purchase_plans_bulk([moved.id, cleared.id], TODAY)
+
+    assert (result.moved, result.cancelled, result.created) == (3, 1, 0)
+    assert _by_kind(db, moved)[K.HANDOVER_1M].due == date(2027, 2, 28)
+    assert _by_kind(db, cleared)[K.SIGNING].cancel_reason == CancelReason.DATE_REMOVED

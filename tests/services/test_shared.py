@@ -89,6 +89,30 @@ def test_id_number_checksum(value, ok):
     assert validators.is_valid_id_number(value) is ok
 
 
+def test_id_number_check_agrees_with_stdnum_on_regions_years_and_formats():
+    """The cached region step must answer as ``ric.validate`` does, including a region code that
+    did not exist in the birth year and one that never existed."""
+    from stdnum.cn import ric
+    from stdnum.exceptions import ValidationError
+
+    def with_check_digit(first17: str) -> str:
+        return first17 + ric.calc_check_digit(first17 + "0")
+
+    numbers = [with_check_digit(f"{region}{year}0615{seq:03d}") for region in (
+        "110105", "440300", "652800", "999999", "110100", "510105", "522201", "130624")
+        for year in (1900, 1949, 1978, 1995, 2024) for seq in (1, 2)]
+    numbers += ["11010519491231002X ", " 11010519491231002x", "11010519491231002", "11010519491231002X1",
+                "１１０１０５１９４９１２３１００２X", "110105-19491231002X"]
+    for number in numbers * 2:  # the second round answers from the cache
+        try:
+            ric.validate(number.strip().upper())
+            expected = True
+        except ValidationError:
+            expected = False
+        assert validators.is_valid_id_number(number) is expected, number
+    assert {validators.is_valid_id_number(n) for n in numbers} == {True, False}
+
+
 @pytest.mark.parametrize("head, kind", [
     (b"%PDF-1.7\n", "application/pdf"), (b"\xff\xd8\xff\xe0", "image/jpeg"),
     (b"\x89PNG\r\n\x1a\n", "image/png"), (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image/webp"),
