@@ -15,7 +15,7 @@ from flask_wtf.csrf import CSRFError
 
 from portal.config import load_config
 from portal.http import PortalRequest, bounded_int_converter
-from portal.extensions import babel, csrf, db, htmx, login_manager, migrate
+from portal.extensions import RequestCachedDomain, babel, csrf, db, htmx, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -47,6 +47,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     htmx.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
+    babel.domain_instance = RequestCachedDomain()  # replaces a cached_property of Flask-Babel
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"

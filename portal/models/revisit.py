@@ -51,6 +51,8 @@ class RevisitPlan(db.Model):
         Index("ix_revisit_plan_status_due", "status", "due"),
         Index("ix_revisit_plan_assignee_status_due", "assignee_id", "status", "due"),
         Index("ix_revisit_plan_project_due", "project_id", "due"),
+        # the revisit rates of a month (plans due in it, by kind, status, on time): index-only
+        Index("ix_revisit_plan_due_tally", "due", "kind", "status", "on_time"),
         CheckConstraint("satisfaction IS NULL OR (satisfaction BETWEEN 1 AND 5)", name="satisfaction_range"),
     )
 

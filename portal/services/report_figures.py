@@ -305,7 +305,10 @@ def important_matters(period: Period, scope: Scope) -> list[dict]:
             .join(ComplaintCategory, ComplaintCategory.id == C.category_id)
             .where(_in(C.received_at, period), C.matter_complainants >= 3)
             .group_by(Matter.id, Matter.subject, Project.name, ComplaintCategory.name))
-    stmt = _scoped(stmt, C.project_id, scope).order_by(Matter.id).limit(LIST_LIMIT)
+    # Most complainants first. (Ordered by the matter id alone, PostgreSQL walked the matter
+    # index through all 1,000,000 complaints to skip a sort of a few hundred rows: 600 ms.)
+    stmt = _scoped(stmt, C.project_id, scope).order_by(
+        func.max(C.matter_complainants).desc(), func.count().desc(), Matter.id).limit(LIST_LIMIT)
     return [{"subject": s, "project": p, "category": c, "complaints": int(n), "complainants": int(m)}
             for s, p, c, n, m in db.session.execute(stmt)]
 
@@ -514,12 +517,13 @@ def kpi_table(months: list[date], scope: Scope, now: datetime | None = None, pro
 def monthly_trend(month: date, scope: Scope, months: int = TREND_MONTHS) -> dict:
     firsts = [add_months(month.replace(day=1), -k) for k in range(months - 1, -1, -1)]
     periods = [month_period(m) for m in firsts]
-    whole = Period(periods[0].first_day, periods[-1].last_day)
     series = {}
     for key, model in (("complaints", Complaint), ("contacts", Contact)):
-        stmt = _scoped(select(*[_sum(_in(model.received_at, p)) for p in periods])
-                       .where(_in(model.received_at, whole)), model.project_id, scope)
-        series[key] = [int(x) for x in _one(stmt)]
+        # One count per month, all in one statement: each is a range count on the received_at
+        # index. (One scan of the year with twelve CASE sums per row took 4× as long.)
+        counts = [_scoped(select(func.count()).select_from(model).where(_in(model.received_at, p)),
+                          model.project_id, scope).scalar_subquery() for p in periods]
+        series[key] = [int(x) for x in _one(select(*counts))]
     return {"months": [m.strftime("%Y-%m") for m in firsts], **series}
 
 

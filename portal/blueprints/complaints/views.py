@@ -10,8 +10,10 @@ from datetime import date, datetime, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from portal.auth import Perm, Role, deny, require
 from portal.blueprints.complaints import bp
@@ -33,20 +35,27 @@ from portal.services.masking import mask_phone
 from portal.services.paging import keyset_page
 from portal.services.severity import describe_reason
 
+# Labels are lazy strings built once: a list page asks for one per row, and building the
+# whole dict with gettext on every call was most of the list's translation cost.
+STATUS_LABELS = {
+    ComplaintStatus.RECEIVED: _l("Received"), ComplaintStatus.IN_HANDLING: _l("In handling"),
+    ComplaintStatus.RESOLVED: _l("Resolved"), ComplaintStatus.REVISITED: _l("Revisited"),
+    ComplaintStatus.ARCHIVED: _l("Archived"),
+}
+FILING_LABELS = {
+    "due": _l("to submit"), "overdue": _l("submission overdue"), "returned": _l("returned for correction"),
+    "submitted": _l("submitted"), "submitted_late": _l("submitted late"), "accepted": _l("accepted"),
+    "accepted_late": _l("accepted (submitted late)"),
+}
+
+
 def _status_label(status) -> str:
-    return {
-        ComplaintStatus.RECEIVED: _("Received"), ComplaintStatus.IN_HANDLING: _("In handling"),
-        ComplaintStatus.RESOLVED: _("Resolved"), ComplaintStatus.REVISITED: _("Revisited"),
-        ComplaintStatus.ARCHIVED: _("Archived"),
-    }[status]
+    return str(STATUS_LABELS[ComplaintStatus(status)])
 
 
 def _filing_label(state: str | None) -> str:
-    return {
-        None: "", "due": _("to submit"), "overdue": _("submission overdue"), "returned": _("returned for correction"),
-        "submitted": _("submitted"), "submitted_late": _("submitted late"), "accepted": _("accepted"),
-        "accepted_late": _("accepted (submitted late)"),
-    }.get(state, state or "")
+    label = FILING_LABELS.get(state)
+    return str(label) if label is not None else (state or "")
 
 
 @bp.app_context_processor
@@ -334,8 +343,10 @@ def _list_statement(args, viewer, now):
 def index():
     now = now_utc()
     viewer = viewer_for(current_user)
-    page = keyset_page(_list_statement(request.args, viewer, now), Complaint.received_at, Complaint.id,
-                       request.args.get("after"), per_page=50)
+    # the project and category of the 50 rows in one query each, not one lazy load per row
+    stmt = _list_statement(request.args, viewer, now).options(
+        selectinload(Complaint.project), selectinload(Complaint.category))
+    page = keyset_page(stmt, Complaint.received_at, Complaint.id, request.args.get("after"), per_page=50)
     args = {k: v for k, v in request.args.items() if k != "after" and v}
     ctx = dict(page=page, args=args, now=now, clock_state=clock_state, filing_state=svc.filing_state,
                projects=_projects(), categories=_categories())

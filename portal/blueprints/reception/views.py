@@ -11,6 +11,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from portal.auth import Perm, Role, require
 from portal.auth.access import deny
@@ -103,6 +104,8 @@ def index():
         stmt = stmt.where(scope)
     if filters_ok:
         stmt = _apply_filters(stmt, form, now)
+    # each row shows its project and responsible person: one query each for the page, not per row
+    stmt = stmt.options(selectinload(Contact.project), selectinload(Contact.responsible))
     page = keyset_page(stmt, Contact.received_at, Contact.id, request.args.get("after"), per_page=50)
     args = {k: v for k, v in request.args.items() if k != "after"}
     next_url = url_for("reception.index", **args, after=page.next_cursor) if page.next_cursor else None
