@@ -1,7 +1,8 @@
 """The two background-job measurements of ``make bench``, run in-process on the bench database.
 
-- ``time_sweep``: COPY ``n`` due, pending reminders (for seeded revisit plans, to center staff),
-  then run the real sweep (``portal.jobs.reminders.run_sweep``) until every due reminder has been
+- ``time_sweep``: one sweep of the database as seeded (its own overdue items; timed apart),
+  then COPY ``n`` due, pending reminders (for seeded revisit plans, to center staff) and run the
+  real sweep (``portal.jobs.reminders.run_sweep``) until every due reminder has been
   handed to RQ (Redis db 14, no worker running) and time it. The rows and the queue are removed
   afterwards.
 - ``time_import``: write an ``n``-row Excel file with openpyxl (new owners, valid ID numbers),
@@ -33,6 +34,13 @@ def time_sweep(app, n: int, budget_seconds: float = 300) -> dict:
     from portal.services.reminders import SCHEDULE_SWEEP
 
     _redis_flush(app)
+    # First a sweep of the database as it is: the seeded data has tens of thousands of overdue
+    # items whose reminders the sweepers write and enqueue. Timed and reported on its own, so
+    # the measured sweep below hands exactly the n bench reminders to RQ.
+    t_settle = time.monotonic()
+    with app.app_context():
+        settle = run_sweep(SCHEDULE_SWEEP, "bench_sweep", now=datetime.now(timezone.utc))
+    settle_seconds = time.monotonic() - t_settle
     with app.app_context():
         raw = db.session.connection().connection.driver_connection
         staff = [r[0] for r in db.session.execute(text(
@@ -73,7 +81,8 @@ def time_sweep(app, n: int, budget_seconds: float = 300) -> dict:
         db.session.commit()
     _redis_flush(app)
     return {"due": n, "seconds": round(seconds, 2), "sweeps": sweeps, "enqueued": enqueued,
-            "never_enqueued": waiting, "complete": waiting == 0}
+            "never_enqueued": waiting, "complete": waiting == 0,
+            "first_sweep_of_the_database": {"seconds": round(settle_seconds, 2), **settle}}
 
 
 def _id_number(birthday: date, seq: int) -> str:

@@ -126,3 +126,21 @@ def test_huge_or_odd_ids_in_forms_are_messages_not_errors(app, client, org, logi
     leader = f.make_user(org.branch1, Role.BRANCH_STAFF)
     login(client, leader)
     assert client.get("/archives/requests/new?customer_id=%C2%B2&project_id=99999999999").status_code == 200
+
+
+def test_the_per_request_catalogue_follows_a_forced_or_refreshed_locale(app):
+    """The catalogue is looked up once per request for speed; a locale forced for an e-mail or
+    refreshed after a user's change must still get its own catalogue, and the page's after it."""
+    from flask import g
+    from flask_babel import force_locale, gettext, refresh
+
+    with app.test_request_context("/"):
+        assert gettext("Complaints") == "客户投诉"
+        with force_locale("en"):
+            assert gettext("Complaints") == "Complaints"
+        assert gettext("Complaints") == "客户投诉"
+        g._flask_babel.babel_locale = None  # what a changed user preference leads to
+        refresh()
+        with force_locale("en"):
+            assert gettext("Complaints") == "Complaints"
+        assert gettext("Complaints") == "客户投诉"

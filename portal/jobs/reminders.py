@@ -87,7 +87,8 @@ def run_sweep(schedule: str, run_name: str, now: datetime | None = None) -> dict
     found = errors = 0
     for kind, fn in reminders.sweepers_for(schedule):
         try:
-            found += len(reminders.schedule_specs(s for s in fn(now) if s.kind == kind))
+            # enqueue_due below hands the due ones to RQ in pipelined batches
+            found += len(reminders.schedule_specs((s for s in fn(now) if s.kind == kind), hand_over_due=False))
             db.session.commit()
         except Exception:  # one area's broken sweeper must not stop the others
             db.session.rollback()
@@ -138,7 +139,6 @@ def enqueue_due(now: datetime) -> int:
     """
     from redis.exceptions import RedisError
     from rq import Queue, Retry
-    from rq.job import Job
     from sqlalchemy import and_, or_, select, update
 
     from portal.extensions import db
@@ -154,7 +154,10 @@ def enqueue_due(now: datetime) -> int:
         stmt = select(Reminder.id, Reminder.job_id, Reminder.due_at).where(
             Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now)
         if after is not None:
-            stmt = stmt.where(or_(Reminder.due_at > after[0], and_(Reminder.due_at == after[0], Reminder.id > after[1])))
+            # ``due_at >= …`` lets the (status, due_at) index start at the batch; the OR alone
+            # made every batch scan from the oldest due row again (O(n²): 150 ms a batch at 100,000)
+            stmt = stmt.where(Reminder.due_at >= after[0],
+                              or_(Reminder.due_at > after[0], and_(Reminder.due_at == after[0], Reminder.id > after[1])))
         rows = db.session.execute(stmt.order_by(Reminder.due_at, Reminder.id).limit(ENQUEUE_BATCH)).all()
         if not rows:
             return count
@@ -162,8 +165,7 @@ def enqueue_due(now: datetime) -> int:
         candidates = {r.id: (r.job_id or _first_job_id(r.id)) for r in rows}
         try:
             conn = redis_connection()
-            found = Job.fetch_many([j for j in candidates.values() if j != NO_LIVE_JOB], connection=conn)
-            live = {j.id for j in found if j is not None and j.get_status(refresh=False) in _LIVE}
+            live = _live_jobs(conn, [j for j in candidates.values() if j != NO_LIVE_JOB])
             todo = [rid for rid, job_id in candidates.items() if job_id not in live]
             queue = get_queue(conn)
             data = [Queue.prepare_data(deliver, (rid,), job_id=f"reminder-{rid}-{uuid.uuid4().hex[:8]}",
@@ -184,6 +186,20 @@ def enqueue_due(now: datetime) -> int:
             db.session.execute(update(Reminder), [{"id": int(j.args[0]), "job_id": j.id} for j in jobs])
         db.session.commit()
         count += len(jobs)
+
+
+def _live_jobs(conn, job_ids: list[str]) -> set[str]:
+    """The ids among ``job_ids`` whose RQ job is still waiting or running. Reads only each job's
+    ``status`` field, in one pipeline: ``Job.fetch_many`` loaded and parsed whole jobs, which
+    was most of a 100,000-reminder sweep."""
+    from rq.job import Job
+
+    with conn.pipeline(transaction=False) as pipe:
+        for job_id in job_ids:
+            pipe.hget(Job.key_for(job_id), "status")
+        statuses = pipe.execute()
+    return {j for j, status in zip(job_ids, statuses)
+            if status is not None and (status.decode() if isinstance(status, bytes) else status) in _LIVE}
 
 
 def enqueue_delivery(reminder_id: int, job_id: str | None = None):

@@ -181,11 +181,45 @@ def schedule(kind: str, object_type: str, object_id: int, recipients: Iterable, 
     return new_ids
 
 
-def schedule_specs(specs: Iterable[ReminderSpec]) -> list[int]:
-    new_ids: list[int] = []
+SCHEDULE_BATCH = 1000  # reminders per key lookup and per INSERT in schedule_specs
+
+
+def schedule_specs(specs: Iterable[ReminderSpec], *, hand_over_due: bool = True) -> list[int]:
+    """``schedule`` for many reminders at once: what a sweep finds (73,000 overdue contacts on
+    the benchmark database took 48 s one row at a time). Per batch of 1,000: one look-up of the
+    dedupe keys already on file, one executemany ``INSERT … ON CONFLICT DO NOTHING``.
+
+    Returns the ids of the new rows. Rows already due go to a worker after the commit, as with
+    ``schedule``; ``hand_over_due=False`` when the caller enqueues them itself (the sweep's
+    ``enqueue_due`` pipelines them to Redis instead of one enqueue per row)."""
+    now = datetime.now(timezone.utc)
+    rows: dict[str, dict] = {}
     for s in specs:
-        new_ids += schedule(s.kind, s.object_type, s.object_id, [s.recipient_id], due_at=s.due_at,
-                            occurrence=s.occurrence)
+        _kind(s.kind)
+        if s.due_at.tzinfo is None:
+            raise ValueError("due_at must be timezone-aware")
+        key = dedupe_key(s.kind, s.object_type, s.object_id, s.recipient_id, s.occurrence)
+        rows.setdefault(key, dict(
+            kind=s.kind, object_type=s.object_type, object_id=s.object_id, recipient_id=s.recipient_id,
+            occurrence=s.occurrence[:64], dedupe_key=key, due_at=s.due_at, status=ReminderStatus.PENDING,
+            attempts=0, created_at=now))
+    table = Reminder.__table__
+    stmt = _insert()(table).on_conflict_do_nothing().returning(table.c.id, table.c.due_at)
+    keys = list(rows)
+    new_ids: list[int] = []
+    due_now: list[int] = []
+    for start in range(0, len(keys), SCHEDULE_BATCH):
+        batch = keys[start:start + SCHEDULE_BATCH]
+        on_file = set(db.session.scalars(select(Reminder.dedupe_key).where(Reminder.dedupe_key.in_(batch))))
+        todo = [rows[k] for k in batch if k not in on_file]
+        if not todo:
+            continue
+        for new_id, due_at in db.session.execute(stmt, todo):  # only rows actually inserted come back
+            new_ids.append(new_id)
+            if due_at <= now:
+                due_now.append(new_id)
+    if due_now and hand_over_due:
+        db.session.info.setdefault(_AFTER_COMMIT_KEY, []).extend(due_now)
     return new_ids
 
 

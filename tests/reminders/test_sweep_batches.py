@@ -30,3 +30,29 @@ def test_one_sweep_enqueues_more_due_reminders_than_a_batch_and_a_second_sweep_n
     # every job is live in the queue: nothing is enqueued twice
     assert jobs.enqueue_due(now) == 0
     assert get_queue().count == 25
+
+
+def test_schedule_specs_writes_in_batches_skips_what_is_on_file_and_hands_over_only_if_asked(
+        app, db, redis_conn, reminder_config, recipient, monkeypatch):
+    from portal.services.reminders import ReminderSpec
+
+    monkeypatch.setattr(reminders, "SCHEDULE_BATCH", 4)
+    now = datetime.now(timezone.utc)
+    past, future = now - timedelta(minutes=5), now + timedelta(hours=1)
+    on_file = reminders.schedule(kinds.PING, "test", 1, [recipient], due_at=future)
+    db.session.commit()
+    specs = [ReminderSpec(kinds.PING, "test", i, recipient.id, past if i % 2 else future) for i in range(1, 11)]
+    specs.append(specs[2])  # the same reminder twice in one sweep
+
+    new_ids = reminders.schedule_specs(specs, hand_over_due=False)
+    db.session.commit()
+
+    assert len(new_ids) == 9 and on_file[0] not in new_ids  # object 1 was on file
+    assert db.session.scalar(select(func.count()).select_from(Reminder)) == 10
+    assert get_queue().count == 0  # the caller (the sweep) enqueues the due ones itself
+    assert reminders.schedule_specs(specs) == []  # all on file now: nothing new, nothing handed over
+
+    more = [ReminderSpec(kinds.PING, "test", i, recipient.id, past) for i in range(11, 14)]
+    assert len(reminders.schedule_specs(more)) == 3
+    db.session.commit()
+    assert get_queue().count == 3  # due now: handed to a worker right after the commit, as schedule does
