@@ -24,6 +24,7 @@ from portal.blueprints.complaints.forms import (
 )
 from portal.extensions import db, htmx
 from portal.http import db_id
+from portal.labels import translated
 from portal.models import Attachment, ComplaintCategory, Customer, OrgKind, OrgUnit, Project, User, UserRole
 from portal.models.complaint import (
     Channel, Complaint, ComplaintStatus, ContactWay, FilingStatus, LeaderReport, Matter, Severity, WorkContactForm,
@@ -53,16 +54,13 @@ def _status_label(status) -> str:
     return str(STATUS_LABELS[ComplaintStatus(status)])
 
 
-def _filing_label(state: str | None) -> str:
-    label = FILING_LABELS.get(state)
-    return str(label) if label is not None else (state or "")
-
-
 @bp.app_context_processor
 def _labels():
-    return {"channel_labels": CHANNEL_LABELS, "severity_labels": SEVERITY_LABELS, "way_labels": WAY_LABELS,
-            "status_label": _status_label, "filing_label": _filing_label, "describe_reason": describe_reason,
-            "mask_phone": mask_phone}
+    labels = translated({"channel_labels": CHANNEL_LABELS, "severity_labels": SEVERITY_LABELS,
+                         "way_labels": WAY_LABELS, "status_labels": STATUS_LABELS, "filing_labels": FILING_LABELS})
+    return {**labels, "status_label": lambda status: labels["status_labels"][ComplaintStatus(status)],
+            "filing_label": lambda state: labels["filing_labels"].get(state, state or ""),
+            "describe_reason": describe_reason, "mask_phone": mask_phone}
 
 
 # --- loading with scope ------------------------------------------------------------------------

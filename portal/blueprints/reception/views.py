@@ -30,12 +30,13 @@ from portal.services import attachments, reception
 from portal.services.clock import end_of_local_day, now_utc, start_of_local_day, to_local
 from portal.services.masking import mask_phone
 from portal.services.paging import keyset_page
+from portal.labels import translated
 from portal.services.reception_labels import TEMPLATE_LABELS
 
 
 @bp.context_processor
 def _labels():
-    return {**TEMPLATE_LABELS, "mask_phone": mask_phone, "reply_state": reception.reply_state,
+    return {**translated(TEMPLATE_LABELS), "mask_phone": mask_phone, "reply_state": reception.reply_state,
             "revisit_method": reception.revisit_method, "now": now_utc()}
 
 
