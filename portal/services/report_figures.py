@@ -476,10 +476,11 @@ def repair_timeliness(period: Period, scope: Scope, now: datetime) -> dict:
     return {"due": counted, "in_time": done, "pending": n_pending, "rate": _ratio(done, counted)}
 
 
-def kpis(period: Period, scope: Scope, now: datetime | None = None) -> dict:
-    """The four KPIs of seed 001 §四 for one period and scope."""
+def kpis(period: Period, scope: Scope, now: datetime | None = None, *, sat: dict | None = None) -> dict:
+    """The four KPIs of seed 001 §四 for one period and scope (``sat``: the period's
+    ``satisfaction`` figures when the caller has them already)."""
     now = now or now_utc()
-    sat = satisfaction(period, scope)["overall"]
+    sat = (sat or satisfaction(period, scope))["overall"]
     reply = first_reply_time(period, scope)
     return {"satisfaction": {"score": sat["score"], "count": sat["count"], "satisfied_rate": sat["satisfied_rate"]},
             "complaint_rate": complaint_rate(period, scope),
@@ -543,15 +544,19 @@ def branch_comparison(period: Period) -> list[dict]:
 def headline(month: date, scope: Scope, now: datetime) -> dict:
     """The few figures compared with the previous month and the same month last year."""
     period = month_period(month)
-    counts = complaint_counts(period, scope)
-    rates = revisit_completion(month, scope)
+    return _headline(month, complaint_counts(period, scope), first_reply(period, scope, now),
+                     resolution_time(period, scope), satisfaction(period, scope), feedback(period, scope),
+                     revisit_completion(month, scope))
+
+
+def _headline(month: date, counts: dict, reply: dict, resolution: dict, sat: dict, fb: dict, rates: dict) -> dict:
     return {"month": month.strftime("%Y-%m"),
             "complaints": counts["received"],
             "repeat": counts["repeat"],
-            "first_reply_rate": first_reply(period, scope, now)["rate"],
-            "resolution_median_hours": resolution_time(period, scope)["median_hours"],
-            "satisfaction_score": satisfaction(period, scope)["overall"]["score"],
-            "contacts": feedback(period, scope)["total"],
+            "first_reply_rate": reply["rate"],
+            "resolution_median_hours": resolution["median_hours"],
+            "satisfaction_score": sat["overall"]["score"],
+            "contacts": fb["total"],
             "routine_revisit_rate": rates["routine_rate"],
             "complaint_revisit_rate": rates["complaint_rate"]}
 
@@ -564,7 +569,13 @@ def monthly_report(month: date, scope: Scope, now: datetime | None = None) -> di
     now = now or now_utc()
     month = month.replace(day=1)
     period = month_period(month)
+    # each figure of the month once: the current month's comparison column is built from them
     counts = complaint_counts(period, scope)
+    reply = first_reply(period, scope, now)
+    resolution = resolution_time(period, scope)
+    sat = satisfaction(period, scope)
+    completion = revisit_completion(month, scope)
+    fb = feedback(period, scope)
     return {
         "version": FIGURES_VERSION,
         "kind": "monthly",
@@ -572,19 +583,19 @@ def monthly_report(month: date, scope: Scope, now: datetime | None = None) -> di
         "scope": scope.as_dict(),
         "computed_at": now.isoformat(),
         "complaints": counts,
-        "first_reply": first_reply(period, scope, now),
-        "resolution": resolution_time(period, scope),
+        "first_reply": reply,
+        "resolution": resolution,
         "overdue": overdue(period, scope, now),
         "important_matters": important_matters(period, scope),
         "measures": measures(period, scope),
-        "satisfaction": satisfaction(period, scope),
-        "revisits": {"done": revisits_done(period, scope), "completion": revisit_completion(month, scope)},
-        "feedback": feedback(period, scope),
-        "kpis": kpis(period, scope, now),
+        "satisfaction": sat,
+        "revisits": {"done": revisits_done(period, scope), "completion": completion},
+        "feedback": fb,
+        "kpis": kpis(period, scope, now, sat=sat),
         "trend": monthly_trend(month, scope),
         "branches": branch_comparison(period) if scope.branch_id is None and scope.project_id is None else [],
         "comparison": {
-            "current": headline(month, scope, now),
+            "current": _headline(month, counts, reply, resolution, sat, fb, completion),
             "previous": headline(add_months(month, -1), scope, now),
             "last_year": headline(add_months(month, -12), scope, now),
         },

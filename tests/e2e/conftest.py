@@ -35,6 +35,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _journey_redis_url() -> str:
+    """The journeys' server and worker use the Redis database two below the tests' own (13 → 11
+    by default), so two runs given different PORTAL_TEST_REDIS_URL never share a queue."""
+    base, db_number = REDIS_URL.rsplit("/", 1)
+    return f"{base}/{(int(db_number or 0) - 2) % 16}"
+
+
 @pytest.fixture(scope="session")
 def e2e_env(tmp_path_factory):
     name = f"{PG_DB_NAME}_e2e"
@@ -49,7 +56,7 @@ def e2e_env(tmp_path_factory):
         "PORTAL_ENV": "development",
         "PORTAL_SECRET_KEY": "e2e-secret-key-not-for-production",
         "PORTAL_DATABASE_URL": pg_url(name),
-        "PORTAL_REDIS_URL": REDIS_URL.rsplit("/", 1)[0] + "/11",
+        "PORTAL_REDIS_URL": _journey_redis_url(),
         "PORTAL_INSTANCE_PATH": str(instance),
         "FLASK_APP": "wsgi",
     })
