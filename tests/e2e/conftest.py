@@ -38,8 +38,11 @@ def _free_port() -> int:
 def _journey_redis_url() -> str:
     """The journeys' server and worker use the Redis database two below the tests' own (13 → 11
     by default), so two runs given different PORTAL_TEST_REDIS_URL never share a queue."""
-    base, db_number = REDIS_URL.rsplit("/", 1)
-    return f"{base}/{(int(db_number or 0) - 2) % 16}"
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(REDIS_URL)
+    db_number = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(db_number - 2) % 16}"))
 
 
 @pytest.fixture(scope="session")
