@@ -62,8 +62,9 @@ def important_report_deadline(important_since: datetime, cal: WorkingCalendar) -
 
 
 def filing_deadline(closed_at: datetime, cal: WorkingCalendar) -> datetime:
-    """complaint.filing_overdue: a branch files its record within 2 working days of closing."""
-    return cal.deadline(closed_at, 2)
+    """complaint.filing_overdue: a branch files its record within 2 working days of closing.
+    The rule is the complaints' (one definition); this is its name for the reminders."""
+    return complaint_rules.filing_due(local_date(closed_at), cal)
 
 
 # --- reception (§1) -------------------------------------------------------------------------------
