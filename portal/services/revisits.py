@@ -230,10 +230,8 @@ def _insert_plans(rows: list[dict]) -> int:
     """Insert many plans in one executemany statement; returns how many were new."""
     if not rows:
         return 0
-    # every row must carry the same columns for one executemany
-    columns = set().union(*rows)
-    rows = [_plan_values({c: r.get(c) for c in columns}) for r in rows]
-    return len(db.session.execute(_plan_insert(), rows).all())
+    # _sync_purchase builds every row with the same keys, as one executemany needs
+    return len(db.session.execute(_plan_insert(), [_plan_values(dict(r)) for r in rows]).all())
 
 
 def _cancel(plan: RevisitPlan, reason: CancelReason) -> None:
