@@ -69,13 +69,18 @@ def register_extensions(app: Flask) -> None:
 
 def _load_user(session_id: str):
     """Sessions carry "<user id>:<session version>"; an old version means the session has ended."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import joinedload
+
     from portal.models import User
 
     try:
         user_id, version = (int(part) for part in session_id.split(":", 1))
     except (ValueError, AttributeError):
         return None
-    user = db.session.get(User, user_id)
+    # every signed-in request pays for this: the user and his roles in one round trip, not two
+    user = db.session.execute(
+        select(User).options(joinedload(User.role_rows)).where(User.id == user_id)).unique().scalar_one_or_none()
     if user is None or not user.active or user.session_version != version:
         return None
     return user
