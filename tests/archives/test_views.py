@@ -355,3 +355,16 @@ def test_linked_sections_from_other_areas_are_shown(client, login, people, cust_
         assert "TS-2026-000001" in html(client.get(f"/archives/customers/{cust_a.id}"))
     finally:
         archive_links._providers.remove(fake)
+
+
+def test_list_rows_show_rooms_by_project_for_staff_and_for_a_project_grant(client, login, people, org, cust_a,
+                                                                             cust_b):
+    """The list reads only the columns it shows and a grant is checked against (purchases' projects,
+    the volume year): a project grant still finds its customers, and rows name their projects."""
+    login(client, people.staff)
+    page = html(client.get("/archives/"))
+    assert f"{org.project1.name} 1栋1-301" in page and f"{org.project2.name} 1栋2-502" in page
+    make_grant(people.branch, scope=AccessScope.PROJECT, project=org.project1)
+    login(client, people.branch)
+    page = html(client.get("/archives/"))
+    assert "王建国" in page and f"{org.project1.name} 1栋1-301" in page and "李秀英" not in page

@@ -368,3 +368,19 @@ def test_register_from_a_reception_record(client, login, org, people, no_csrf):
     # a second visit to the hand-off goes to the complaint instead of registering another
     again = client.get(f"/complaints/new?contact_id={contact.id}")
     assert again.status_code == 302 and f"/complaints/{complaint.id}" in again.headers["Location"]
+
+
+def test_register_rows_name_a_retired_project_and_link_to_the_complaint(client, login, org, people):
+    """The register reads only its columns and names projects and categories from one lookup:
+    a retired project still names its complaints' rows, though the filter no longer offers it."""
+    c = make_complaint(org, people.staff, subject="地库渗水", room="9-9-909")
+    org.project1.active = False
+    db.session.commit()
+    login(client, people.staff)
+    page = client.get("/complaints/").get_data(as_text=True)
+    assert f"<td>{org.project1.name} 9-9-909</td>" in page and f"<td>{category().name}</td>" in page
+    assert f">{org.project1.name}</option>" not in page and f">{org.project2.name}</option>" in page
+    detail_href, matter_href = f'href="/complaints/{c.id}"', f'href="/complaints/?matter={c.matter_id}"'
+    assert detail_href in page and matter_href in page
+    assert "地库渗水" in client.get(f"/complaints/{c.id}").get_data(as_text=True)
+    assert c.serial in client.get(f"/complaints/?matter={c.matter_id}").get_data(as_text=True)

@@ -346,3 +346,16 @@ def test_register_as_complaint_links_to_the_complaint_form(staff_client, db, sta
     html = staff_client.get(f"/reception/{contact.id}").get_data(as_text=True)
     assert f"/complaints/new?contact_id={contact.id}" in html and "转为投诉" in html
 
+
+
+def test_list_rows_name_the_project_and_the_responsible_person(staff_client, db, staff, org):
+    """Rows take project and person names from one lookup each (not per row): a retired project
+    still names its rows, and each row links to its contact."""
+    contact = make_contact(staff, project=org.project1, room="7-701")
+    org.project1.active = False
+    db.session.commit()
+    html = staff_client.get("/reception/").get_data(as_text=True)
+    assert f"<td>{org.project1.name} 7-701</td>" in html
+    assert f"<td>{staff.display_name}</td>" in html
+    assert f'href="/reception/{contact.id}"' in html
+    assert contact.serial in staff_client.get(f"/reception/{contact.id}").get_data(as_text=True)
