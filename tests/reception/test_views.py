@@ -359,3 +359,13 @@ def test_list_rows_name_the_project_and_the_responsible_person(staff_client, db,
     assert f"<td>{staff.display_name}</td>" in html
     assert f'href="/reception/{contact.id}"' in html
     assert contact.serial in staff_client.get(f"/reception/{contact.id}").get_data(as_text=True)
+
+
+def test_filter_bar_keeps_the_chosen_values_selected(staff_client, db, org):
+    """The filter bar's selects (rendered by the filter_select macro) keep what was chosen,
+    translated, and offer every active project."""
+    html = staff_client.get(f"/reception/?channel=visit&project={org.project2.id}").get_data(as_text=True)
+    assert '<option value="visit" selected>来访</option>' in html
+    assert f'<option value="{org.project2.id}" selected>{org.project2.name}</option>' in html
+    assert f'<option value="{org.project1.id}">{org.project1.name}</option>' in html
+    assert '<select id="channel" name="channel" aria-label="渠道">' in html
