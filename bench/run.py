@@ -120,7 +120,11 @@ def discover_ids(app) -> dict:
 def http_phase(args, app, ids) -> list[dict]:
     env = dict(os.environ, PORTAL_ENV=os.environ.get("PORTAL_ENV", "development"))
     base = f"http://{HOST}:{args.port}"
-    gunicorn = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(args.workers), "--threads", str(args.threads),
+    # Sync workers, as in the README's deployment: each request is accepted by whichever worker is
+    # free. Threaded workers with keep-alive pinned each wrk connection to one worker thread, so
+    # requests queued behind a busy thread while another sat idle, and the threads of a worker
+    # fought over the GIL: at 20 connections the same pages served half as many requests.
+    gunicorn = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(args.workers), "--worker-class", "sync",
                 "-b", f"{HOST}:{args.port}", "--graceful-timeout", "5", "--log-level", "warning", "wsgi:app"]
     server = subprocess.Popen(gunicorn, cwd=ROOT, env=env, start_new_session=True)
     results = []
@@ -162,8 +166,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20, help="measured seconds per page")
     parser.add_argument("--warmup", type=int, default=3, help="warm-up seconds per page")
     parser.add_argument("--users", type=int, default=20, help="concurrent connections")
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=2)
+    # The pages are CPU-bound and PostgreSQL and wrk share the same cores: one worker per core
+    # plus one served the most pages (2 and 3 workers within a few per cent; 4 or 5 fewer).
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) + 1)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--jobs-rows", type=int, default=100_000, help="due reminders and Excel rows")
     parser.add_argument("--skip-http", action="store_true")
@@ -182,7 +187,7 @@ def main() -> None:
               "load_at_start": load_average()}, "data": {k: ids[k] for k in
               ("complaints", "contacts", "customers", "revisit_plans")},
               "settings": {"users": args.users, "seconds": args.seconds, "warmup": args.warmup,
-                           "gunicorn": f"-w {args.workers} --threads {args.threads}", "load_generator": "wrk -t2"}}
+                           "gunicorn": f"-w {args.workers} --worker-class sync", "load_generator": "wrk -t2"}}
     print(f"bench: {ids['complaints']:,} complaints, {ids['contacts']:,} contacts, {ids['customers']:,} customers; "
           f"load {report['host']['load_at_start']}", flush=True)
     if not args.skip_http:
