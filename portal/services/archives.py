@@ -417,7 +417,9 @@ def log_reads(user, customers: Iterable[Customer], context: str, *, grants: dict
         rows.append({"at": now, "customer_id": cid, "user_id": user.id, "context": context,
                      "via": "grant" if grant is not None else (via_role or "role"),
                      "grant_id": getattr(grant, "id", None)})
-    db.session.execute(insert(ArchiveReadLog), rows)
+    # the table's insert, not the ORM's bulk insert: a plain executemany, no per-row ORM bookkeeping
+    # (every list page writes one row per customer shown)
+    db.session.execute(insert(ArchiveReadLog.__table__), rows)
     grant_ids = sorted({r["grant_id"] for r in rows if r["grant_id"]})
     audit.record("archive.read", object_type="customer", object_id=ids[0] if len(ids) == 1 else None,
                  reason=(f"grant #{', #'.join(map(str, grant_ids))}" if grant_ids else f"role {via_role}"),
