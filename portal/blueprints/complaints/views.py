@@ -379,6 +379,7 @@ PAGE_RELATIONS = (
     joinedload(Complaint.forwarded_by_unit),
 )
 
+
 def _page_context(c: Complaint, where: str) -> dict:
     viewer = viewer_for(current_user)
     show_person = can_see_complainant(viewer, c)
