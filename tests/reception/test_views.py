@@ -347,7 +347,6 @@ def test_register_as_complaint_links_to_the_complaint_form(staff_client, db, sta
     assert f"/complaints/new?contact_id={contact.id}" in html and "转为投诉" in html
 
 
-
 def test_list_rows_name_the_project_and_the_responsible_person(staff_client, db, staff, org):
     """Rows take project and person names from one lookup each (not per row): a retired project
     still names its rows, and each row links to its contact."""
