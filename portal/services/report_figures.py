@@ -103,12 +103,18 @@ class Scope:
         return {"branch_id": self.branch_id, "project_id": self.project_id}
 
 
-def _scoped(stmt, project_col, scope: Scope):
+def _scope_conditions(project_col, scope: Scope) -> list:
+    """The conditions that keep rows to the scope's project and/or branch (none for the company)."""
+    where = []
     if scope.project_id is not None:
-        stmt = stmt.where(project_col == scope.project_id)
+        where.append(project_col == scope.project_id)
     if scope.branch_id is not None:
-        stmt = stmt.where(project_col.in_(select(Project.id).where(Project.branch_id == scope.branch_id)))
-    return stmt
+        where.append(project_col.in_(select(Project.id).where(Project.branch_id == scope.branch_id)))
+    return where
+
+
+def _scoped(stmt, project_col, scope: Scope):
+    return stmt.where(*_scope_conditions(project_col, scope))
 
 
 def _in(col, period: Period):
@@ -232,11 +238,7 @@ def first_reply(period: Period, scope: Scope, now: datetime) -> dict:
     "period that have been replied (mean and median)."))
 def first_reply_time(period: Period, scope: Scope) -> dict:
     C = Complaint
-    where = [_in(C.received_at, period)]
-    if scope.project_id is not None:
-        where.append(C.project_id == scope.project_id)
-    if scope.branch_id is not None:
-        where.append(C.project_id.in_(select(Project.id).where(Project.branch_id == scope.branch_id)))
+    where = [_in(C.received_at, period), *_scope_conditions(C.project_id, scope)]
     return duration_stats(C.received_at, C.first_replied_at, *where)
 
 
@@ -246,11 +248,7 @@ def first_reply_time(period: Period, scope: Scope) -> dict:
     "ten were resolved faster (linear interpolation between the nearest two)."))
 def resolution_time(period: Period, scope: Scope) -> dict:
     C = Complaint
-    where = [_in(C.resolved_at, period)]
-    if scope.project_id is not None:
-        where.append(C.project_id == scope.project_id)
-    if scope.branch_id is not None:
-        where.append(C.project_id.in_(select(Project.id).where(Project.branch_id == scope.branch_id)))
+    where = [_in(C.resolved_at, period), *_scope_conditions(C.project_id, scope)]
     return duration_stats(C.received_at, C.resolved_at, *where)
 
 
