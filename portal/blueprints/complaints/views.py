@@ -91,13 +91,11 @@ def _own_filing_or_403(c: Complaint) -> None:
 # --- choices ----------------------------------------------------------------------------------
 
 def _projects():
-    return [(p.id, p.name) for p in db.session.scalars(
-        select(Project).where(Project.active.is_(True)).order_by(Project.name))]
+    return lookups.names_and_active(Project, Project.name)[1]
 
 
 def _categories():
-    return [(c.id, c.name) for c in db.session.scalars(
-        select(ComplaintCategory).where(ComplaintCategory.active.is_(True)).order_by(ComplaintCategory.sort_order))]
+    return lookups.names_and_active(ComplaintCategory, ComplaintCategory.sort_order)[1]
 
 
 # What a row of the register shows and what its deadline tags are computed from. Only these are

@@ -70,8 +70,7 @@ def _handle_or_403(contact: Contact) -> None:
 # --- choices --------------------------------------------------------------------------------------
 
 def _project_choices(blank):
-    rows = db.session.scalars(select(Project).where(Project.active.is_(True)).order_by(Project.name))
-    return [(0, blank)] + [(p.id, p.name) for p in rows]
+    return [(0, blank)] + lookups.names_and_active(Project, Project.name)[1]
 
 
 def _unit_choices(blank):
