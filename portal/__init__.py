@@ -9,13 +9,16 @@ import logging
 from pathlib import Path
 
 from flask import Flask, g, render_template, request
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from portal.config import load_config
 from portal.http import PortalRequest, bounded_int_converter
-from portal.extensions import RequestCachedDomain, babel, csrf, db, htmx, login_manager, migrate
+from portal.extensions import (
+    RequestCachedDomain, babel, csrf, db, htmx, login_manager, migrate, ping_idle_connections,
+    template_gettext,
+)
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -43,6 +46,9 @@ def register_extensions(app: Flask) -> None:
     import portal.models  # noqa: F401  (registers every model on the metadata)
 
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            ping_idle_connections(engine, app.config["DB_PING_AFTER_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     htmx.init_app(app)
@@ -73,16 +79,23 @@ def _load_user(session_id: str):
     from sqlalchemy.orm import joinedload
 
     from portal.models import User
+    from portal.services import notifications
 
     try:
         user_id, version = (int(part) for part in session_id.split(":", 1))
     except (ValueError, AttributeError):
         return None
-    # every signed-in request pays for this: the user and his roles in one round trip, not two
-    user = db.session.execute(
-        select(User).options(joinedload(User.role_rows)).where(User.id == user_id)).unique().scalar_one_or_none()
-    if user is None or not user.active or user.session_version != version:
+    # every signed-in request pays for this: the user, his roles and the bell's unread count in
+    # one round trip, not three
+    row = db.session.execute(
+        select(User, notifications.unread_count_of(User.id)).options(joinedload(User.role_rows))
+        .where(User.id == user_id)).unique().one_or_none()
+    if row is None:
         return None
+    user, unread = row
+    if not user.active or user.session_version != version:
+        return None
+    notifications.remember_unread(user.id, unread)
     return user
 
 
@@ -200,7 +213,8 @@ def register_template_helpers(app: Flask) -> None:
         def bell_unread() -> int:
             return unread_count(current_user.id) if current_user.is_authenticated else 0
 
-        return {"Perm": Perm, "current_locale": str(get_locale()), "bell_unread": bell_unread}
+        return {"Perm": Perm, "current_locale": str(get_locale()), "bell_unread": bell_unread,
+                **template_gettext(get_translations())}
 
     from portal.auth.access import public
 

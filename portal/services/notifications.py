@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select, update
+from flask import g, has_app_context
+from sqlalchemy import ScalarSelect, func, select, update
 
 from portal.extensions import db
 from portal.models import Notification, User
@@ -16,6 +17,7 @@ def notify(users: Iterable[User], *, kind: str, title: str, body: str | None = N
            object_type: str | None = None, object_id: int | None = None) -> list[Notification]:
     if link and not link.startswith("/"):
         raise ValueError("notification links stay inside the portal")
+    _forget_unread()
     rows = []
     seen: set[int] = set()
     for user in users:
@@ -29,14 +31,32 @@ def notify(users: Iterable[User], *, kind: str, title: str, body: str | None = N
     return rows
 
 
+def unread_count_of(user_id) -> ScalarSelect:
+    """The number of unread notifications of ``user_id`` (a value or a column) as a subquery."""
+    return (select(func.count()).select_from(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None)).scalar_subquery())
+
+
+def remember_unread(user_id: int, count: int) -> None:
+    """Keep the count read with the signed-in user (``_load_user``, one round trip for both) for
+    the bell of this request; ``notify`` and ``mark_read`` forget it."""
+    g.portal_unread = (user_id, count)
+
+
 def unread_count(user_id: int) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Notification).where(Notification.user_id == user_id,
-                                                             Notification.read_at.is_(None))
-    ) or 0
+    known = g.get("portal_unread")
+    if known is not None and known[0] == user_id:
+        return known[1]
+    return db.session.scalar(select(unread_count_of(user_id))) or 0
+
+
+def _forget_unread() -> None:
+    if has_app_context():
+        g.pop("portal_unread", None)
 
 
 def mark_read(user_id: int, notification_id: int | None = None) -> int:
+    _forget_unread()
     stmt = update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
     if notification_id is not None:
         stmt = stmt.where(Notification.id == notification_id)
