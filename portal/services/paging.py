@@ -39,15 +39,22 @@ def decode_cursor(cursor: str | None, kind=datetime) -> tuple[Any, int] | None:
 
 
 def keyset_page(stmt, sort_col, id_col, cursor: str | None, per_page: int = 50, kind=datetime) -> Page:
-    """Rows of ``stmt`` after ``cursor``, newest first by ``sort_col`` then ``id_col``."""
+    """Rows of ``stmt`` after ``cursor``, newest first by ``sort_col`` then ``id_col``: ORM objects
+    for ``select(Model)``, plain rows for a select of columns (which must include both)."""
     after = decode_cursor(cursor, kind)
     if after is not None:
         value, ident = after
         stmt = stmt.where(or_(sort_col < value, and_(sort_col == value, id_col < ident)))
-    rows = list(db.session.scalars(stmt.order_by(sort_col.desc(), id_col.desc()).limit(per_page + 1)))
+    result = db.session.execute(stmt.order_by(sort_col.desc(), id_col.desc()).limit(per_page + 1))
+    rows = list(result.scalars() if _selects_one_entity(stmt) else result)
     next_cursor = None
     if len(rows) > per_page:
         rows = rows[:per_page]
         last = rows[-1]
         next_cursor = encode_cursor(getattr(last, sort_col.key), getattr(last, id_col.key))
     return Page(rows, next_cursor)
+
+
+def _selects_one_entity(stmt) -> bool:
+    described = stmt.column_descriptions
+    return len(described) == 1 and described[0]["entity"] is not None and described[0]["expr"] is described[0]["entity"]
