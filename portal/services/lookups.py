@@ -8,18 +8,36 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import func, literal, select, text, union_all
 
 from portal.extensions import db
 from portal.models import User
 
 
-def names_and_active(model, order) -> tuple[dict[int, str], list[tuple[int, str]]]:
+NamesAndActive = tuple[dict[int, str], list[tuple[int, str]]]
+
+
+def names_and_active(model, order) -> NamesAndActive:
     """For a small reference table with ``id``, ``name`` and ``active`` (projects, categories):
     every row's name by id (a listed record may point at a retired one) and the active ones in
     ``order`` for a filter's choices."""
-    rows = db.session.execute(select(model.id, model.name, model.active).order_by(order, model.id)).all()
-    return {r.id: r.name for r in rows}, [(r.id, r.name) for r in rows if r.active]
+    return names_and_active_of((model, order))[0]
+
+
+def names_and_active_of(*tables) -> list[NamesAndActive]:
+    """``names_and_active`` for several ``(model, order)`` tables in one round trip (the complaint
+    register names projects and categories on every page)."""
+    parts = [select(literal(i).label("t"), model.id, model.name, model.active,
+                    func.row_number().over(order_by=(order, model.id)).label("n"))
+             for i, (model, order) in enumerate(tables)]
+    stmt = parts[0] if len(parts) == 1 else union_all(*parts)
+    found: list[NamesAndActive] = [({}, []) for _ in tables]
+    for t, ident, name, active, _n in db.session.execute(stmt.order_by(text("t"), text("n"))):
+        names, choices = found[t]
+        names[ident] = name
+        if active:
+            choices.append((ident, name))
+    return found
 
 
 def display_names(user_ids: Iterable[int | None]) -> dict[int, str]:

@@ -356,8 +356,8 @@ def index():
     stmt = _list_statement(request.args, viewer, now).with_only_columns(*LIST_COLUMNS)
     page = keyset_page(stmt, Complaint.received_at, Complaint.id, request.args.get("after"), per_page=50)
     args = {k: v for k, v in request.args.items() if k != "after" and v}
-    project_names, projects = lookups.names_and_active(Project, Project.name)
-    category_names, categories = lookups.names_and_active(ComplaintCategory, ComplaintCategory.sort_order)
+    (project_names, projects), (category_names, categories) = lookups.names_and_active_of(
+        (Project, Project.name), (ComplaintCategory, ComplaintCategory.sort_order))
     ctx = dict(page=page, args=args, now=now, clock_state=clock_state, filing_state=svc.filing_state,
                projects=projects, categories=categories, project_names=project_names,
                category_names=category_names)
