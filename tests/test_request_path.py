@@ -1,0 +1,213 @@
+"""What every signed-in request pays for, made cheaper (issue #9): template strings translated
+through a per-rendering catalogue, the bell's count read with the user, pooled connections
+pinged only after an idle spell, reference names in one round trip, keyset pages of plain rows."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from flask import render_template_string
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from portal.auth.permissions import Role
+from portal.extensions import db as _db
+from portal.models import ComplaintCategory, Notification, Project
+from portal.services import lookups, notifications
+from portal.services.paging import keyset_page
+from tests import factories as f
+
+
+# --- template strings ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("source, locale, expected", [
+    ("{{ _('Complaints') }}", None, "客户投诉"),
+    ("{{ _('Complaints') }}", "en", "Complaints"),
+    ("{{ gettext('Complaints') }}", None, "客户投诉"),
+    # placeholders are filled and escaped, as Jinja's new-style gettext does
+    ("{{ _('%(n)s complaints', n='<b>') }}", "en", "&lt;b&gt; complaints"),
+    # always %-formatted, even without placeholders: '%%' is one '%'
+    ("{{ _('100%%') }}", "en", "100%"),
+    # an untranslated string is itself, and marked safe only under autoescaping
+    ("{{ _('<i>no such msgid</i>') }}", None, "<i>no such msgid</i>"),
+])
+def test_template_strings_use_the_catalogue_of_the_rendering(app, source, locale, expected):
+    with app.test_request_context("/"):
+        if locale:
+            with force_locale(locale):
+                assert render_template_string(source) == expected
+        else:
+            assert render_template_string(source) == expected
+
+
+def test_a_template_rendered_inside_force_locale_gets_that_locale_and_the_page_its_own(app):
+    with app.test_request_context("/"):
+        assert render_template_string("{{ _('Complaints') }}") == "客户投诉"
+        with force_locale("en"):
+            assert render_template_string("{{ _('Complaints') }}") == "Complaints"
+        assert render_template_string("{{ _('Complaints') }}") == "客户投诉"
+
+
+def test_trans_blocks_use_the_same_gettext(app):
+    with app.test_request_context("/"), force_locale("en"):
+        assert render_template_string("{% trans %}Complaints{% endtrans %}") == "Complaints"
+
+
+# --- the bell's count, read with the user -------------------------------------------------------
+
+def _notify(user, n=1):
+    for i in range(n):
+        _db.session.add(Notification(user_id=user.id, kind="test", title=f"note {i}"))
+    _db.session.commit()
+
+
+def test_the_bell_counts_unread_notifications_read_with_the_user(client, org, login, db):
+    user = f.make_user(org.center, Role.CENTER_STAFF)
+    other = f.make_user(org.center, Role.CENTER_STAFF)
+    _notify(user, 2)
+    _notify(other, 5)
+    login(client, user)
+    assert 'data-unread="2"' in client.get("/notifications/bell").get_data(as_text=True)
+    home = client.get("/").get_data(as_text=True)
+    assert 'data-unread="2"' in home
+    db.session.execute(sa.update(Notification).where(Notification.user_id == user.id).values(
+        read_at=datetime.now(timezone.utc)))
+    db.session.commit()
+    assert "data-unread" not in client.get("/notifications/bell").get_data(as_text=True)
+
+
+def test_marking_read_in_the_same_request_is_not_hidden_by_the_count_read_with_the_user(client, org, login, db,
+                                                                                        app):
+    user = f.make_user(org.center, Role.CENTER_STAFF)
+    _notify(user, 2)
+    note_id = db.session.scalar(select(Notification.id).where(Notification.user_id == user.id).limit(1))
+    login(client, user)
+    app.config["WTF_CSRF_ENABLED"] = False
+    try:
+        resp = client.post(f"/notifications/{note_id}/read", headers={"HX-Request": "true"})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = True
+    assert 'data-unread="1"' in resp.get_data(as_text=True)
+
+
+def test_a_count_remembered_for_one_user_is_not_given_to_another_or_kept_after_a_change(app, org, db):
+    a = f.make_user(org.center, Role.CENTER_STAFF)
+    b = f.make_user(org.center, Role.CENTER_STAFF)
+    _notify(b, 3)
+    with app.test_request_context("/"):
+        notifications.remember_unread(a.id, 7)
+        assert notifications.unread_count(a.id) == 7
+        assert notifications.unread_count(b.id) == 3
+        notifications.notify([a], kind="test", title="new")
+        db.session.flush()
+        assert notifications.unread_count(a.id) == 1  # forgotten by notify, counted again
+        notifications.remember_unread(a.id, 1)
+        notifications.mark_read(a.id)
+        assert notifications.unread_count(a.id) == 0
+
+
+# --- pooled connections: pinged after an idle spell only ----------------------------------------
+
+@pytest.fixture()
+def pinged(app, monkeypatch):
+    calls = []
+    dialect = _db.engine.dialect
+    real = dialect.do_ping
+
+    def counting(dbapi_connection):
+        calls.append(dbapi_connection)
+        return real(dbapi_connection)
+
+    monkeypatch.setattr(dialect, "do_ping", counting)
+    return calls
+
+
+def _idle_pooled_connections(engine, seconds: float) -> None:
+    """As if every connection waiting in the pool had been checked in ``seconds`` ago."""
+    for record in list(engine.pool._pool.queue):
+        record.info["checked_in_at"] -= seconds
+
+
+def test_a_connection_used_a_moment_ago_is_not_pinged_and_an_idle_one_is(app, db, pinged):
+    engine = _db.engine
+    assert app.config["DB_PING_AFTER_IDLE_SECONDS"] == 10
+    with engine.connect() as conn:
+        conn.execute(sa.text("SELECT 1"))
+    pinged.clear()
+    with engine.connect() as conn:
+        conn.execute(sa.text("SELECT 1"))
+    assert pinged == []
+    _idle_pooled_connections(engine, 9)
+    with engine.connect() as conn:
+        conn.execute(sa.text("SELECT 1"))
+    assert pinged == []
+    _idle_pooled_connections(engine, 11)
+    with engine.connect() as conn:
+        conn.execute(sa.text("SELECT 1"))
+    assert len(pinged) == 1
+
+
+def test_a_connection_the_database_dropped_while_idle_is_replaced_before_use(app, db):
+    engine = _db.engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a server that ends a session is PostgreSQL's (SQLite has no server)")
+    with engine.connect() as conn:
+        pid = conn.scalar(sa.text("SELECT pg_backend_pid()"))
+    admin = sa.create_engine(engine.url, poolclass=sa.pool.NullPool)
+    with admin.connect() as conn:
+        conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        conn.commit()
+    admin.dispose()
+    _idle_pooled_connections(engine, 3600)
+    with engine.connect() as conn:  # the dead connection fails the ping and is replaced
+        assert conn.scalar(sa.text("SELECT pg_backend_pid()")) != pid
+
+
+# --- reference names in one round trip ----------------------------------------------------------
+
+def test_names_and_active_of_several_tables_equals_one_query_each(org, db):
+    branch = org.branch1.id
+    retired = Project(name="已撤场项目", branch_id=branch, active=False)
+    db.session.add_all([Project(name="B 项目", branch_id=branch), Project(name="A 项目", branch_id=branch), retired])
+    db.session.flush()
+    db.session.add(ComplaintCategory(code="retired-test", name="停用类别", sort_order=0, active=False))
+    db.session.commit()
+    both = lookups.names_and_active_of((Project, Project.name), (ComplaintCategory, ComplaintCategory.sort_order))
+    assert both == [lookups.names_and_active(Project, Project.name),
+                    lookups.names_and_active(ComplaintCategory, ComplaintCategory.sort_order)]
+    (project_names, project_choices), (category_names, category_choices) = both
+    assert project_names[retired.id] == "已撤场项目"
+    assert retired.id not in dict(project_choices)
+    ordered = [name for _id, name in project_choices]
+    assert ordered == sorted(ordered)
+    expected_categories = [(c.id, c.name) for c in db.session.scalars(
+        select(ComplaintCategory).where(ComplaintCategory.active.is_(True))
+        .order_by(ComplaintCategory.sort_order, ComplaintCategory.id))]
+    assert category_choices == expected_categories
+
+
+# --- keyset pages of plain rows -----------------------------------------------------------------
+
+def test_a_keyset_page_of_columns_gives_rows_and_walks_every_row_once(org, db):
+    base = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    ids = []
+    for i in range(7):
+        note = Notification(user_id=f.make_user(org.center, Role.CENTER_STAFF).id, kind="t", title=str(i),
+                            created_at=base + timedelta(hours=i // 2))  # pairs share a time
+        db.session.add(note)
+        db.session.flush()
+        ids.append(note.id)
+    db.session.commit()
+    seen, cursor = [], None
+    while True:
+        page = keyset_page(select(Notification.id, Notification.created_at, Notification.title),
+                           Notification.created_at, Notification.id, cursor, per_page=3)
+        assert all(not isinstance(r, Notification) for r in page.rows)
+        seen += [r.id for r in page.rows]
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    assert sorted(seen) == sorted(ids) and len(seen) == len(set(seen))
+    objects = keyset_page(select(Notification), Notification.created_at, Notification.id, None, per_page=3)
+    assert all(isinstance(r, Notification) for r in objects.rows)
