@@ -44,6 +44,7 @@ def pages(ids: dict) -> list[tuple]:
     frm, to = (today - timedelta(days=90)).isoformat(), today.isoformat()
     return [
         ("minimal endpoint (/health)", "/health", False),
+        ("home page (my work)", "/", True),
         ("complaint list", "/complaints/", True),
         ("complaint list, filtered", f"/complaints/?severity=important&project={ids['project']}&from={frm}&to={to}", True),
         ("complaint page", f"/complaints/{ids['complaint']}", True),

@@ -96,6 +96,12 @@ class Complaint(db.Model):
         Index("ix_complaint_reopened_from_id", "reopened_from_id"),
         Index("ix_complaint_project_received", "project_id", "received_at", "id"),
         Index("ix_complaint_severity_received", "severity", "received_at", "id"),
+        # migration 0012_home_indexes: the home page's counts (README "Benchmark"), read from the
+        # index alone with the confidentiality scope's two columns
+        Index("ix_complaint_unreported", "severity", "reported_to_leaders_at",
+              postgresql_include=["is_report", "complained_staff_id"]),
+        Index("ix_complaint_open_progress", "status", "next_progress_due_at",
+              postgresql_include=["is_report", "complained_staff_id"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

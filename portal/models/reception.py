@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -40,6 +40,11 @@ class ContactStatus(str, enum.Enum):
     OPEN = "open"  # 处理中
     DISPATCHED = "dispatched"  # 已派工
     CLOSED = "closed"  # 已办结
+
+
+# Every status but closed, spelled out: ``status IN (…)`` can seek (responsible_id, status),
+# ``status != 'closed'`` reads every contact the person ever had.
+OPEN_CONTACT_STATUSES = tuple(s for s in ContactStatus if s != ContactStatus.CLOSED)
 
 
 class ReplyMethod(str, enum.Enum):
@@ -96,6 +101,10 @@ class Contact(db.Model):
         Index("ix_reception_contact_status_due", "status", "reply_due_at"),
         Index("ix_reception_contact_responsible_status", "responsible_id", "status"),
         Index("ix_reception_contact_project_room", "project_id", "room"),
+        # migration 0012_home_indexes: replies overdue, per responsible person and in all; only
+        # the few unreplied contacts are in it
+        Index("ix_reception_contact_unreplied", "responsible_id", "reply_due_at", postgresql_include=["status"],
+              postgresql_where=text("replied_at IS NULL"), sqlite_where=text("replied_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

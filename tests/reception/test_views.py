@@ -339,6 +339,33 @@ def test_home_page_cards_for_center_staff(staff_client, db, staff):
     assert "我负责的未办结接待" in html and "我的逾期未答复" in html
 
 
+def test_home_page_counts_my_open_contacts_and_my_overdue_replies(app, db, staff):
+    """Open and dispatched contacts are open, closed ones are not; a reply or a later deadline
+    is not overdue; other people's contacts are not mine (the counts read migration 0012's index
+    and the open statuses spelled out)."""
+    from portal.blueprints.reception.pending import reception_pending
+
+    other = f.make_user(staff.org_unit, Role.CENTER_STAFF)
+    past, future = now_utc() - timedelta(days=3), now_utc() + timedelta(hours=5)
+    cases = [  # (responsible, status, replied, reply due) → open?, overdue?
+        (staff, ContactStatus.OPEN, False, past),          # open, overdue
+        (staff, ContactStatus.DISPATCHED, False, past),    # open, overdue
+        (staff, ContactStatus.OPEN, False, future),        # open, not yet due
+        (staff, ContactStatus.DISPATCHED, True, past),     # open, replied in time or late: not overdue
+        (staff, ContactStatus.CLOSED, False, past),        # closed: neither
+        (other, ContactStatus.OPEN, False, past),          # not mine
+    ]
+    for person, status, replied, due in cases:
+        c = make_contact(person, commit=False)
+        c.responsible_id, c.status, c.reply_due_at = person.id, status, due
+        c.replied_at = now_utc() if replied else None
+    db.session.commit()
+    with app.test_request_context("/"):
+        counts = {item.link: item.count for item in reception_pending(staff)}
+    assert counts[f"/reception/?responsible={staff.id}&status=active"] == 4
+    assert counts[f"/reception/?responsible={staff.id}&overdue=y"] == 2
+
+
 # --- complaint hand-off -------------------------------------------------------------------------------
 
 def test_register_as_complaint_links_to_the_complaint_form(staff_client, db, staff):

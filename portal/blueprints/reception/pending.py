@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from portal.auth.permissions import Perm
 from portal.extensions import db
-from portal.models.reception import Contact, ContactStatus, WorkOrder, WorkOrderStatus
+from portal.models.reception import OPEN_CONTACT_STATUSES, Contact, WorkOrder, WorkOrderStatus
 from portal.services import reception
 from portal.services.clock import now_utc
 from portal.services.pending import PendingItem, provider
@@ -23,7 +23,7 @@ def reception_pending(user) -> list[PendingItem]:
     now = now_utc()
     if user.is_center_member and user.can(Perm.RECEPTION_WRITE):
         mine = select(func.count()).select_from(Contact).where(
-            Contact.responsible_id == user.id, Contact.status != ContactStatus.CLOSED)
+            Contact.responsible_id == user.id, Contact.status.in_(OPEN_CONTACT_STATUSES))
         items.append(PendingItem(_("My open contacts"), _count(mine),
                                  f"/reception/?responsible={user.id}&status=active"))
         overdue = mine.where(reception.overdue_clause(now))
