@@ -6,6 +6,7 @@ rows themselves; these read just (id, name) pairs in one small query.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from sqlalchemy import func, literal, select, text, union_all
@@ -15,6 +16,17 @@ from portal.models import User
 
 
 NamesAndActive = tuple[dict[int, str], list[tuple[int, str]]]
+
+
+@functools.cache
+def _names_statement(tables: tuple):
+    """Built once per set of tables: the lists run it on every page, and building a union of
+    window functions (and its cache key) cost more than running it."""
+    parts = [select(literal(i).label("t"), model.id, model.name, model.active,
+                    func.row_number().over(order_by=(order, model.id)).label("n"))
+             for i, (model, order) in enumerate(tables)]
+    stmt = parts[0] if len(parts) == 1 else union_all(*parts)
+    return stmt.order_by(text("t"), text("n"))
 
 
 def names_and_active(model, order) -> NamesAndActive:
@@ -27,12 +39,8 @@ def names_and_active(model, order) -> NamesAndActive:
 def names_and_active_of(*tables) -> list[NamesAndActive]:
     """``names_and_active`` for several ``(model, order)`` tables in one round trip (the complaint
     register names projects and categories on every page)."""
-    parts = [select(literal(i).label("t"), model.id, model.name, model.active,
-                    func.row_number().over(order_by=(order, model.id)).label("n"))
-             for i, (model, order) in enumerate(tables)]
-    stmt = parts[0] if len(parts) == 1 else union_all(*parts)
     found: list[NamesAndActive] = [({}, []) for _ in tables]
-    for t, ident, name, active, _n in db.session.execute(stmt.order_by(text("t"), text("n"))):
+    for t, ident, name, active, _n in db.session.execute(_names_statement(tables)):
         names, choices = found[t]
         names[ident] = name
         if active:
