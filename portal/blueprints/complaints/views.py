@@ -358,12 +358,18 @@ def index():
     args = {k: v for k, v in request.args.items() if k != "after" and v}
     (project_names, projects), (category_names, categories) = lookups.names_and_active_of(
         (Project, Project.name), (ComplaintCategory, ComplaintCategory.sort_order))
-    ctx = dict(page=page, args=args, now=now, clock_state=clock_state, filing_state=svc.filing_state,
-               projects=projects, categories=categories, project_names=project_names,
-               category_names=category_names)
+    ctx = dict(page=page, rows=_register_rows(page.rows, now), args=args, now=now, projects=projects,
+               categories=categories, project_names=project_names, category_names=category_names)
     if htmx:
         return render_template("complaints/_table.html", **ctx)
     return render_template("complaints/index.html", **ctx)
+
+
+def _register_rows(rows, now) -> list[tuple]:
+    """Each row with its first-reply clock and filing state: computed here, once per row, rather
+    than by two template calls per row (a call from a template costs ten times a Python call)."""
+    return [(c, clock_state(c.first_reply_due_at, c.first_replied_at, now), svc.filing_state(c, now))
+            for c in rows]
 
 
 # --- one complaint -------------------------------------------------------------------------------

@@ -113,8 +113,10 @@ def index():
     responsible_names.update(lookups.display_names(
         c.responsible_id for c in page.rows if c.responsible_id not in responsible_names))
     template = "reception/_table.html" if htmx else "reception/index.html"
-    return render_template(template, form=form, page=page, next_url=next_url, now=now, project_names=project_names,
-                           responsible_names=responsible_names)
+    # each row's reply-deadline state, computed here once rather than by a template call per row
+    rows = [(c, reception.reply_state(c.reply_due_at, c.replied_at, c.is_closed, now)) for c in page.rows]
+    return render_template(template, form=form, page=page, rows=rows, next_url=next_url, now=now,
+                           project_names=project_names, responsible_names=responsible_names)
 
 
 # What a row of the register shows (and its reply-deadline mark needs), read as plain rows: a
