@@ -211,3 +211,30 @@ def test_a_keyset_page_of_columns_gives_rows_and_walks_every_row_once(org, db):
     assert sorted(seen) == sorted(ids) and len(seen) == len(set(seen))
     objects = keyset_page(select(Notification), Notification.created_at, Notification.id, None, per_page=3)
     assert all(isinstance(r, Notification) for r in objects.rows)
+
+
+# --- WTForms' own messages: the catalogue parsed once per locale --------------------------------
+
+def test_wtforms_messages_follow_the_locale_and_their_catalogue_is_parsed_once(app):
+    from flask_babel import refresh
+    from wtforms import StringField
+    from wtforms.validators import DataRequired
+
+    from portal.forms import PortalForm, wtforms_catalogue
+
+    class Probe(PortalForm):
+        class Meta:
+            csrf = False
+
+        name = StringField("name", validators=[DataRequired()])
+
+    with app.test_request_context("/", method="POST", data={}):
+        form = Probe()
+        assert not form.validate()
+        assert form.name.errors == ["该字段是必填字段。"]
+        with force_locale("en"):
+            form = Probe()
+            form.validate()
+            assert form.name.errors == ["This field is required."]
+        refresh()
+        assert Probe().meta.get_translations(None) is wtforms_catalogue("zh_Hans_CN")

@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
 from portal.auth.permissions import Role
+from portal.forms import PortalForm
 from portal.models import OrgKind
 
 ROLE_LABELS = {
@@ -23,7 +23,7 @@ ORG_KIND_LABELS = {
 }
 
 
-class UserForm(FlaskForm):
+class UserForm(PortalForm):
     username = StringField(_l("User name"), validators=[
         DataRequired(), Length(min=2, max=64),
         Regexp(r"^[A-Za-z0-9_.\-]+$", message=_l("Letters, digits, dot, dash and underscore only.")),
@@ -39,25 +39,25 @@ class UserForm(FlaskForm):
     password = PasswordField(_l("Initial password"), validators=[Optional(), Length(max=256)])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(PortalForm):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)])
 
 
-class OrgUnitForm(FlaskForm):
+class OrgUnitForm(PortalForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     kind = SelectField(_l("Kind"), choices=[(k.value, ORG_KIND_LABELS[k]) for k in OrgKind])
     parent_id = SelectField(_l("Parent unit"), coerce=int, validators=[Optional()])
     active = BooleanField(_l("Active"), default=True)
 
 
-class ProjectForm(FlaskForm):
+class ProjectForm(PortalForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     code = StringField(_l("Code"), validators=[Optional(), Length(max=30)])
     branch_id = SelectField(_l("Branch"), coerce=int, validators=[DataRequired()])
     active = BooleanField(_l("Active"), default=True)
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(PortalForm):
     code = StringField(_l("Code"), validators=[
         DataRequired(), Length(max=32),
         Regexp(r"^[a-z0-9_]+$", message=_l("Lower-case letters, digits and underscore only."))])
@@ -67,12 +67,12 @@ class CategoryForm(FlaskForm):
     active = BooleanField(_l("Active"), default=True)
 
 
-class CalendarOverrideForm(FlaskForm):
+class CalendarOverrideForm(PortalForm):
     day = DateField(_l("Date"), validators=[DataRequired(message=_l("Enter a valid date."))])
     is_working_day = SelectField(_l("The day is"), choices=[("1", _l("a working day")), ("0", _l("a day off"))])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(PortalForm):
     complaint_progress_interval_days = IntegerField(
         _l("Complaint progress contact every (days)"), validators=[DataRequired(), NumberRange(min=1, max=30)])

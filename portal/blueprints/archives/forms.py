@@ -1,11 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField, DateField, FloatField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from portal.forms import PortalForm
 from portal.models import AccessScope, CustomerKind, Gender, ImportSource, QualityBasisKind, SpecialKind
 from portal.services.archive_access import DEFAULT_PERIOD_DAYS, MAX_PERIOD_DAYS
 from portal.services.archives import CARE_KINDS, KIND_LABELS, QUALITY_LABELS, SPECIAL_LABELS
@@ -30,7 +30,7 @@ def text(label, max_len, required=False, **kw):
     return StringField(label, validators=[*validators, Length(max=max_len)], **kw)
 
 
-class CustomerForm(FlaskForm):
+class CustomerForm(PortalForm):
     kind = SelectField(_l("Type"), choices=[(k.value, KIND_LABELS[k]) for k in CustomerKind],
                        default=CustomerKind.OWNER.value)
     name = text(_l("Name"), 100, required=True)
@@ -88,7 +88,7 @@ class CustomerForm(FlaskForm):
         return data
 
 
-class PurchaseForm(FlaskForm):
+class PurchaseForm(PortalForm):
     project_id = SelectField(_l("Project"), coerce=int, validators=[DataRequired()])
     building = text(_l("Building"), 30)
     room = text(_l("Room"), 30, required=True)
@@ -107,27 +107,27 @@ class PurchaseForm(FlaskForm):
             "floor_area", "unit_price", "total_price", "salesperson")}
 
 
-class QualityForm(FlaskForm):
+class QualityForm(PortalForm):
     basis = SelectField(_l("Basis"), choices=[(k.value, QUALITY_LABELS[k]) for k in
                                               (QualityBasisKind.REFERRAL, QualityBasisKind.SUGGESTION)])
     evidence = TextAreaField(_l("Evidence"), validators=[DataRequired(), Length(max=500)])
 
 
-class CareForm(FlaskForm):
+class CareForm(PortalForm):
     day = DateField(_l("Date"), validators=[DataRequired(message=DATE_MSG)], format="%Y-%m-%d")
     kind = SelectField(_l("Kind"), choices=list(CARE_KINDS.items()))
     description = TextAreaField(_l("Description"), validators=[DataRequired(), Length(max=500)])
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(PortalForm):
     file = FileField(_l("File (PDF, JPEG, PNG, WebP)"))
 
 
-class RevealForm(FlaskForm):
+class RevealForm(PortalForm):
     field = HiddenField()
 
 
-class AccessRequestForm(FlaskForm):
+class AccessRequestForm(PortalForm):
     scope = RadioField(_l("Scope"), choices=[(AccessScope.CUSTOMER.value, _l("One customer")),
                                              (AccessScope.PROJECT.value, _l("One project")),
                                              (AccessScope.VOLUME.value, _l("One year's volume"))],
@@ -141,13 +141,13 @@ class AccessRequestForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(PortalForm):
     decision = RadioField(_l("Decision"), choices=[("approve", _l("Approve")), ("reject", _l("Reject"))],
                           validators=[DataRequired()])
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=500)])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(PortalForm):
     source = SelectField(_l("Submitted by"), choices=[(ImportSource.MARKETING.value, _l("Marketing department")),
                                                       (ImportSource.PROPERTY.value, _l("Property company"))])
     year = IntegerField(_l("Archive volume (year)"), validators=[DataRequired(), NumberRange(min=1990, max=2100)])

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField, DateField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from portal.forms import PortalForm
 from portal.models.complaint import Channel, ContactWay, Severity
 from portal.services.clock import parse_local
 from portal.services.validators import is_valid_phone
@@ -46,7 +46,7 @@ def _phone_check(form, field):
         raise ValidationError(_l("Not a valid phone number (a mobile number or a landline such as 0991-1234567)."))
 
 
-class ComplaintFieldsForm(FlaskForm):
+class ComplaintFieldsForm(PortalForm):
     """What every way of registering a complaint asks (center, branch filing, forwarding)."""
 
     received_at = LocalDateTimeField(_l("Accepted at"), validators=[DataRequired(message=REQUIRED), Length(max=20)])
@@ -85,7 +85,7 @@ class ComplaintForm(ComplaintFieldsForm):
     plan = TextAreaField(_l("Handling plan"), validators=[Optional(), Length(max=TEXT_MAX)])
 
 
-class EditForm(FlaskForm):
+class EditForm(PortalForm):
     channel = SelectField(_l("Channel"), choices=[(c.value, CHANNEL_LABELS[c]) for c in Channel])
     room = StringField(_l("Building / room"), validators=[Optional(), Length(max=30)])
     description = TextAreaField(_l("Description"), validators=[DataRequired(message=REQUIRED), Length(max=TEXT_MAX)])
@@ -115,7 +115,7 @@ class ForwardForm(ComplaintFieldsForm):
     note = TextAreaField(_l("Why it is outside our responsibility"), validators=[Optional(), Length(max=1000)])
 
 
-class ContactForm(FlaskForm):
+class ContactForm(PortalForm):
     contacted_at = LocalDateTimeField(_l("Time of contact"), validators=[DataRequired(message=REQUIRED),
                                                                         Length(max=20)])
     way = SelectField(_l("Way"), choices=[(w.value, WAY_LABELS[w]) for w in ContactWay])
@@ -123,31 +123,31 @@ class ContactForm(FlaskForm):
                                                                           Length(max=2000)])
 
 
-class ReportForm(FlaskForm):
+class ReportForm(PortalForm):
     leader_ids = SelectMultipleField(_l("Leaders"), coerce=int,
                                      validators=[DataRequired(message=_l("Choose at least one leader."))])
     note = TextAreaField(_l("What is reported (progress, plan)"), validators=[Optional(), Length(max=2000)])
 
 
-class CommentForm(FlaskForm):
+class CommentForm(PortalForm):
     body = TextAreaField(_l("Comment"), validators=[DataRequired(message=REQUIRED), Length(max=2000)])
     is_instruction = BooleanField(_l("This is an instruction to the handlers (批示)"))
 
 
-class OverrideForm(FlaskForm):
+class OverrideForm(PortalForm):
     severity = SelectField(_l("Severity"), choices=[("", _l("— by the rules (withdraw the override) —"))] + [
         (s.value, SEVERITY_LABELS[s]) for s in Severity])
     reason = TextAreaField(_l("Written reason"), validators=[DataRequired(message=_l("Give the reason in writing.")),
                                                              Length(max=500)])
 
 
-class ResolveForm(FlaskForm):
+class ResolveForm(PortalForm):
     resolution = TextAreaField(_l("Resolution"), validators=[DataRequired(message=REQUIRED), Length(max=TEXT_MAX)])
     cause_analysis = TextAreaField(_l("Cause analysis"), validators=[DataRequired(message=REQUIRED),
                                                                     Length(max=TEXT_MAX)])
 
 
-class RevisitForm(FlaskForm):
+class RevisitForm(PortalForm):
     revisit_summary = TextAreaField(_l("Revisit result"), validators=[DataRequired(message=REQUIRED),
                                                                      Length(max=TEXT_MAX)])
     revisit_satisfaction = SelectField(_l("Satisfaction"), coerce=int, choices=[
@@ -156,21 +156,21 @@ class RevisitForm(FlaskForm):
         validators=[NumberRange(min=1, max=5, message=_l("Choose the customer's satisfaction."))])
 
 
-class ArchiveForm(FlaskForm):
+class ArchiveForm(PortalForm):
     corrective_measures = TextAreaField(_l("Corrective measures"), validators=[DataRequired(message=REQUIRED),
                                                                               Length(max=TEXT_MAX)])
     preventive_measures = TextAreaField(_l("Preventive measures"), validators=[DataRequired(message=REQUIRED),
                                                                               Length(max=TEXT_MAX)])
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(PortalForm):
     received_at = LocalDateTimeField(_l("Accepted at"), validators=[DataRequired(message=REQUIRED), Length(max=20)])
     channel = SelectField(_l("Channel"), choices=[(c.value, CHANNEL_LABELS[c]) for c in Channel])
     description = TextAreaField(_l("What the customer complains about again"),
                                 validators=[DataRequired(message=REQUIRED), Length(max=TEXT_MAX)])
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(PortalForm):
     decision = SelectField(_l("Decision"), choices=[("accept", _l("Accept the record")),
                                                     ("return", _l("Return it for correction"))])
     reason = TextAreaField(_l("Reason for returning"), validators=[Length(max=500)])
@@ -180,7 +180,7 @@ class ReviewForm(FlaskForm):
             raise ValidationError(_l("Say what must be corrected."))
 
 
-class ContactFormForm(FlaskForm):
+class ContactFormForm(PortalForm):
     to_unit_id = SelectField(_l("To department"), coerce=int,
                              validators=[DataRequired(message=_l("Choose a department."))])
     proposal = TextAreaField(_l("Improvement proposal"), validators=[DataRequired(message=REQUIRED),
@@ -188,9 +188,9 @@ class ContactFormForm(FlaskForm):
     reply_due_on = DateField(_l("Answer by"), validators=[Optional()])
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(PortalForm):
     reply = TextAreaField(_l("Answer"), validators=[DataRequired(message=REQUIRED), Length(max=TEXT_MAX)])
 
 
-class UploadForm(FlaskForm):
+class UploadForm(PortalForm):
     attachments = MultipleFileField(_l("Attachments (letters, photos)"))

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.extensions import db
+from portal.forms import PortalForm
 from portal.http import db_id
 from portal.models import Customer
 from portal.models.reception import Channel, ContactCategory, Urgency
@@ -45,7 +45,7 @@ def local_input_value(value) -> str:
     return to_local(value).strftime("%Y-%m-%dT%H:%M") if value else ""
 
 
-class ContactForm(FlaskForm):
+class ContactForm(PortalForm):
     channel = SelectField(_l("Channel"), choices=choices(CHANNEL_LABELS), default=Channel.PHONE.value)
     received_at = StringField(_l("Received at"), validators=[Length(max=20)])
     customer_id = StringField(_l("Customer from the archive"), validators=[Optional(), Length(max=12)])
@@ -120,7 +120,7 @@ class ContactForm(FlaskForm):
         return ok and not any(f.errors for f in self)
 
 
-class DispatchForm(FlaskForm):
+class DispatchForm(PortalForm):
     unit_id = SelectField(_l("Department or branch"), coerce=int, default=0)
     instructions = TextAreaField(_l("Instructions"), validators=[DataRequired(message=REQUIRED), Length(max=2000)])
     due_at = StringField(_l("Due by"), validators=[Length(max=20)])
@@ -140,16 +140,16 @@ class DispatchForm(FlaskForm):
         return ok and not any(f.errors for f in self)
 
 
-class ProgressForm(FlaskForm):
+class ProgressForm(PortalForm):
     text = TextAreaField(_l("Progress today"), validators=[DataRequired(message=REQUIRED), Length(max=1000)])
 
 
-class CompleteForm(FlaskForm):
+class CompleteForm(PortalForm):
     result = TextAreaField(_l("Result"), validators=[DataRequired(message=REQUIRED), Length(max=2000)])
     repair_kind = SelectField(_l("Size of the repair"), choices=choices(REPAIR_KIND_LABELS, blank="—"), default="")
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(PortalForm):
     text = TextAreaField(_l("What the customer was told"), validators=[DataRequired(message=REQUIRED),
                                                                        Length(max=1000)])
     method = SelectField(_l("How"), choices=choices(REPLY_METHOD_LABELS))
@@ -158,23 +158,23 @@ class ReplyForm(FlaskForm):
 SATISFACTION_CHOICES = [("", _l("Not given")), ("5", "5"), ("4", "4"), ("3", "3"), ("2", "2"), ("1", "1")]
 
 
-class CloseForm(FlaskForm):
+class CloseForm(PortalForm):
     reply = TextAreaField(_l("Reply given to the customer"), validators=[DataRequired(message=REQUIRED),
                                                                          Length(max=2000)])
     reply_method = SelectField(_l("How the reply was given"), choices=choices(REPLY_METHOD_LABELS))
     satisfaction = SelectField(_l("Customer satisfaction (1–5)"), choices=SATISFACTION_CHOICES, default="")
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(PortalForm):
     reason = TextAreaField(_l("Reason for reopening"), validators=[DataRequired(message=REQUIRED), Length(max=500)])
 
 
-class ReassignForm(FlaskForm):
+class ReassignForm(PortalForm):
     user_id = SelectField(_l("New responsible person"), coerce=int, default=0)
     note = StringField(_l("Reason for the change"), validators=[Optional(), Length(max=500)])
 
 
-class ContactFilterForm(FlaskForm):
+class ContactFilterForm(PortalForm):
     class Meta:
         csrf = False
 

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from portal.forms import PortalForm
 from portal.models.revisit import RevisitMethod, RevisitPlan
 from portal.services.clock import parse_local, start_of_local_day
 from portal.services.revisits import METHOD_LABELS, SATISFACTION_LABELS, Script
@@ -20,7 +20,7 @@ MAX_QUESTION_LENGTH = 200
 FUTURE_SLACK = timedelta(minutes=10)
 
 
-class RevisitForm(FlaskForm):
+class RevisitForm(PortalForm):
     outcome = RadioField(_l("Outcome"), default="done", choices=[
         ("done", _l("Customer reached: record the revisit")),
         ("unreachable", _l("Customer unreachable: record the attempt, the revisit stays open")),
@@ -148,7 +148,7 @@ def clean_revisit_form(form: RevisitForm, plan: RevisitPlan, script: Script, now
                         note=(form.note.data or "").strip() or None)
 
 
-class ScriptForm(FlaskForm):
+class ScriptForm(PortalForm):
     opening = TextAreaField(_l("Opening"), validators=[
         DataRequired(message=_l("Write the opening words.")), Length(max=1000, message=_l("At most %(max)d characters."))],
         render_kw={"rows": 3})
@@ -171,11 +171,11 @@ class ScriptForm(FlaskForm):
         return lines
 
 
-class AssignForm(FlaskForm):
+class AssignForm(PortalForm):
     assignee_id = SelectField(_l("Staff member"), coerce=int, validators=[Optional()])
 
 
-class FollowUpCloseForm(FlaskForm):
+class FollowUpCloseForm(PortalForm):
     reply = TextAreaField(_l("Reply given to the customer"), validators=[
         DataRequired(message=_l("Write down the reply given to the customer.")),
         Length(max=1000, message=_l("At most %(max)d characters."))], render_kw={"rows": 2})
