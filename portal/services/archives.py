@@ -433,6 +433,33 @@ def read_log(customer_id: int, limit: int = 500) -> list[ArchiveReadLog]:
                                    .order_by(ArchiveReadLog.at.desc(), ArchiveReadLog.id.desc()).limit(limit)))
 
 
+# --- the list ------------------------------------------------------------------------------
+
+class ListedCustomer:
+    """A row of the customer list: its columns, and its purchases (project, building, room) for
+    the rooms shown and for the grant check (``archive_access.facts_of``)."""
+
+    __slots__ = ("_row", "purchases")
+
+    def __init__(self, row, purchases: list):
+        self._row = row
+        self.purchases = purchases
+
+    def __getattr__(self, name):
+        return getattr(self._row, name)
+
+
+def listed_customers(rows: list) -> list[ListedCustomer]:
+    """``rows`` (with ``id``) and their purchases, in one query for the page."""
+    purchases: dict[int, list] = {row.id: [] for row in rows}
+    if purchases:
+        for p in db.session.execute(
+                select(Purchase.customer_id, Purchase.project_id, Purchase.building, Purchase.room)
+                .where(Purchase.customer_id.in_(purchases)).order_by(Purchase.customer_id, Purchase.id)):
+            purchases[p.customer_id].append(p)
+    return [ListedCustomer(row, purchases[row.id]) for row in rows]
+
+
 # --- search --------------------------------------------------------------------------------
 
 def _looks_like_phone(q: str) -> bool:
@@ -513,7 +540,8 @@ def _chunks(items: list, size: int):
 __all__ = [
     "ArchiveError", "CUSTOMER_FIELDS", "birthday_on_clause", "PURCHASE_FIELDS", "SENSITIVE", "add_care_activity", "add_purchase",
     "add_quality_basis", "create_customer", "delete_purchase", "history", "log_reads", "masked", "purchase_hook",
-    "refresh_repeat_purchase", "search_statement", "update_customer", "update_purchase", "volumes",
+    "ListedCustomer", "listed_customers", "refresh_repeat_purchase", "search_statement", "update_customer",
+    "update_purchase", "volumes",
 ]
 
 
