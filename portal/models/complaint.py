@@ -11,6 +11,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -200,9 +201,15 @@ class Complaint(db.Model):
     def __repr__(self) -> str:
         return f"<Complaint {self.serial} {self.status.value} {self.severity.value}>"
 
-    @property
+    @hybrid_property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @is_open.inplace.expression
+    @classmethod
+    def _is_open_expression(cls):
+        """The same in SQL: the register reads it as a column of its plain rows."""
+        return cls.status.in_(OPEN_STATUSES)
 
 
 class ComplaintEvent(db.Model):

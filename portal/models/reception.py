@@ -11,6 +11,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -161,9 +162,15 @@ class Contact(db.Model):
     def __repr__(self) -> str:
         return f"<Contact {self.serial}>"
 
-    @property
+    @hybrid_property
     def is_closed(self) -> bool:
         return self.status == ContactStatus.CLOSED
+
+    @is_closed.inplace.expression
+    @classmethod
+    def _is_closed_expression(cls):
+        """The same in SQL: the register reads it as a column of its plain rows."""
+        return cls.status == ContactStatus.CLOSED
 
 
 class WorkOrder(db.Model):

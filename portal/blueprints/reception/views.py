@@ -122,9 +122,9 @@ def index():
 # What a row of the register shows (and its reply-deadline mark needs), read as plain rows: a
 # contact has some 40 columns with long texts, and ORM objects for 50 rows cost more than the page.
 LIST_COLUMNS = (
-    Contact.id, (Contact.status == ContactStatus.CLOSED).label("is_closed"), Contact.serial, Contact.received_at, Contact.channel, Contact.customer_name, Contact.customer_phone,
-    Contact.project_id, Contact.room, Contact.category, Contact.urgency, Contact.responsible_id, Contact.status,
-    Contact.reply_due_at, Contact.replied_at,
+    Contact.id, Contact.is_closed.label("is_closed"), Contact.serial, Contact.received_at, Contact.channel,
+    Contact.customer_name, Contact.customer_phone, Contact.project_id, Contact.room, Contact.category, Contact.urgency,
+    Contact.responsible_id, Contact.status, Contact.reply_due_at, Contact.replied_at,
 )
 
 
