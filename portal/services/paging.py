@@ -57,4 +57,7 @@ def keyset_page(stmt, sort_col, id_col, cursor: str | None, per_page: int = 50, 
 
 def _selects_one_entity(stmt) -> bool:
     described = stmt.column_descriptions
-    return len(described) == 1 and described[0]["entity"] is not None and described[0]["expr"] is described[0]["entity"]
+    if len(described) != 1:
+        return False
+    entity = described[0]["entity"]
+    return entity is not None and described[0]["expr"] is entity
