@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, extract, func, insert, or_, select, update
+from sqlalchemy import Integer, String, and_, exists, extract, func, insert, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from portal.extensions import db
 from portal.models import (
@@ -417,15 +418,30 @@ def log_reads(user, customers: Iterable[Customer], context: str, *, grants: dict
         rows.append({"at": now, "customer_id": cid, "user_id": user.id, "context": context,
                      "via": "grant" if grant is not None else (via_role or "role"),
                      "grant_id": getattr(grant, "id", None)})
-    # the table's insert, not the ORM's bulk insert: a plain executemany, no per-row ORM bookkeeping
-    # (every list page writes one row per customer shown)
-    db.session.execute(insert(ArchiveReadLog.__table__), rows)
+    _insert_read_rows(rows)
     grant_ids = sorted({r["grant_id"] for r in rows if r["grant_id"]})
     audit.record("archive.read", object_type="customer", object_id=ids[0] if len(ids) == 1 else None,
                  reason=(f"grant #{', #'.join(map(str, grant_ids))}" if grant_ids else f"role {via_role}"),
                  detail={"context": context, "count": len(ids), "customer_ids": ids[:500], "grant_ids": grant_ids},
                  user=user)
     return len(ids)
+
+
+def _insert_read_rows(rows: list[dict]) -> None:
+    """Every list page writes one row per customer shown. PostgreSQL takes them as one INSERT of
+    arrays (one statement to parse, plan and check instead of 50: a third of the page's database
+    time); SQLite, the embedded default, as an executemany. Neither builds ORM objects."""
+    table = ArchiveReadLog.__table__
+    if db.session.get_bind().dialect.name != "postgresql":
+        db.session.execute(insert(table), rows)
+        return
+    first = rows[0]
+    columns = select(
+        literal(first["at"], table.c.at.type), func.unnest(literal([r["customer_id"] for r in rows], ARRAY(Integer))),
+        literal(first["user_id"], Integer), literal(first["context"], table.c.context.type),
+        func.unnest(literal([r["via"] for r in rows], ARRAY(String))),
+        func.unnest(literal([r["grant_id"] for r in rows], ARRAY(Integer))))
+    db.session.execute(insert(table).from_select(["at", "customer_id", "user_id", "context", "via", "grant_id"], columns))
 
 
 def read_log(customer_id: int, limit: int = 500) -> list[ArchiveReadLog]:
@@ -436,28 +452,33 @@ def read_log(customer_id: int, limit: int = 500) -> list[ArchiveReadLog]:
 # --- the list ------------------------------------------------------------------------------
 
 class ListedCustomer:
-    """A row of the customer list: its columns, and its purchases (project, building, room) for
-    the rooms shown and for the grant check (``archive_access.facts_of``)."""
+    """A row of the customer list, ready to show: its columns with the phone already masked (the
+    list never reveals, so the template is never handed the number), its rooms as one line, and
+    its purchases (project, building, room) for the grant check (``archive_access.facts_of``).
+    Plain attributes: the template reads ten of them on each of 50 rows."""
 
-    __slots__ = ("_row", "purchases")
+    __slots__ = ("id", "name", "kind", "phone_masked", "archive_year", "is_quality", "special_kind",
+                 "prospect_project_id", "purchases", "rooms")
 
-    def __init__(self, row, purchases: list):
-        self._row = row
+    def __init__(self, row, purchases: list, project_names: dict[int, str]):
+        self.id, self.name, self.kind = row.id, row.name, row.kind
+        self.phone_masked = mask_phone(row.phone1)
+        self.archive_year, self.is_quality, self.special_kind = row.archive_year, row.is_quality, row.special_kind
+        self.prospect_project_id = row.prospect_project_id
         self.purchases = purchases
-
-    def __getattr__(self, name):
-        return getattr(self._row, name)
+        self.rooms = "；".join(f"{project_names.get(p.project_id, '')} {p.building or ''}{p.room or ''}" for p in purchases)
 
 
-def listed_customers(rows: list) -> list[ListedCustomer]:
-    """``rows`` (with ``id``) and their purchases, in one query for the page."""
+def listed_customers(rows: list, project_names: dict[int, str]) -> list[ListedCustomer]:
+    """``rows`` (the list's columns, ``id`` and ``phone1`` among them) and their purchases, in one
+    query for the page."""
     purchases: dict[int, list] = {row.id: [] for row in rows}
     if purchases:
         for p in db.session.execute(
                 select(Purchase.customer_id, Purchase.project_id, Purchase.building, Purchase.room)
                 .where(Purchase.customer_id.in_(purchases)).order_by(Purchase.customer_id, Purchase.id)):
             purchases[p.customer_id].append(p)
-    return [ListedCustomer(row, purchases[row.id]) for row in rows]
+    return [ListedCustomer(row, purchases[row.id], project_names) for row in rows]
 
 
 # --- search --------------------------------------------------------------------------------

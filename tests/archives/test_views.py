@@ -244,6 +244,21 @@ def test_every_read_writes_a_log_row_per_record(client, login, people, cust_a, c
                                                               ArchiveReadLog.customer_id == cust_a.id))
 
 
+def test_a_list_read_under_two_grants_logs_each_row_with_its_own_grant(client, login, people, org, cust_a, cust_b):
+    # one statement writes the page's log rows on PostgreSQL: each customer must keep its own grant
+    grant_a = make_grant(people.branch, customer=cust_a)
+    grant_b = make_grant(people.branch, scope=AccessScope.PROJECT, project=org.project2)
+    login(client, people.branch)
+    listing = html(client.get("/archives/"))
+    assert "王建国" in listing and "李秀英" in listing
+    assert mask_phone(PHONE_A) in listing and PHONE_A not in listing
+    assert "1-301" in listing and "2-502" in listing
+    rows = db.session.scalars(select(ArchiveReadLog).where(ArchiveReadLog.context == "list")).all()
+    assert {(r.customer_id, r.grant_id, r.via, r.user_id) for r in rows} == {
+        (cust_a.id, grant_a.id, "grant", people.branch.id), (cust_b.id, grant_b.id, "grant", people.branch.id)}
+    assert len({r.at for r in rows}) == 1
+
+
 def test_leader_sees_who_read_a_record_and_why(client, login, people, cust_a):
     grant = make_grant(people.branch, customer=cust_a)
     login(client, people.branch)

@@ -138,15 +138,16 @@ def _customer_list(template: str, force_special: bool = False):
         stmt = stmt.where(access.grant_condition(grants))
     page = paging.keyset_page(stmt.with_only_columns(*LIST_COLUMNS), Customer.id, Customer.id,
                               request.args.get("after"), PER_PAGE, kind=int)
-    page.rows = archives.listed_customers(page.rows)
+    project_names, _active = lookups.names_and_active(Project, Project.name)
+    page.rows = archives.listed_customers(page.rows, project_names)
     row_grants = {} if direct else {c.id: access.grant_for_row(grants, c) for c in page.rows}
     archives.log_reads(current_user, page.rows, "list", grants=row_grants or None, via_role=_role_name(current_user))
     args = {k: v for k, v in request.args.items() if k != "after"}
     next_url = url_for(request.endpoint, after=page.next_cursor, **args) if page.next_cursor else None
-    project_names, _active = lookups.names_and_active(Project, Project.name)
     ctx = dict(page=page, filters=filters, next_url=next_url, direct=direct, has_grants=bool(grants),
                projects=list(project_names.items()), project_names=project_names,
-               mask_phone=mask_phone, special_labels=archives.SPECIAL_LABELS, kind_labels=archives.KIND_LABELS,
+               special_labels=archives.SPECIAL_LABELS, kind_labels=archives.KIND_LABELS,
+               customer_url=url_for("archives.customer", customer_id=0).removesuffix("0"),
                endpoint=request.endpoint)
     # Render first, commit the read log after: a commit expires every loaded row, and rendering
     # after it reloaded each customer, its purchases and their projects one by one (N+1).
