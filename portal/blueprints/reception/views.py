@@ -113,8 +113,10 @@ def index():
     responsible_names.update(lookups.display_names(
         c.responsible_id for c in page.rows if c.responsible_id not in responsible_names))
     template = "reception/_table.html" if htmx else "reception/index.html"
-    # each row's reply-deadline state, computed here once rather than by a template call per row
-    rows = [(c, reception.reply_state(c.reply_due_at, c.replied_at, c.is_closed, now)) for c in page.rows]
+    # each row's reply-deadline state and masked phone, computed here once rather than by template
+    # calls per row (the register never reveals a phone, so the template never gets one)
+    rows = [(c, reception.reply_state(c.reply_due_at, c.replied_at, c.is_closed, now), mask_phone(c.customer_phone))
+            for c in page.rows]
     return render_template(template, form=form, page=page, rows=rows, next_url=next_url, now=now,
                            project_names=project_names, responsible_names=responsible_names)
 
