@@ -10,7 +10,7 @@ import pytest
 from portal.auth.permissions import Role
 from portal.extensions import db
 from portal.models import AuditEvent
-from portal.models.complaint import Complaint, ComplaintStatus, FilingStatus, WorkContactForm
+from portal.models.complaint import Channel, Complaint, ComplaintStatus, FilingStatus, WorkContactForm
 from portal.services import complaints as svc
 from portal.services.clock import now_utc, to_local
 from portal.services.masking import mask_name, mask_phone
@@ -384,3 +384,12 @@ def test_register_rows_name_a_retired_project_and_link_to_the_complaint(client, 
     assert detail_href in page and matter_href in page
     assert "地库渗水" in client.get(f"/complaints/{c.id}").get_data(as_text=True)
     assert c.serial in client.get(f"/complaints/?matter={c.matter_id}").get_data(as_text=True)
+
+
+def test_a_reopened_complaint_links_to_its_reopening(client, login, people, resolved_complaint):
+    second = svc.reopen(resolved_complaint, received_at=now_utc(), channel=Channel.PHONE, description="又漏水了",
+                        by=people.staff)
+    db.session.commit()
+    login(client, people.staff)
+    page = client.get(f"/complaints/{resolved_complaint.id}").get_data(as_text=True)
+    assert "已重新开启为" in page and f'href="/complaints/{second.id}">{second.serial}</a>' in page

@@ -397,7 +397,9 @@ def _page_context(c: Complaint, where: str) -> dict:
         if c.leader_report_due_at else "none",
         filing_state=svc.filing_state(c, now),
         files=attachments.for_owner("complaint", c.id) if show_person else [],
-        reopened_as=db.session.scalars(select(Complaint).where(Complaint.reopened_from_id == c.id)).all(),
+        # the page links each reopening by its number: two columns, not a complaint's sixty
+        reopened_as=db.session.execute(select(Complaint.id, Complaint.serial)
+                                       .where(Complaint.reopened_from_id == c.id)).all(),
         is_permitted=is_permitted, can_write=current_user.can(Perm.COMPLAINT_WRITE),
         own_filing=c.filed_by_unit_id is not None and c.filed_by_unit_id == viewer.unit_id,
     )
