@@ -48,6 +48,9 @@ def load_config(overrides: dict | None = None) -> dict:
         # Pooled connections are pinged at checkout only after this many idle seconds
         # (extensions.ping_idle_connections), not on every request as pool_pre_ping does.
         "DB_PING_AFTER_IDLE_SECONDS": _env_int("DB_PING_AFTER_IDLE_SECONDS", 10),
+        # How long a worker may reuse the registers' names and filter choices (services/lookups.py);
+        # 0 reads them on every page.
+        "REFERENCE_CACHE_SECONDS": _env_int("REFERENCE_CACHE_SECONDS", 5),
         "REDIS_URL": _env("REDIS_URL", "redis://127.0.0.1:6379/0"),
         # Jobs run in-process when Redis is unreachable and this is on (make run without Redis).
         "RQ_INLINE_FALLBACK": _env_bool("RQ_INLINE_FALLBACK", False),

@@ -101,7 +101,10 @@ def _reset_schema():
 
 
 def _truncate_all():
+    from portal.services import lookups
+
     _db.session.remove()
+    lookups.forget()  # the rows its copies came from are gone
     tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
     with _db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":

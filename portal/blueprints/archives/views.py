@@ -138,7 +138,7 @@ def _customer_list(template: str, force_special: bool = False):
         stmt = stmt.where(access.grant_condition(grants))
     page = paging.keyset_page(stmt.with_only_columns(*LIST_COLUMNS), Customer.id, Customer.id,
                               request.args.get("after"), PER_PAGE, kind=int)
-    project_names, _active = lookups.names_and_active(Project, Project.name)
+    project_names, _active = lookups.names_and_active(Project, Project.name, cached=True)
     page.rows = archives.listed_customers(page.rows, project_names)
     row_grants = {} if direct else {c.id: access.grant_for_row(grants, c) for c in page.rows}
     archives.log_reads(current_user, page.rows, "list", grants=row_grants or None, via_role=_role_name(current_user))

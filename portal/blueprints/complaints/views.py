@@ -356,7 +356,7 @@ def index():
     page = keyset_page(stmt, Complaint.received_at, Complaint.id, request.args.get("after"), per_page=50)
     args = {k: v for k, v in request.args.items() if k != "after" and v}
     (project_names, projects), (category_names, categories) = lookups.names_and_active_of(
-        (Project, Project.name), (ComplaintCategory, ComplaintCategory.sort_order))
+        (Project, Project.name), (ComplaintCategory, ComplaintCategory.sort_order), cached=True)
     ctx = dict(page=page, rows=_register_rows(page.rows, now), args=args, now=now, projects=projects,
                categories=categories, project_names=project_names, category_names=category_names)
     if htmx:

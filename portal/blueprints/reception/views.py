@@ -81,11 +81,7 @@ def _unit_choices(blank):
 
 def _center_users() -> list[tuple[int, str]]:
     """Who can be responsible for a contact, as choices: active center staff and managers."""
-    return [(user_id, name) for user_id, name in db.session.execute(
-        select(User.id, User.display_name).where(
-            User.active.is_(True),
-            User.id.in_(select(UserRole.user_id).where(UserRole.role.in_([Role.CENTER_STAFF, Role.CENTER_MANAGER]))),
-        ).order_by(User.display_name, User.id))]
+    return lookups.center_staff_choices()
 
 
 # --- the register -----------------------------------------------------------------------------------
@@ -94,9 +90,10 @@ def _center_users() -> list[tuple[int, str]]:
 @require(Perm.RECEPTION_READ)
 def index():
     form = ContactFilterForm(request.args)
-    project_names, projects = lookups.names_and_active(Project, Project.name)
+    # the register's names and filter choices may be a few seconds old (services/lookups.py)
+    project_names, projects = lookups.names_and_active(Project, Project.name, cached=True)
     form.project.choices = [(0, _("All projects"))] + projects
-    center_users = _center_users()
+    center_users = lookups.center_staff_choices(cached=True)
     form.responsible.choices = [(0, _("Anyone"))] + center_users
     filters_ok = form.validate()
     now = now_utc()
