@@ -13,19 +13,21 @@ from collections.abc import Mapping
 
 from flask_babel import get_locale
 
-# (locale, id of a module-level label dict) → that dict translated. The label dicts live as long
-# as the process, so their ids stay theirs.
-_TRANSLATED: dict[tuple[str, int], dict] = {}
+# (locale, id of a label dict) → (that dict, it translated). The dict is kept with its
+# translation so that its id cannot pass to another dict while the entry exists.
+_TRANSLATED: dict[tuple[str, int], tuple[Mapping, dict]] = {}
 
 
 def translated_labels(lazy_labels: Mapping) -> dict:
-    """``lazy_labels`` (a module-level dict of lazy strings) in the current locale."""
+    """``lazy_labels`` (a module-level dict of lazy strings) in the current locale. The result is
+    shared: do not change it."""
     key = (str(get_locale()), id(lazy_labels))
-    try:
-        return _TRANSLATED[key]
-    except KeyError:
-        done = _TRANSLATED[key] = {k: str(v) for k, v in lazy_labels.items()}
-        return done
+    hit = _TRANSLATED.get(key)
+    if hit is not None and hit[0] is lazy_labels:
+        return hit[1]
+    done = {k: str(v) for k, v in lazy_labels.items()}
+    _TRANSLATED[key] = (lazy_labels, done)
+    return done
 
 
 def translated(labels: dict[str, Mapping]) -> dict[str, dict]:
