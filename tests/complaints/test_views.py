@@ -393,3 +393,29 @@ def test_a_reopened_complaint_links_to_its_reopening(client, login, people, reso
     login(client, people.staff)
     page = client.get(f"/complaints/{resolved_complaint.id}").get_data(as_text=True)
     assert "已重新开启为" in page and f'href="/complaints/{second.id}">{second.serial}</a>' in page
+
+
+def test_a_register_row_shows_each_column_and_its_deadline_tags(app, client, login, org, people):
+    """The register's lines are plain tuples unpacked by the template: every column lands in its
+    cell, and an open complaint whose first reply is two days late is tagged so."""
+    import re
+
+    from flask_babel import gettext
+
+    from portal.blueprints.complaints.forms import SEVERITY_LABELS
+    from portal.blueprints.complaints.views import STATUS_LABELS
+    from portal.services.complaint_rules import clock_state
+
+    received = now_utc() - timedelta(days=3)
+    c = make_complaint(org, people.staff, received_at=received, subject="电梯困人", room="5-2-201")
+    assert clock_state(c.first_reply_due_at, c.first_replied_at, now_utc()) == "overdue"
+    login(client, people.staff)
+    page = client.get("/complaints/").get_data(as_text=True)
+    row = re.search(r'<tr>\s*<td><a href="/complaints/%d">.*?</tr>' % c.id, page, re.S).group(0)
+    cells = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", cell)).strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
+    with app.test_request_context("/"):
+        overdue = gettext("first reply overdue")
+        labels = str(SEVERITY_LABELS[c.severity]), str(STATUS_LABELS[c.status])
+    assert cells[:7] == [c.serial, to_local(c.received_at).strftime("%Y-%m-%d %H:%M"), f"{org.project1.name} 5-2-201",
+                         category().name, "电梯困人", *labels]
+    assert overdue in cells[7]

@@ -395,3 +395,34 @@ def test_filter_bar_keeps_the_chosen_values_selected(staff_client, db, org):
     assert f'<option value="{org.project2.id}" selected>{org.project2.name}</option>' in html
     assert f'<option value="{org.project1.id}">{org.project1.name}</option>' in html
     assert '<select id="channel" name="channel" aria-label="渠道">' in html
+
+
+def test_a_register_row_shows_each_column_and_only_a_masked_phone(staff_client, db, staff, org):
+    """The register's lines are plain tuples unpacked by the template: every column lands in its
+    cell, and the phone arrives masked."""
+    import re
+
+    from portal.models.reception import Channel, Urgency
+    from portal.services.masking import mask_phone
+    from portal.services.reception_labels import (
+        CATEGORY_LABELS, CHANNEL_LABELS, REPLY_STATE_LABELS, STATUS_LABELS, URGENCY_LABELS,
+    )
+
+    contact = make_contact(staff, received_at=now_utc() - timedelta(days=3), channel=Channel.VISIT,
+                           category=ContactCategory.REPAIR, urgency=Urgency.EMERGENCY, customer_name="欧阳一行",
+                           customer_phone="13712345678", project=org.project2, room="9-901")
+    def shown(dt):
+        return to_local(dt).strftime("%Y-%m-%d %H:%M")
+
+    html = staff_client.get("/reception/").get_data(as_text=True)
+    row = re.search(r"<tr>\s*<td><a href=\"/reception/%d\">.*?</tr>" % contact.id, html, re.S).group(0)
+    cells = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", cell)).strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
+    state = reception.reply_state(contact.reply_due_at, contact.replied_at, contact.status == ContactStatus.CLOSED,
+                                  now_utc())
+    assert cells == [
+        contact.serial, shown(contact.received_at), str(CHANNEL_LABELS[Channel.VISIT]),
+        f"欧阳一行 {mask_phone('13712345678')}", f"{org.project2.name} 9-901", str(CATEGORY_LABELS[ContactCategory.REPAIR]),
+        str(URGENCY_LABELS[Urgency.EMERGENCY]), staff.display_name, str(STATUS_LABELS[contact.status]),
+        f"{shown(contact.reply_due_at)} {REPLY_STATE_LABELS[state]}".strip(),
+    ]
+    assert "13712345678" not in html

@@ -365,10 +365,16 @@ def index():
 
 
 def _register_rows(rows, now) -> list[tuple]:
-    """Each row with its first-reply clock and filing state: computed here, once per row, rather
-    than by two template calls per row (a call from a template costs ten times a Python call)."""
-    return [(c, clock_state(c.first_reply_due_at, c.first_replied_at, now), svc.filing_state(c, now))
+    """Each row as a plain tuple: its ``LIST_COLUMNS`` in their order, then its first-reply clock
+    and filing state (computed here, once per row, rather than by two template calls per row).
+    The template's loop unpacks these names (``REGISTER_LINE``; a test holds the two together):
+    reading fourteen attributes of each row through Jinja was two fifths of the table."""
+    return [(*c, clock_state(c.first_reply_due_at, c.first_replied_at, now), svc.filing_state(c, now))
             for c in rows]
+
+
+# The names the register's template unpacks each line into (complaints/_table.html).
+REGISTER_LINE = (*(col.key for col in LIST_COLUMNS), "first_reply", "filing")
 
 
 # --- one complaint -------------------------------------------------------------------------------
