@@ -6,7 +6,7 @@ may not see the complainant gets pages without the name, phone, contact log or a
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _

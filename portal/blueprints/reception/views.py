@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from portal.auth import Perm, Role, require
+from portal.auth import Perm, require
 from portal.auth.access import deny
 from portal.blueprints.reception import bp
 from portal.blueprints.reception.forms import (
@@ -20,7 +20,7 @@ from portal.blueprints.reception.forms import (
     ReplyForm, local_input_value,
 )
 from portal.extensions import db, htmx
-from portal.models import Attachment, OrgKind, OrgUnit, Project, User, UserRole
+from portal.models import Attachment, OrgKind, OrgUnit, Project, User
 from portal.models.reception import (
     Channel, Contact, ContactCategory, ContactStatus, RepairKind, RepairType, ReplyMethod, Urgency, WorkOrder,
     WorkOrderStatus,
