@@ -117,8 +117,9 @@ def display_names(user_ids: Iterable[int | None]) -> dict[int, str]:
 
 
 def center_staff_choices(*, cached: bool = False) -> list[tuple[int, str]]:
-    """Who can be responsible for a contact, as choices: active center staff and managers, by
-    name. ``cached``: see the module's text (the result must not be changed then)."""
+    """Active center staff and managers as (id, name) choices, by name: who can be responsible
+    for a contact or handle a complaint. ``cached``: see the module's text (the result must not
+    be changed then)."""
     if cached:
         return _cached(("center_staff",), _read_center_staff)
     return _read_center_staff()

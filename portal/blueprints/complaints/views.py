@@ -119,10 +119,7 @@ def _units(blank=True):
 
 
 def _center_users():
-    rows = db.session.scalars(select(User).join(UserRole).where(
-        User.active.is_(True), UserRole.role.in_([Role.CENTER_STAFF, Role.CENTER_MANAGER]))
-        .order_by(User.display_name)).unique()
-    return [(0, _("— none —"))] + [(u.id, u.display_name) for u in rows]
+    return [(0, _("— none —"))] + lookups.center_staff_choices()
 
 
 def _all_staff():

@@ -79,11 +79,6 @@ def _unit_choices(blank):
     return [(0, blank)] + [(u.id, u.name) for u in rows]
 
 
-def _center_users() -> list[tuple[int, str]]:
-    """Who can be responsible for a contact, as choices: active center staff and managers."""
-    return lookups.center_staff_choices()
-
-
 # --- the register -----------------------------------------------------------------------------------
 
 @bp.route("/")
@@ -225,7 +220,7 @@ def _render_detail(contact: Contact, **forms):
     if not dispatch_form.due_at.data:
         dispatch_form.due_at.data = local_input_value(now_utc() + timedelta(days=1))
     reassign_form = forms.get("reassign_form") or ReassignForm()
-    reassign_form.user_id.choices = [(0, "—")] + _center_users()
+    reassign_form.user_id.choices = [(0, "—")] + lookups.center_staff_choices()
     complaint_url = url_for("complaints.new", contact_id=contact.id)
     return render_template(
         "reception/detail.html", contact=contact, can_handle=can_handle,
@@ -247,7 +242,7 @@ def _done(contact: Contact, message: str):
 def reassign(contact_id: int):
     contact = get_contact_or_403(contact_id)
     form = ReassignForm()
-    form.user_id.choices = [(0, "—")] + _center_users()
+    form.user_id.choices = [(0, "—")] + lookups.center_staff_choices()
     if form.validate_on_submit():
         if not form.user_id.data:
             form.user_id.errors.append(_("Choose the new responsible person."))
