@@ -139,7 +139,7 @@ def enqueue_due(now: datetime) -> int:
     """
     from redis.exceptions import RedisError
     from rq import Queue, Retry
-    from sqlalchemy import and_, or_, select, update
+    from sqlalchemy import and_, or_, select
 
     from portal.extensions import db
     from portal.jobs import get_queue, redis_connection
@@ -170,7 +170,10 @@ def enqueue_due(now: datetime) -> int:
             queue = get_queue(conn)
             data = [Queue.prepare_data(deliver, (rid,), job_id=f"reminder-{rid}-{uuid.uuid4().hex[:8]}",
                                        timeout=timeout, retry=retry, failure_ttl=30 * 24 * 3600) for rid in todo]
-            with conn.pipeline() as pipe:
+            # No MULTI/EXEC: Redis would not undo a half-applied batch anyway, and the "QUEUED"
+            # reply to each of its commands doubled what the sweep parsed. A job pushed whose row
+            # was not committed is enqueued again by the next sweep; the claim makes that harmless.
+            with conn.pipeline(transaction=False) as pipe:
                 jobs = queue.enqueue_many(data, pipeline=pipe)
                 pipe.execute()
         except (RedisError, OSError):
@@ -182,10 +185,31 @@ def enqueue_due(now: datetime) -> int:
                 enqueue_delivery(rid)
                 count += 1
             continue
-        if jobs:
-            db.session.execute(update(Reminder), [{"id": int(j.args[0]), "job_id": j.id} for j in jobs])
+        _record_job_ids([(int(j.args[0]), j.id) for j in jobs])
         db.session.commit()
         count += len(jobs)
+
+
+def _record_job_ids(pairs: list[tuple[int, str]]) -> None:
+    """Write each enqueued reminder's job id. PostgreSQL takes a batch as one UPDATE from two
+    arrays (one statement instead of 1,000 through the ORM's bulk update: a seventh of the
+    100,000-reminder sweep); SQLite, the embedded default, as an executemany."""
+    from sqlalchemy import Integer, String, bindparam, func, literal, select, update
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    from portal.extensions import db
+    from portal.models import Reminder
+
+    if not pairs:
+        return
+    table = Reminder.__table__
+    if db.session.get_bind().dialect.name != "postgresql":
+        db.session.execute(update(table).where(table.c.id == bindparam("rid")).values(job_id=bindparam("jid")),
+                           [{"rid": rid, "jid": job_id} for rid, job_id in pairs])
+        return
+    batch = select(func.unnest(literal([rid for rid, _ in pairs], ARRAY(Integer))).label("rid"),
+                   func.unnest(literal([job_id for _, job_id in pairs], ARRAY(String))).label("jid")).subquery()
+    db.session.execute(update(table).where(table.c.id == batch.c.rid).values(job_id=batch.c.jid))
 
 
 def _live_jobs(conn, job_ids: list[str]) -> set[str]:

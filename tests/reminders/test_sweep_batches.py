@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from rq.job import Job
 from sqlalchemy import func, select
 
 from portal.jobs import get_queue
@@ -26,7 +27,11 @@ def test_one_sweep_enqueues_more_due_reminders_than_a_batch_and_a_second_sweep_n
     now = due + timedelta(minutes=1)
     assert jobs.enqueue_due(now) == 25
     assert get_queue().count == 25
-    assert db.session.scalar(select(func.count()).select_from(Reminder).where(Reminder.job_id.is_(None))) == 0
+    # each row names the job that delivers *it* (written by one UPDATE per batch on PostgreSQL)
+    recorded = dict(db.session.execute(select(Reminder.id, Reminder.job_id)).all())
+    assert len(recorded) == 25 and None not in recorded.values()
+    fetched = Job.fetch_many(list(recorded.values()), connection=redis_conn)
+    assert {job.id: job.args for job in fetched} == {job_id: (rid,) for rid, job_id in recorded.items()}
     # every job is live in the queue: nothing is enqueued twice
     assert jobs.enqueue_due(now) == 0
     assert get_queue().count == 25
@@ -56,3 +61,15 @@ def test_schedule_specs_writes_in_batches_skips_what_is_on_file_and_hands_over_o
     assert len(reminders.schedule_specs(more)) == 3
     db.session.commit()
     assert get_queue().count == 3  # due now: handed to a worker right after the commit, as schedule does
+
+
+def test_the_queue_builds_jobs_rq_reads_back_with_its_own_job_class(app, redis_conn):
+    from rq.serializers import DefaultSerializer
+
+    with app.app_context():
+        queue = get_queue(redis_conn)
+    job = queue.enqueue(jobs.deliver, 7, job_id="reminder-7-test")
+    assert job.serializer is DefaultSerializer  # what RQ would have chosen, without the check
+    again = Job.fetch("reminder-7-test", connection=redis_conn)
+    assert type(again) is Job and (again.func_name, again.args) == ("portal.jobs.reminders.deliver", (7,))
+    assert queue.job_ids == ["reminder-7-test"]
