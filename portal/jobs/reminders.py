@@ -168,8 +168,11 @@ def enqueue_due(now: datetime) -> int:
             live = _live_jobs(conn, [j for j in candidates.values() if j != NO_LIVE_JOB])
             todo = [rid for rid, job_id in candidates.items() if job_id not in live]
             queue = get_queue(conn)
+            # the description RQ would write ("portal.jobs.reminders.deliver(12)"), given rather
+            # than built by RQ through repr and truncation: a tenth of the enqueueing
             data = [Queue.prepare_data(deliver, (rid,), job_id=f"reminder-{rid}-{uuid.uuid4().hex[:8]}",
-                                       timeout=timeout, retry=retry, failure_ttl=30 * 24 * 3600) for rid in todo]
+                                       description=f"{DELIVER_NAME}({rid})", timeout=timeout, retry=retry,
+                                       failure_ttl=30 * 24 * 3600) for rid in todo]
             # No MULTI/EXEC: Redis would not undo a half-applied batch anyway, and the "QUEUED"
             # reply to each of its commands doubled what the sweep parsed. A job pushed whose row
             # was not committed is enqueued again by the next sweep; the claim makes that harmless.
@@ -210,6 +213,9 @@ def _record_job_ids(pairs: list[tuple[int, str]]) -> None:
     batch = select(func.unnest(literal([rid for rid, _ in pairs], ARRAY(Integer))).label("rid"),
                    func.unnest(literal([job_id for _, job_id in pairs], ARRAY(String))).label("jid")).subquery()
     db.session.execute(update(table).where(table.c.id == batch.c.rid).values(job_id=batch.c.jid))
+
+
+DELIVER_NAME = f"{__name__}.deliver"  # RQ's name of the delivery job (a test holds them equal)
 
 
 def _live_jobs(conn, job_ids: list[str]) -> set[str]:

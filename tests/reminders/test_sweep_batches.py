@@ -32,6 +32,7 @@ def test_one_sweep_enqueues_more_due_reminders_than_a_batch_and_a_second_sweep_n
     assert len(recorded) == 25 and None not in recorded.values()
     fetched = Job.fetch_many(list(recorded.values()), connection=redis_conn)
     assert {job.id: job.args for job in fetched} == {job_id: (rid,) for rid, job_id in recorded.items()}
+    assert all(job.description == job.get_call_string() for job in fetched)  # as RQ would have written it
     # every job is live in the queue: nothing is enqueued twice
     assert jobs.enqueue_due(now) == 0
     assert get_queue().count == 25
