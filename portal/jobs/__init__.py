@@ -39,7 +39,7 @@ def get_queue(connection=None):
 def _pickled_job_class():
     """RQ's Job, built without checking the queue's serializer again for every job: RQ hands the
     queue's (already checked) PickleSerializer to each new Job, which tests it against a
-    ``typing.Protocol`` — slow on Python 3.11, a tenth of enqueueing 100,000 reminders. Passing
+    ``typing.Protocol`` — slow on Python 3.11, a sixth of enqueueing 100,000 reminders. Passing
     None gives the same PickleSerializer without the check; in every other way it is RQ's Job, so
     jobs stored through it read the same with either class."""
     from rq.job import Job
