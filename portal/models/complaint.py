@@ -68,7 +68,8 @@ class Matter(db.Model):
     """相同投诉: the complaints about one matter (same project + category + subject)."""
 
     __tablename__ = "complaint_matter"
-    __table_args__ = (Index("ix_complaint_matter_lookup", "project_id", "category_id", "last_complaint_at"),)
+    __table_args__ = (Index("ix_complaint_matter_lookup", "project_id", "category_id", "last_complaint_at"),
+                      Index("ix_complaint_matter_subject", "project_id", "category_id", "subject"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id"))

@@ -28,7 +28,7 @@ from portal.services.complaint_rules import (
 from portal.services.masking import mask_name, mask_phone
 from portal.services.reminders_catalogue import COMPLAINT_MAJOR_CREATED
 from portal.services.severity import (
-    REPEAT_WINDOW_DAYS, SeverityFacts, complainant_key, compute_severity, distinct_complainants,
+    REPEAT_WINDOW_DAYS, SeverityFacts, complainant_keys, compute_severity, distinct_complainants, same_complainant,
 )
 from portal.services.validators import normalise_phone
 from portal.services.workdays import calendar_from_db
@@ -127,18 +127,18 @@ def facts_of(c: Complaint) -> SeverityFacts:
                          matter_complainants=c.matter_complainants or 1)
 
 
-def _key(c: Complaint) -> str:
-    return complainant_key(c.customer_id, c.complainant_phone, c.complainant_name)
+def _keys(c: Complaint) -> frozenset[str]:
+    return complainant_keys(c.customer_id, c.complainant_phone, c.complainant_name)
 
 
 def matter_complainants_for(c: Complaint) -> int:
-    """Distinct complainants of ``c``'s matter in the 30 days up to ``c``'s local date."""
+    """Distinct complainants of ``c``'s matter in the 30-day window around ``c`` that holds most."""
     others = db.session.execute(
         select(Complaint.customer_id, Complaint.complainant_phone, Complaint.complainant_name, Complaint.received_at)
         .where(Complaint.matter_id == c.matter_id, Complaint.id != c.id)
     ).all()
-    records = [(complainant_key(cid, phone, name), local_date(at)) for cid, phone, name, at in others]
-    return distinct_complainants(records, _key(c), local_date(c.received_at))
+    records = [(complainant_keys(cid, phone, name), local_date(at)) for cid, phone, name, at in others]
+    return distinct_complainants(records, _keys(c), local_date(c.received_at))
 
 
 def apply_severity(c: Complaint, *, by=None, now: datetime | None = None, calendar=None,
@@ -224,13 +224,30 @@ def _is_second_complaint(c: Complaint) -> bool:
     complaint of theirs was closed (处理完毕后发生二次投诉)."""
     if c.reopened_from_id is not None:
         return True
-    key = _key(c)
+    keys = _keys(c)
     earlier = db.session.execute(
         select(Complaint.customer_id, Complaint.complainant_phone, Complaint.complainant_name).where(
             Complaint.matter_id == c.matter_id, Complaint.id != c.id, Complaint.status.in_(CLOSED_STATUSES),
             Complaint.received_at <= c.received_at)
     ).all()
-    return any(complainant_key(*row) == key for row in earlier)
+    return any(same_complainant(complainant_keys(*row), keys) for row in earlier)
+
+
+def matter_subject(subject: str) -> str:
+    """A subject as matters compare it: spaces collapsed, as long as the column holds."""
+    return " ".join((subject or "").split())[:200]
+
+
+def matter_of_subject(project_id: int, category_id: int, subject: str) -> Matter | None:
+    """The matter a complaint belongs to when nobody chose one: DOMAIN.md §2 defines a matter as
+    the same project + category + subject, so a complaint with that subject joins it — closed
+    or not, and however old, since the same complainant again after the first was closed is a
+    second complaint (处理完毕后发生二次投诉) and three complainants in 30 days are a repeat."""
+    return db.session.scalars(
+        select(Matter).where(Matter.project_id == project_id, Matter.category_id == category_id,
+                             Matter.subject == matter_subject(subject))
+        .order_by(Matter.last_complaint_at.desc(), Matter.id.desc()).limit(1)
+    ).first()
 
 
 def register_complaint(data: ComplaintInput, *, by, matter: Matter | None = None, now: datetime | None = None,
@@ -246,7 +263,9 @@ def register_complaint(data: ComplaintInput, *, by, matter: Matter | None = None
     if data.complainant_phone:
         data.complainant_phone = normalise_phone(data.complainant_phone)
     if matter is None:
-        matter = Matter(project_id=data.project_id, category_id=data.category_id, subject=data.subject.strip()[:200],
+        matter = matter_of_subject(data.project_id, data.category_id, data.subject)
+    if matter is None:
+        matter = Matter(project_id=data.project_id, category_id=data.category_id, subject=matter_subject(data.subject),
                         created_at=now, last_complaint_at=data.received_at)
         db.session.add(matter)
     elif matter.project_id != data.project_id or matter.category_id != data.category_id:

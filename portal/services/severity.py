@@ -10,6 +10,8 @@
 The 30-day window is counted in local calendar days: a complaint received on the local date
 D counts for a complaint received on local date T when ``T - 30 days <= D <= T`` — so one
 received 30 days earlier counts and one received 31 days earlier does not, whatever the hour.
+Complaints registered out of order (a letter entered days after it arrived) count in whichever
+30-day window holds three of them.
 
 The reason is returned as stable codes (``lawsuit;media``) so it can be stored and shown in
 either language with ``describe_reason``.
@@ -65,23 +67,51 @@ def in_repeat_window(earlier: date, this: date) -> bool:
     return this - timedelta(days=REPEAT_WINDOW_DAYS) <= earlier <= this
 
 
-def distinct_complainants(records: Iterable[tuple[str, date]], this_key: str, this_day: date) -> int:
-    """Distinct complainant keys among ``records`` (key, local date) inside the window ending on
-    ``this_day``, counting this complaint's own key once."""
-    keys = {key for key, day in records if in_repeat_window(day, this_day)}
-    keys.add(this_key)
-    return len(keys)
+def distinct_complainants(records: Iterable[tuple[frozenset[str], date]], this_keys: frozenset[str],
+                          this_day: date) -> int:
+    """The most distinct complainants in one 30-day window that holds this complaint.
+
+    ``records`` are the matter's other complaints as (complainant keys, local date). Windows end
+    on this complaint's day or on the day of a later one within 30 days: a letter received on
+    the 5th but registered after complaints of the 10th and 12th is the first of three within a
+    month, although only it stands in the 30 days up to its own date."""
+    ends = {this_day} | {day for _keys, day in records if this_day < day <= this_day + timedelta(days=REPEAT_WINDOW_DAYS)}
+    return max(count_complainants([keys for keys, day in records if in_repeat_window(day, end)] + [this_keys])
+               for end in ends)
 
 
-def complainant_key(customer_id: int | None, phone: str | None, name: str | None) -> str:
-    """Who complained, for counting distinct complainants: the archive customer if linked,
-    else the phone number, else the name. The same person three times is one complainant."""
+def count_complainants(key_sets: Iterable[frozenset[str]]) -> int:
+    """How many people made these complaints: two complaints are one person's when they share a
+    key (the same archive customer, or the same phone), so a customer who complains once through
+    the archive and once by a typed-in phone number is still one complainant."""
+    people: list[set[str]] = []
+    for keys in key_sets:
+        merged, apart = set(keys), []
+        for person in people:
+            if person & merged:
+                merged |= person
+            else:
+                apart.append(person)
+        people = apart + [merged]
+    return len(people)
+
+
+def complainant_keys(customer_id: int | None, phone: str | None, name: str | None) -> frozenset[str]:
+    """What identifies a complainant, for counting distinct complainants: the archive customer
+    and the phone number (its last 11 digits), and the name only when neither is known."""
+    keys = set()
     if customer_id:
-        return f"c:{customer_id}"
+        keys.add(f"c:{customer_id}")
     digits = "".join(ch for ch in (phone or "") if ch.isdigit())
     if digits:
-        return f"p:{digits[-11:]}"
-    return f"n:{(name or '').strip()}"
+        keys.add(f"p:{digits[-11:]}")
+    if not keys:
+        keys.add(f"n:{(name or '').strip()}")
+    return frozenset(keys)
+
+
+def same_complainant(a: frozenset[str], b: frozenset[str]) -> bool:
+    return bool(a & b)
 
 
 def describe_reason(codes: str | None) -> str:

@@ -10,6 +10,9 @@ from portal.models.complaint import Channel
 from portal.services import complaints as svc
 
 _phones = itertools.count(13800000001)
+# A matter is the same project + category + subject, so each complaint made here has a subject
+# of its own unless the test names one (or passes the matter).
+_subjects = itertools.count(1)
 NOW = datetime(2026, 11, 16, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 in Shanghai
 
 
@@ -19,7 +22,7 @@ def category(code: str = "engineering_quality") -> ComplaintCategory:
 
 def complaint_input(org, **kw) -> svc.ComplaintInput:
     values = dict(received_at=kw.pop("received_at", NOW), channel=Channel.PHONE, project_id=org.project1.id,
-                  category_id=category().id, subject="外墙渗水", description="三号楼外墙雨后渗水，墙面发霉。",
+                  category_id=category().id, subject=f"外墙渗水 {next(_subjects)}号", description="三号楼外墙雨后渗水，墙面发霉。",
                   complainant_name="张三丰", complainant_phone=str(next(_phones)), room="3-1-502")
     values.update(kw)
     return svc.ComplaintInput(**values)

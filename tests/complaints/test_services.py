@@ -17,6 +17,7 @@ from portal.services import complaints as svc
 from portal.services.clock import to_local
 from tests import factories as f
 from tests.complaints.factories import NOW, category, make_complaint
+from tests.revisits.factories import make_customer
 
 
 @pytest.fixture()
@@ -213,6 +214,63 @@ def test_same_complainant_again_after_closure_is_a_second_complaint(org, staff):
     again = make_complaint(org, staff, matter=c.matter, complainant_phone="13700001111",
                            received_at=NOW + timedelta(days=2))
     assert again.is_second_complaint and again.severity == Severity.IMPORTANT
+
+
+def test_a_complaint_with_the_same_project_category_and_subject_joins_that_matter(org, staff):
+    """DOMAIN.md §2: a matter is the same project + category + subject; nobody has to pick it."""
+    first = make_complaint(org, staff, subject="外墙渗水", received_at=NOW - timedelta(days=20))
+    second = make_complaint(org, staff, subject=" 外墙  渗水 ", received_at=NOW - timedelta(days=10))
+    other_category = make_complaint(org, staff, subject="外墙渗水", category_id=category("sales_management").id)
+    other_project = make_complaint(org, staff, subject="外墙渗水", project_id=org.project2.id)
+    other_subject = make_complaint(org, staff, subject="外墙渗水严重")
+    assert second.matter_id != first.matter_id  # "外墙 渗水" is another subject than "外墙渗水"
+    third = make_complaint(org, staff, subject="外墙渗水", received_at=NOW)
+    assert third.matter_id == first.matter_id
+    assert len({c.matter_id for c in (first, second, other_category, other_project, other_subject)}) == 5
+    fourth = make_complaint(org, staff, subject="外墙渗水", received_at=NOW)
+    db.session.expire_all()
+    # three distinct complainants in 30 days: each of the matter's open complaints is important
+    for c in (first, third, fourth):
+        assert c.severity == Severity.IMPORTANT and c.severity_reason.startswith("repeat:"), c.serial
+    assert second.severity == other_subject.severity == Severity.GENERAL
+
+
+def test_same_complainant_again_after_the_matter_was_archived_is_a_second_complaint(org, staff):
+    """处理完毕后发生二次投诉: registered as a new complaint, not through Reopen, months later."""
+    c = make_complaint(org, staff, subject="电梯异响", complainant_phone="13700002222",
+                       received_at=NOW - timedelta(days=90))
+    svc.transition(c, "start", by=staff)
+    svc.transition(c, "resolve", {"resolution": "已维修", "cause_analysis": "零件磨损"}, by=staff)
+    svc.record_revisit(c, "客户满意", 5, staff)
+    svc.transition(c, "archive", {"corrective_measures": "更换", "preventive_measures": "定期保养"}, by=staff)
+    db.session.commit()
+    assert c.matter.closed_at is not None
+    again = make_complaint(org, staff, subject="电梯异响", complainant_phone="137 0000 2222", received_at=NOW)
+    assert again.matter_id == c.matter_id and again.matter.closed_at is None
+    assert again.is_second_complaint and again.severity == Severity.IMPORTANT and "second" in again.severity_reason
+    someone_else = make_complaint(org, staff, subject="电梯异响", complainant_phone="13700003333", received_at=NOW)
+    assert not someone_else.is_second_complaint and someone_else.severity == Severity.GENERAL
+
+
+def test_a_letter_registered_after_later_complaints_makes_the_third_complainant(org, staff):
+    a = make_complaint(org, staff, subject="噪音扰民", received_at=NOW - timedelta(days=6))
+    b = make_complaint(org, staff, subject="噪音扰民", received_at=NOW - timedelta(days=4))
+    assert (a.severity, b.severity) == (Severity.GENERAL, Severity.GENERAL)
+    letter = make_complaint(org, staff, subject="噪音扰民", channel=Channel.LETTER, received_at=NOW - timedelta(days=11),
+                            now=NOW)
+    db.session.expire_all()
+    assert letter.matter_complainants == 3
+    assert {x.severity for x in (a, b, letter)} == {Severity.IMPORTANT}
+
+
+def test_one_customer_through_the_archive_and_by_phone_is_one_complainant(org, staff):
+    customer = make_customer(name="李四", phone1="13911112222")
+    make_complaint(org, staff, subject="绿化差", customer_id=customer.id, complainant_phone=None,
+                   received_at=NOW - timedelta(days=2))
+    make_complaint(org, staff, subject="绿化差", complainant_name="李四", complainant_phone="13911112222",
+                   received_at=NOW - timedelta(days=1))
+    third = make_complaint(org, staff, subject="绿化差", complainant_name="王五", complainant_phone="13922223333")
+    assert third.matter_complainants == 2 and third.severity == Severity.GENERAL
 
 
 def test_matter_proposals_same_project_and_category_last_30_days_similar_first(org, staff):

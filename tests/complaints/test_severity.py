@@ -7,7 +7,8 @@ import pytest
 
 from portal.models.complaint import Severity
 from portal.services.severity import (
-    SeverityFacts, complainant_key, compute_severity, describe_reason, distinct_complainants, in_repeat_window,
+    SeverityFacts, complainant_keys, compute_severity, count_complainants, describe_reason, distinct_complainants,
+    in_repeat_window,
 )
 
 M, I, G = Severity.MAJOR, Severity.IMPORTANT, Severity.GENERAL
@@ -51,29 +52,55 @@ def test_repeat_window_is_30_calendar_days_inclusive(earlier, this, counts):
 THIS = date(2026, 11, 16)
 
 
-@pytest.mark.parametrize("records, this_key, expected", [
-    ([], "p:1", 1),
+def k(*keys: str) -> frozenset[str]:
+    return frozenset(keys)
+
+
+@pytest.mark.parametrize("records, this_keys, expected", [
+    ([], k("p:1"), 1),
     # the same complainant three times is one complainant
-    ([("p:1", THIS), ("p:1", date(2026, 11, 10))], "p:1", 1),
-    ([("p:1", THIS), ("p:2", date(2026, 11, 10))], "p:3", 3),
-    ([("p:1", THIS), ("p:1", THIS)], "p:2", 2),
+    ([(k("p:1"), THIS), (k("p:1"), date(2026, 11, 10))], k("p:1"), 1),
+    ([(k("p:1"), THIS), (k("p:2"), date(2026, 11, 10))], k("p:3"), 3),
+    ([(k("p:1"), THIS), (k("p:1"), THIS)], k("p:2"), 2),
     # one of the earlier complainants 31 days before: only two within the window
-    ([("p:1", date(2026, 10, 16)), ("p:2", date(2026, 11, 1))], "p:3", 2),
+    ([(k("p:1"), date(2026, 10, 16)), (k("p:2"), date(2026, 11, 1))], k("p:3"), 2),
     # exactly 30 days before: three
-    ([("p:1", date(2026, 10, 17)), ("p:2", date(2026, 11, 1))], "p:3", 3),
+    ([(k("p:1"), date(2026, 10, 17)), (k("p:2"), date(2026, 11, 1))], k("p:3"), 3),
+    # registered out of order: this letter of the 16th is entered after complaints of the 20th
+    # and 22nd; the window ending on the 22nd holds all three
+    ([(k("p:1"), date(2026, 11, 20)), (k("p:2"), date(2026, 11, 22))], k("p:3"), 3),
+    # a later complaint exactly 30 days after still shares a window with this one, 31 days not
+    ([(k("p:1"), date(2026, 11, 20)), (k("p:2"), date(2026, 12, 16))], k("p:3"), 3),
+    ([(k("p:1"), date(2026, 11, 20)), (k("p:2"), date(2026, 12, 17))], k("p:3"), 2),
+    # an earlier and a later complaint 31 days apart never share a window with each other
+    ([(k("p:1"), date(2026, 10, 31)), (k("p:2"), date(2026, 12, 1))], k("p:3"), 2),
+    # the same person through the archive and by a typed-in phone is one complainant
+    ([(k("c:7", "p:13800000000"), THIS), (k("p:13800000000"), THIS)], k("p:13900000000"), 2),
+    ([(k("c:7"), THIS), (k("c:7", "p:13800000000"), THIS)], k("p:13800000000"), 1),
 ])
-def test_distinct_complainants(records, this_key, expected):
-    assert distinct_complainants(records, this_key, THIS) == expected
+def test_distinct_complainants(records, this_keys, expected):
+    assert distinct_complainants(records, this_keys, THIS) == expected
 
 
-@pytest.mark.parametrize("args, key", [
-    ((7, "13800000000", "张三"), "c:7"),           # the archive customer decides
-    ((None, "138 0000 0000", "张三"), "p:13800000000"),
-    ((None, "+8613800000000", "李四"), "p:13800000000"),  # the same phone written differently
-    ((None, None, " 王五 "), "n:王五"),
+@pytest.mark.parametrize("args, keys", [
+    ((7, "13800000000", "张三"), {"c:7", "p:13800000000"}),   # the archive customer and the phone
+    ((7, None, "张三"), {"c:7"}),
+    ((None, "138 0000 0000", "张三"), {"p:13800000000"}),
+    ((None, "+8613800000000", "李四"), {"p:13800000000"}),  # the same phone written differently
+    ((None, None, " 王五 "), {"n:王五"}),                    # the name only when nothing else is known
 ])
-def test_complainant_key(args, key):
-    assert complainant_key(*args) == key
+def test_complainant_keys(args, keys):
+    assert complainant_keys(*args) == keys
+
+
+@pytest.mark.parametrize("key_sets, people", [
+    ([], 0),
+    ([k("p:1"), k("p:2"), k("p:3")], 3),
+    ([k("c:7"), k("p:1"), k("c:7", "p:1")], 1),   # the third complaint shows the first two are one person
+    ([k("c:7", "p:1"), k("c:8", "p:2"), k("n:王五")], 3),
+])
+def test_count_complainants(key_sets, people):
+    assert count_complainants(key_sets) == people
 
 
 def test_describe_reason_is_chinese_by_default(app):
