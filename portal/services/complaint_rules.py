@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from portal.models.complaint import ComplaintStatus as S
+from portal.models.complaint import Severity
 from portal.services.clock import start_of_local_day
 
 FIRST_REPLY_HOURS = 48  # "两日内对客户进行回复": 2 days = 48 hours from receipt
@@ -112,6 +113,12 @@ def transition_problems(action: str, status: S, values: dict) -> list[str]:
 
 def can_reopen(status: S) -> bool:
     return status in REOPENABLE
+
+
+def leader_may_comment(severity: Severity, reported_to_this_leader: bool) -> bool:
+    """DOMAIN.md roles: leaders comment on major and important complaints. A general complaint
+    only when it was reported to this leader, who is then asked for a comment."""
+    return severity in (Severity.MAJOR, Severity.IMPORTANT) or reported_to_this_leader
 
 
 # --- who sees what ----------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from portal.models.complaint import (
 from portal.services import audit, notifications, org, reminders, serials, settings
 from portal.services.clock import end_of_local_day, local_date, now_utc, to_local
 from portal.services.complaint_rules import (
-    Clocks, Viewer, can_reopen, clocks_after_contact, filing_due, first_reply_due, leader_report_due,
+    Clocks, Viewer, can_reopen, clocks_after_contact, filing_due, first_reply_due, leader_may_comment, leader_report_due,
     next_progress_due, transition_problems,
 )
 from portal.services.masking import mask_name, mask_phone
@@ -368,9 +368,15 @@ def report_to_leaders(c: Complaint, leaders: list[User], note: str | None, *, by
     c.leader_report_due_at = None
 
 
+def may_comment(c: Complaint, leader: User) -> bool:
+    return leader_may_comment(c.severity, any(r.leader_id == leader.id for r in c.leader_reports))
+
+
 def add_leader_comment(c: Complaint, leader: User, body: str, *, is_instruction: bool = False,
                        now: datetime | None = None) -> LeaderComment:
     now = _now(now)
+    if not may_comment(c, leader):
+        raise ComplaintError("comment_not_allowed")
     row = LeaderComment(leader_id=leader.id, body=body.strip(), is_instruction=is_instruction, at=now)
     c.leader_comments.append(row)
     for report in c.leader_reports:

@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from portal.models.complaint import ComplaintStatus as S
+from portal.models.complaint import Severity
 from portal.services.complaint_rules import (
     Clocks, Viewer, can_reopen, can_see_complainant, can_view, clock_state, clocks_after_contact, filing_due,
-    first_reply_due, is_permitted, leader_report_due, next_progress_due, transition_problems,
+    first_reply_due, is_permitted, leader_may_comment, leader_report_due, next_progress_due, transition_problems,
 )
 from portal.services.workdays import WorkingCalendar
 
@@ -171,3 +172,13 @@ BRANCH = Viewer(user_id=3, unit_id=30, sees_all=False)
 def test_visibility(viewer, complaint, view, person):
     assert can_view(viewer, complaint) is view
     assert can_see_complainant(viewer, complaint) is person
+
+
+@pytest.mark.parametrize("severity, reported, may", [
+    (Severity.MAJOR, False, True),
+    (Severity.IMPORTANT, False, True),
+    (Severity.GENERAL, False, False),   # DOMAIN.md roles: leaders comment on major/important complaints
+    (Severity.GENERAL, True, True),     # unless it was reported to this leader, who is asked to comment
+])
+def test_leader_may_comment(severity, reported, may):
+    assert leader_may_comment(severity, reported) is may

@@ -419,3 +419,21 @@ def test_a_register_row_shows_each_column_and_its_deadline_tags(app, client, log
     assert cells[:7] == [c.serial, to_local(c.received_at).strftime("%Y-%m-%d %H:%M"), f"{org.project1.name} 5-2-201",
                          category().name, "电梯困人", *labels]
     assert overdue in cells[7]
+
+
+def test_leader_comments_on_important_or_reported_complaints_only(client, login, org, people, no_csrf):
+    general = make_complaint(org, people.staff, received_at=now_utc() - timedelta(hours=1))
+    login(client, people.leader)
+    page = client.get(f"/complaints/{general.id}").get_data(as_text=True)
+    assert f"/complaints/{general.id}/comment" not in page
+    resp = client.post(f"/complaints/{general.id}/comment", data={"body": "已阅"}, follow_redirects=True)
+    assert "重大和重要投诉" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert general.leader_comments == []
+    # reported to this leader: asked for a comment, may give one
+    svc.report_to_leaders(general, [people.leader], "请领导知悉", by=people.staff)
+    db.session.commit()
+    assert f"/complaints/{general.id}/comment" in client.get(f"/complaints/{general.id}").get_data(as_text=True)
+    assert client.post(f"/complaints/{general.id}/comment", data={"body": "已阅"}).status_code == 302
+    db.session.expire_all()
+    assert [m.body for m in general.leader_comments] == ["已阅"]

@@ -405,6 +405,7 @@ def _page_context(c: Complaint, where: str) -> dict:
                                        .where(Complaint.reopened_from_id == c.id)).all(),
         is_permitted=is_permitted, can_write=current_user.can(Perm.COMPLAINT_WRITE),
         own_filing=c.filed_by_unit_id is not None and c.filed_by_unit_id == viewer.unit_id,
+        may_comment=svc.may_comment(c, current_user),
     )
 
 
@@ -535,6 +536,9 @@ def report(complaint_id: int):
 @require(Perm.COMPLAINT_COMMENT)
 def comment(complaint_id: int):
     c = get_complaint_or_403(complaint_id)
+    if not svc.may_comment(c, current_user):
+        flash(_("Leaders comment on major and important complaints, or on a complaint reported to them."), "error")
+        return redirect(url_for("complaints.detail", complaint_id=c.id))
     form = CommentForm()
     if form.validate_on_submit():
         svc.add_leader_comment(c, current_user, form.body.data, is_instruction=form.is_instruction.data)
