@@ -670,10 +670,14 @@ _CHANNELS = {c.value: c for c in Channel}
 def prefill_from_contact(contact) -> dict:
     """The registration form's initial values from a reception record (来电来访来函) — any object
     with ``id, customer_id, customer_name, customer_phone, project_id, room, channel, content,
-    received_at``. Keys are the complaint form's field names."""
+    received_at`` and, for a visit, ``visitor_count``. Keys are the complaint form's field names.
+    The number of visitors becomes the people count: twelve owners at the desk are a collective
+    complaint (major at 10), and retyping it must not be what makes it one."""
     channel = getattr(contact.channel, "value", contact.channel)
     received = contact.received_at
+    visitors = getattr(contact, "visitor_count", None)
     return {
+        "people_count": visitors if visitors and visitors > 1 else 1,
         "source_contact_id": str(contact.id),
         "customer_id": contact.customer_id or None,
         "complainant_name": contact.customer_name or "",

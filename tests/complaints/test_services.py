@@ -294,10 +294,18 @@ def test_prefill_from_reception_contact():
                               project_id=3, room="2-101", channel="visit", content="物业服务态度差\n保安不理人",
                               received_at=datetime(2026, 11, 16, 1, 30, tzinfo=timezone.utc))
     data = svc.prefill_from_contact(contact)
-    assert data == {"source_contact_id": "42", "customer_id": None, "complainant_name": "李四",
+    assert data == {"people_count": 1, "source_contact_id": "42", "customer_id": None, "complainant_name": "李四",
                     "complainant_phone": "13812345678", "project_id": 3, "room": "2-101", "channel": "visit",
                     "description": "物业服务态度差\n保安不理人", "subject": "物业服务态度差",
                     "received_at": "2026-11-16T09:30"}
+
+
+@pytest.mark.parametrize("visitors, people", [(None, 1), (1, 1), (3, 3), (12, 12)])
+def test_prefill_takes_the_number_of_visitors_as_the_people_count(visitors, people):
+    contact = SimpleNamespace(id=42, customer_id=None, customer_name="李四", customer_phone="13812345678",
+                              project_id=3, room="2-101", channel="visit", content="集体来访", visitor_count=visitors,
+                              received_at=datetime(2026, 11, 16, 1, 30, tzinfo=timezone.utc))
+    assert svc.prefill_from_contact(contact)["people_count"] == people
 
 
 def _record(closed_on, **kw):

@@ -2,6 +2,8 @@
 branch filing, the register's filters, the home-page cards and the reception hand-off."""
 from __future__ import annotations
 
+import re
+
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
@@ -437,3 +439,16 @@ def test_leader_comments_on_important_or_reported_complaints_only(client, login,
     assert client.post(f"/complaints/{general.id}/comment", data={"body": "已阅"}).status_code == 302
     db.session.expire_all()
     assert [m.body for m in general.leader_comments] == ["已阅"]
+
+
+def test_a_visit_by_twelve_owners_is_prefilled_as_twelve_people(client, login, org, people):
+    from portal.models.reception import Channel as ContactChannel, ContactCategory
+    from tests.reception.factories import make_contact
+
+    contact = make_contact(people.staff, category=ContactCategory.COMPLAINT, channel=ContactChannel.VISIT,
+                           customer_name="业主代表", customer_phone="13655557777", project=org.project1,
+                           content="十二位业主集体反映车库漏水", visitor_count=12, received_at=now_utc() - timedelta(hours=1))
+    login(client, people.staff)
+    html = client.get(f"/complaints/new?contact_id={contact.id}").get_data(as_text=True)
+    field = re.search(r'<input[^>]*name="people_count"[^>]*>', html).group(0)
+    assert 'value="12"' in field
