@@ -3,7 +3,6 @@ branch filing, the register's filters, the home-page cards and the reception han
 from __future__ import annotations
 
 import re
-
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
