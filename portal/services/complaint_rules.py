@@ -115,6 +115,21 @@ def can_reopen(status: S) -> bool:
     return status in REOPENABLE
 
 
+# Seed 000 §7: a major complaint's "进程" is fed back to the leaders (every step and every
+# contact with the customer); an important complaint's "处理结果" (its resolution).
+MAJOR_PROGRESS_STEPS = frozenset({"contact", "start", "resolve", "revisit", "archive"})
+IMPORTANT_RESULT_STEPS = frozenset({"resolve"})
+
+
+def leaders_follow(severity: Severity, step: str) -> bool:
+    """Are the leaders the complaint was reported to told of this step of its handling?"""
+    if severity == Severity.MAJOR:
+        return step in MAJOR_PROGRESS_STEPS
+    if severity == Severity.IMPORTANT:
+        return step in IMPORTANT_RESULT_STEPS
+    return False
+
+
 def leader_may_comment(severity: Severity, reported_to_this_leader: bool) -> bool:
     """DOMAIN.md roles: leaders comment on major and important complaints. A general complaint
     only when it was reported to this leader, who is then asked for a comment."""

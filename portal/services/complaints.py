@@ -23,7 +23,7 @@ from portal.services import audit, notifications, org, reminders, serials, setti
 from portal.services.clock import end_of_local_day, local_date, now_utc, to_local
 from portal.services.complaint_rules import (
     Clocks, Viewer, can_reopen, clocks_after_contact, filing_due, first_reply_due, leader_may_comment, leader_report_due,
-    next_progress_due, transition_problems,
+    leaders_follow, next_progress_due, transition_problems,
 )
 from portal.services.masking import mask_name, mask_phone
 from portal.services.reminders_catalogue import COMPLAINT_MAJOR_CREATED
@@ -358,7 +358,33 @@ def add_contact(c: Complaint, *, contacted_at: datetime, way: ContactWay, conten
     c.first_replied_at, c.last_contact_at = clocks.first_replied_at, clocks.last_contact_at
     c.next_progress_due_at = clocks.next_progress_due_at
     event(c, "contact", by=by, now=now, detail={"way": way.value, "at": contacted_at.isoformat()})
+    inform_leaders(c, "contact", by=by, now=now)
     return row
+
+
+_STEP_TITLES = {"contact": "已联系客户", "start": "开始处理", "resolve": "已解决", "revisit": "已回访", "archive": "已归档"}
+
+
+def inform_leaders(c: Complaint, step: str, *, by, now: datetime) -> list[User]:
+    """Tell the leaders a major complaint was reported to of each step of its handling, and
+    those of an important one of its resolution (seed 000 §7, DOMAIN.md §2 escalation): a bell
+    notification each and one line on the timeline. Nobody when it was not reported yet; the
+    report, when it is made, carries the state of the day."""
+    if not leaders_follow(c.severity, step):
+        return []
+    seen, leaders = set(), []
+    for report in c.leader_reports:
+        if report.leader_id not in seen and report.leader is not None:
+            seen.add(report.leader_id)
+            leaders.append(report.leader)
+    leaders = [u for u in leaders if u.id != getattr(by, "id", None)]
+    if not leaders:
+        return []
+    kind = "重大投诉进展" if c.severity == Severity.MAJOR else "重要投诉处理结果"
+    notifications.notify(leaders, kind="complaint.progress", title=f"{c.serial} {kind}：{_STEP_TITLES[step]}：{c.subject}",
+                         link=_link(c), object_type="complaint", object_id=c.id)
+    event(c, "leaders_informed", by=by, now=now, detail={"step": step, "leaders": [u.display_name for u in leaders]})
+    return leaders
 
 
 def report_to_leaders(c: Complaint, leaders: list[User], note: str | None, *, by, now: datetime | None = None) -> None:
@@ -432,6 +458,7 @@ def transition(c: Complaint, action: str, values: dict | None = None, *, by, now
     c.status = {"start": ComplaintStatus.IN_HANDLING, "resolve": ComplaintStatus.RESOLVED,
                 "revisit": ComplaintStatus.REVISITED, "archive": ComplaintStatus.ARCHIVED}[action]
     event(c, "status", by=by, now=now, detail={"from": before.value, "to": c.status.value})
+    inform_leaders(c, action, by=by, now=now)
     if action == "archive":
         open_left = db.session.scalar(select(func.count()).select_from(Complaint).where(
             Complaint.matter_id == c.matter_id, Complaint.id != c.id, Complaint.status != ComplaintStatus.ARCHIVED))

@@ -11,7 +11,8 @@ from portal.models.complaint import ComplaintStatus as S
 from portal.models.complaint import Severity
 from portal.services.complaint_rules import (
     Clocks, Viewer, can_reopen, can_see_complainant, can_view, clock_state, clocks_after_contact, filing_due,
-    first_reply_due, is_permitted, leader_may_comment, leader_report_due, next_progress_due, transition_problems,
+    first_reply_due, is_permitted, leader_may_comment, leader_report_due, leaders_follow, next_progress_due,
+    transition_problems,
 )
 from portal.services.workdays import WorkingCalendar
 
@@ -182,3 +183,15 @@ def test_visibility(viewer, complaint, view, person):
 ])
 def test_leader_may_comment(severity, reported, may):
     assert leader_may_comment(severity, reported) is may
+
+
+@pytest.mark.parametrize("severity, step, told", [
+    # major: "及时将投诉处理的进程反馈公司领导" — every step and every contact
+    *[(Severity.MAJOR, step, True) for step in ("contact", "start", "resolve", "revisit", "archive")],
+    # important: "将投诉处理结果反馈公司领导" — the resolution only
+    (Severity.IMPORTANT, "resolve", True),
+    *[(Severity.IMPORTANT, step, False) for step in ("contact", "start", "revisit", "archive")],
+    *[(Severity.GENERAL, step, False) for step in ("contact", "start", "resolve", "revisit", "archive")],
+])
+def test_leaders_follow(severity, step, told):
+    assert leaders_follow(severity, step) is told

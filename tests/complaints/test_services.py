@@ -137,6 +137,49 @@ def test_manager_override_is_audited_and_survives_recomputation(org, staff):
     assert c.severity == Severity.GENERAL
 
 
+def _progress_titles(user):
+    return [n.title for n in db.session.scalars(db.select(Notification).where(
+        Notification.user_id == user.id, Notification.kind == "complaint.progress").order_by(Notification.id))]
+
+
+def test_the_leaders_of_a_major_complaint_follow_each_step(org, staff, leaders):
+    c = make_complaint(org, staff, lawsuit_filed=True)
+    assert {r.leader_id for r in c.leader_reports} == {u.id for u in leaders}
+    svc.add_contact(c, contacted_at=NOW + timedelta(hours=1), way=ContactWay.PHONE, content="已告知方案", by=staff,
+                    now=NOW + timedelta(hours=1))
+    svc.transition(c, "start", by=staff, now=NOW + timedelta(hours=2))
+    svc.transition(c, "resolve", {"resolution": "已和解", "cause_analysis": "合同纠纷"}, by=staff,
+                   now=NOW + timedelta(days=1))
+    db.session.commit()
+    for leader in leaders:
+        assert _progress_titles(leader) == [f"{c.serial} 重大投诉进展：{step}：{c.subject}"
+                                            for step in ("已联系客户", "开始处理", "已解决")]
+    informed = [e for e in c.events if e.kind == "leaders_informed"]
+    assert [e.detail["step"] for e in informed] == ["contact", "start", "resolve"]
+
+
+def test_the_leader_of_an_important_complaint_hears_its_result_only(org, staff, leaders):
+    c = make_complaint(org, staff, people_count=3)
+    svc.add_contact(c, contacted_at=NOW + timedelta(hours=1), way=ContactWay.PHONE, content="已告知方案", by=staff,
+                    now=NOW + timedelta(hours=1))
+    svc.transition(c, "start", by=staff)
+    assert _progress_titles(leaders[0]) == []  # not reported yet: nobody to tell
+    svc.report_to_leaders(c, [leaders[0]], "请领导关注", by=staff)
+    svc.add_contact(c, contacted_at=NOW + timedelta(hours=2), way=ContactWay.PHONE, content="进度", by=staff,
+                    now=NOW + timedelta(hours=2))
+    svc.transition(c, "resolve", {"resolution": "已退费", "cause_analysis": "收费错误"}, by=staff)
+    svc.record_revisit(c, "客户满意", 5, staff)
+    db.session.commit()
+    assert _progress_titles(leaders[0]) == [f"{c.serial} 重要投诉处理结果：已解决：{c.subject}"]
+    assert _progress_titles(leaders[1]) == []
+    general = make_complaint(org, staff)
+    svc.report_to_leaders(general, [leaders[1]], None, by=staff)
+    svc.transition(general, "start", by=staff)
+    svc.transition(general, "resolve", {"resolution": "已解释", "cause_analysis": "误解"}, by=staff)
+    db.session.commit()
+    assert _progress_titles(leaders[1]) == []
+
+
 def test_report_and_comment_are_recorded(org, staff, leaders):
     c = make_complaint(org, staff, people_count=4)
     svc.report_to_leaders(c, [leaders[0]], "请领导关注", by=staff, now=NOW + timedelta(hours=3))
