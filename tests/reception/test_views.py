@@ -3,6 +3,7 @@ was typed), the list with its filters, work orders, scope, scans and the complai
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -426,3 +427,15 @@ def test_a_register_row_shows_each_column_and_only_a_masked_phone(staff_client, 
         f"{shown(contact.reply_due_at)} {REPLY_STATE_LABELS[state]}".strip(),
     ]
     assert "13712345678" not in html
+
+
+def test_registering_a_complaint_contact_goes_on_to_the_complaint_form(staff_client, db):
+    resp = staff_client.post("/reception/new", data=_form(category="complaint", channel="visit", visitor_count="4"))
+    contact = db.session.scalar(select(Contact))
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/complaints/new?contact_id={contact.id}")
+    html = staff_client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert CONTENT in html and re.search(rf'<input[^>]*name="source_contact_id"[^>]*value="{contact.id}"', html)
+    assert re.search(r'<input[^>]*name="people_count"[^>]*value="4"', html)
+    # any other category stays on the contact's page
+    other = staff_client.post("/reception/new", data=_form(category="inquiry"))
+    assert "/reception/" in other.headers["Location"]

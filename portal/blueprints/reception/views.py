@@ -191,6 +191,11 @@ def new():
             db.session.commit()
             flash(_("%(serial)s registered; reply due %(due)s.", serial=contact.serial,
                     due=to_local(contact.reply_due_at).strftime("%Y-%m-%d %H:%M")), "success")
+            if contact.category == ContactCategory.COMPLAINT and current_user.can(Perm.COMPLAINT_WRITE):
+                # DOMAIN.md §1: a complaint contact becomes a complaint record; the handling form
+                # comes next, filled in from the contact, rather than a button to remember
+                flash(_("This contact is a complaint: complete the complaint handling form."), "info")
+                return redirect(url_for("complaints.new", contact_id=contact.id))
             return redirect(url_for("reception.detail", contact_id=contact.id))
     selected = form.customer if form.is_submitted() else None
     return render_template("reception/new.html", form=form, selected=selected)
