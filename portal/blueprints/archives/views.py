@@ -233,6 +233,13 @@ def customer_edit(customer_id: int):
     customer, _grant = get_customer_or_403(customer_id)
     form = CustomerForm(obj=customer)
     _fill_customer_form(form)
+    # The edit page never shows the ID number and phones (DOMAIN.md §3: masked until a logged
+    # reveal): their inputs start empty, the masked value as a hint, and empty keeps them.
+    stored = {name: getattr(customer, name) for name in SENSITIVE_FIELDS}
+    if request.method == "POST":
+        for name, value in stored.items():
+            if value and not (form[name].data or "").strip():
+                form[name].data = value
     if request.method == "GET":
         form.kind.data = customer.kind.value
         form.gender.data = customer.gender.value if customer.gender else ""
@@ -250,7 +257,16 @@ def customer_edit(customer_id: int):
             db.session.commit()
             flash(_("Customer record saved."), "success")
             return redirect(url_for("archives.customer", customer_id=customer.id))
-    return render_template("archives/customer_form.html", form=form, c=customer)
+    for name, value in stored.items():
+        if value and (request.method == "GET" or form[name].data == value):
+            form[name].data = ""
+    masked = {"id_number": mask_id_number(stored["id_number"]), "phone1": mask_phone(stored["phone1"]),
+              "phone2": mask_phone(stored["phone2"])}
+    return render_template("archives/customer_form.html", form=form, c=customer, masked=masked)
+
+
+# shown masked on the edit page, kept when left empty there
+SENSITIVE_FIELDS = ("id_number", "phone1", "phone2")
 
 
 @bp.route("/customers/<int:customer_id>/history")
