@@ -133,9 +133,10 @@ def grant_for_row(grants: list[ArchiveAccessRequest], customer: Customer) -> Arc
 # --- requests ------------------------------------------------------------------------------
 
 def approvers_for(requester: User) -> list[User]:
-    """The leaders a request goes to: the requester's unit's leaders, else the group's — never
-    the requester himself (a leader never decides on his own request)."""
-    leaders = [u for u in org.leaders_for(requester.org_unit) if u.id != requester.id]
+    """The leaders a request goes to: the requester's unit's leaders, else the group's (DOMAIN.md
+    §3, word for word: not a parent unit's in between) — never the requester himself (a leader
+    never decides on his own request)."""
+    leaders = [u for u in org.leaders_of(requester.org_unit) if u.id != requester.id]
     if not leaders:
         leaders = [u for u in org.group_leaders() if u.id != requester.id]
     return leaders

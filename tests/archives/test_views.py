@@ -404,3 +404,20 @@ def test_the_edit_page_shows_id_number_and_phones_masked_and_empty_keeps_them(cl
     assert client.post(f"/archives/customers/{cust_a.id}/edit", data={**form, "phone2": "13600002222"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Customer, cust_a.id).phone2 == "13600002222"
+
+
+def test_a_request_from_a_unit_without_leaders_goes_to_the_group_not_the_parent(people, org, db):
+    """DOMAIN.md §3: "the leaders of the requester's org unit, else the group's leaders"."""
+    from portal.auth.permissions import Role
+    from portal.models import OrgKind, OrgUnit
+    from portal.services.archive_access import approvers_for
+    from tests import factories as f
+
+    office = OrgUnit(name="第一房产分公司客服组", kind=OrgKind.DEPARTMENT, parent=org.branch1)
+    db.session.add(office)
+    db.session.commit()
+    clerk = f.make_user(office, Role.DEPARTMENT_STAFF, username="kefuzu_t")
+    assert {u.id for u in approvers_for(clerk)} == {people.leader.id, people.leader2.id}
+    assert [u.id for u in approvers_for(people.branch)] == [people.branch_leader.id]
+    office_leader = f.make_user(office, Role.LEADER, username="kefuzu_zuzhang_t", leads=office)
+    assert [u.id for u in approvers_for(clerk)] == [office_leader.id]
