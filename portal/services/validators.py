@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
+
+from portal.services.clock import local_date, now_utc
 
 # Mobile: 1[3-9] + 9 digits. Landline: optional 0 + 2–3 digit area code, 7–8 digits,
 # optional extension (e.g. 0991-1234567, 010-12345678-123).
@@ -30,19 +33,23 @@ def normalise_id_number(value: str) -> str:
     return (value or "").strip().upper()
 
 
-def is_valid_id_number(value: str) -> bool:
-    """GB 11643-1999: 18 characters, the ISO 7064 MOD 11-2 check digit, a valid birth date and
-    an administrative region that existed in the birth year — ``stdnum.cn.ric.validate``, step
-    by step, so the costly step (the region lookup in stdnum's data file, ~0.2 ms) is done once
-    per region and year: an owner list of 100,000 rows repeats a few hundred of them."""
+def is_valid_id_number(value: str, today: date | None = None) -> bool:
+    """GB 11643-1999: 18 characters, the ISO 7064 MOD 11-2 check digit, a valid birth date that
+    is not after ``today`` (default: today in the portal's time zone) and an administrative
+    region that existed in the birth year — ``stdnum.cn.ric.validate``, step by step, so the
+    costly step (the region lookup in stdnum's data file, ~0.2 ms) is done once per region and
+    year: an owner list of 100,000 rows repeats a few hundred of them. (stdnum accepts a birth
+    date in the future; nobody holding an ID number was born tomorrow.)"""
     try:
         number = ric.compact(normalise_id_number(value))
         if len(number) != 18 or not number[:-1].isdigit() or not number[:-1].isascii():
             return False
         if number[-1] != ric.calc_check_digit(number):
             return False
-        ric.get_birth_date(number)
+        born = ric.get_birth_date(number)
     except (ValidationError, ValueError):
+        return False
+    if born > (today or local_date(now_utc())):
         return False
     return _region_existed(number)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import threading
+from datetime import date
 
 import pytest
 from werkzeug.datastructures import FileStorage
@@ -87,6 +88,23 @@ def test_phone_format(value, ok):
 ])
 def test_id_number_checksum(value, ok):
     assert validators.is_valid_id_number(value) is ok
+
+
+def _id_born(born: str) -> str:
+    from stdnum.cn import ric
+
+    first17 = f"110101{born}451"
+    return first17 + ric.calc_check_digit(first17 + "0")
+
+
+@pytest.mark.parametrize("born, today, ok", [
+    ("20261202", date(2026, 12, 2), True),    # born today
+    ("20261203", date(2026, 12, 2), False),   # born tomorrow
+    ("20300307", date(2026, 12, 2), False),
+    ("19900307", date(2026, 12, 2), True),
+])
+def test_id_number_birth_date_is_not_in_the_future(born, today, ok):
+    assert validators.is_valid_id_number(_id_born(born), today=today) is ok
 
 
 def test_id_number_check_agrees_with_stdnum_on_regions_years_and_formats():
