@@ -573,6 +573,10 @@ def review_filing(c: Complaint, *, accept: bool, reason: str | None, by, now: da
     c.filing_return_reason = None if accept else reason.strip()[:500]
     c.filing_reviewed_by_id, c.filing_reviewed_at = by.id, now
     event(c, "filing_accepted" if accept else "filing_returned", by=by, now=now, note=c.filing_return_reason)
+    if accept:  # the revisits area plans the center's revisit of the resolved complaint here
+        db.session.flush()
+        for hook in _transition_hooks.get("accept_filing", []):
+            hook(c, by)
     if c.created_by is not None:
         notifications.notify([c.created_by], kind="complaint.filing_reviewed",
                              title=f"{c.serial} 备案{'已接收' if accept else '被退回'}",

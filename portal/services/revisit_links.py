@@ -40,6 +40,17 @@ def plan_complaint_revisit(complaint: Complaint, by) -> None:
                                  contact_name=complaint.complainant_name, contact_phone=complaint.complainant_phone)
 
 
+@complaints.on_transition("accept_filing")
+def plan_revisit_of_filed_complaint(complaint: Complaint, by) -> None:
+    """A complaint a branch handled and filed is resolved too, and every resolved complaint gets
+    its revisit (DOMAIN.md §4, 客户投诉回访率100%). The center learns of the resolution when it
+    accepts the record, so the two days run from the acceptance, not from the closing date the
+    branch reports (up to two working days earlier, which would make it overdue on arrival)."""
+    revisits.sync_complaint_plan(complaint.id, complaint.customer_id, complaint.project_id,
+                                 complaint.filing_reviewed_at, contact_name=complaint.complainant_name,
+                                 contact_phone=complaint.complainant_phone)
+
+
 def _record_on_complaint(complaint: Complaint, *, summary: str, satisfaction: int, by) -> None:
     # Completing the plan calls back here; a complaint already revisited (the revisit was
     # recorded on the complaint page) is left as it is.

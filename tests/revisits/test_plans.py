@@ -197,3 +197,32 @@ def test_the_bulk_sync_moves_and_cancels_open_plans_like_the_single_one(db, org)
     assert (result.moved, result.cancelled, result.created) == (3, 1, 0)
     assert _by_kind(db, moved)[K.HANDOVER_1M].due == date(2027, 2, 28)
     assert _by_kind(db, cleared)[K.SIGNING].cancel_reason == CancelReason.DATE_REMOVED
+
+
+def test_a_complaint_a_branch_handled_is_revisited_from_the_center_accepting_its_record(db, org):
+    """Every resolved complaint gets its revisit (客户投诉回访率100%), a branch's filing too."""
+    from datetime import timedelta
+
+    from portal.auth.permissions import Role
+    from portal.services import complaints
+    from tests.complaints.factories import complaint_input
+
+    clerk = f.make_user(org.branch1, Role.BRANCH_STAFF, username="fgs_rv")
+    manager = f.make_user(org.center, Role.CENTER_MANAGER, username="zr_rv")
+    received = datetime(2026, 11, 16, 2, 0, tzinfo=timezone.utc)
+    record = complaints.FilingRecord(handled_closed_on=date(2026, 11, 16), resolution="已协调解决",
+                                     cause_analysis="沟通不到位")
+    c = complaints.register_filing(complaint_input(org, received_at=received), record, unit=org.branch1, by=clerk,
+                                   submit=True, now=received + timedelta(hours=1))
+    db.session.commit()
+    assert _plans(db, complaint_id=c.id) == []  # not before the center has the record
+    complaints.review_filing(c, accept=False, reason="缺少原因分析细节", by=manager, now=received + timedelta(days=1))
+    assert _plans(db, complaint_id=c.id) == []
+    complaints.submit_filing(c, by=clerk, now=received + timedelta(days=1, hours=1))
+    accepted = datetime(2026, 11, 18, 3, 0, tzinfo=timezone.utc)  # Wednesday 11:00 local
+    complaints.review_filing(c, accept=True, reason=None, by=manager, now=accepted)
+    db.session.commit()
+    [plan] = _plans(db, complaint_id=c.id)
+    assert plan.kind == K.COMPLAINT and plan.status == RevisitStatus.OPEN
+    assert (plan.window_start, plan.due) == (date(2026, 11, 18), date(2026, 11, 20))
+    assert plan.contact_phone == c.complainant_phone
