@@ -150,6 +150,8 @@ class Complaint(db.Model):
     preventive_measures: Mapped[str | None] = mapped_column(Text)
     revisit_summary: Mapped[str | None] = mapped_column(Text)
     revisit_satisfaction: Mapped[int | None]
+    # how the revisit was made (the revisits area's RevisitMethod value: phone, visit, sms, survey)
+    revisit_method: Mapped[str | None] = mapped_column(String(16))
     revisited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     # clocks
     first_reply_due_at: Mapped[datetime] = mapped_column(UTCDateTime())

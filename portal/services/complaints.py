@@ -440,7 +440,8 @@ def transition(c: Complaint, action: str, values: dict | None = None, *, by, now
     values = {k: (v.strip() if isinstance(v, str) else v) for k, v in (values or {}).items()}
     merged = {"resolution": c.resolution, "cause_analysis": c.cause_analysis,
               "corrective_measures": c.corrective_measures, "preventive_measures": c.preventive_measures,
-              "revisit_summary": c.revisit_summary, "revisit_satisfaction": c.revisit_satisfaction}
+              "revisit_summary": c.revisit_summary, "revisit_satisfaction": c.revisit_satisfaction,
+              "revisit_method": c.revisit_method}
     merged.update({k: v for k, v in values.items() if v not in (None, "")})
     problems = transition_problems(action, c.status, merged)
     if problems:
@@ -469,13 +470,14 @@ def transition(c: Complaint, action: str, values: dict | None = None, *, by, now
         hook(c, by)
 
 
-def record_revisit(complaint: Complaint, summary: str, satisfaction: int, by, now: datetime | None = None) -> None:
+def record_revisit(complaint: Complaint, summary: str, satisfaction: int, by, now: datetime | None = None,
+                   method: str | None = None) -> None:
     """The complaint revisit (跟进反馈). The revisits area calls this when it records a complaint
     revisit; until then the center records it on the complaint."""
     if satisfaction is None or not 1 <= int(satisfaction) <= 5:
         raise ComplaintError("missing", ["revisit_satisfaction"])
-    transition(complaint, "revisit", {"revisit_summary": summary, "revisit_satisfaction": int(satisfaction)},
-               by=by, now=now)
+    transition(complaint, "revisit", {"revisit_summary": summary, "revisit_satisfaction": int(satisfaction),
+                                      "revisit_method": method}, by=by, now=now)
 
 
 def reopen(c: Complaint, *, received_at: datetime, channel: Channel, description: str, by,

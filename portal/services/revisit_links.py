@@ -68,7 +68,8 @@ def close_plan_of_complaint(complaint: Complaint, by) -> None:
         RevisitPlan.status == RevisitStatus.OPEN).order_by(RevisitPlan.id.desc()))
     if plan is None:
         return
-    revisits.complete_revisit(plan, by=by, method=RevisitMethod.PHONE, at=complaint.revisited_at,
+    method = RevisitMethod(complaint.revisit_method) if complaint.revisit_method else RevisitMethod.PHONE
+    revisits.complete_revisit(plan, by=by, method=method, at=complaint.revisited_at,
                               answers=[], satisfaction=complaint.revisit_satisfaction,
                               summary=complaint.revisit_summary)
 

@@ -451,3 +451,25 @@ def test_a_visit_by_twelve_owners_is_prefilled_as_twelve_people(client, login, o
     html = client.get(f"/complaints/new?contact_id={contact.id}").get_data(as_text=True)
     field = re.search(r'<input[^>]*name="people_count"[^>]*>', html).group(0)
     assert 'value="12"' in field
+
+
+def test_a_revisit_recorded_on_the_complaint_page_keeps_its_method(client, login, people, resolved_complaint, no_csrf):
+    """The report counts revisits by method: an on-site revisit recorded here is not a phone call."""
+    from portal.models.revisit import RevisitMethod, RevisitPlan, RevisitStatus
+
+    plan = db.session.scalar(db.select(RevisitPlan).where(RevisitPlan.complaint_id == resolved_complaint.id))
+    assert plan is not None and plan.status == RevisitStatus.OPEN
+    login(client, people.staff)
+    form = client.get(f"/complaints/{resolved_complaint.id}/revisit").get_data(as_text=True)
+    assert 'name="revisit_method"' in form and "上门" in form
+    bad = client.post(f"/complaints/{resolved_complaint.id}/revisit",
+                      data={"revisit_method": "pigeon", "revisit_summary": "信鸽回访", "revisit_satisfaction": "5"})
+    assert bad.status_code == 200 and "信鸽回访" in bad.get_data(as_text=True)
+    db.session.expire_all()
+    assert resolved_complaint.status == ComplaintStatus.RESOLVED
+    resp = client.post(f"/complaints/{resolved_complaint.id}/revisit",
+                       data={"revisit_method": "visit", "revisit_summary": "上门查看，客户满意", "revisit_satisfaction": "5"})
+    assert resp.status_code == 302
+    db.session.expire_all()
+    assert resolved_complaint.status == ComplaintStatus.REVISITED and resolved_complaint.revisit_method == "visit"
+    assert (plan.status, plan.method) == (RevisitStatus.DONE, RevisitMethod.VISIT)

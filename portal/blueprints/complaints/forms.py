@@ -10,7 +10,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from portal.forms import PortalForm
 from portal.models.complaint import Channel, ContactWay, Severity
+from portal.models.revisit import RevisitMethod
 from portal.services.clock import parse_local
+from portal.services.revisits import METHOD_LABELS
 from portal.services.validators import is_valid_phone
 
 from portal.services.reception_labels import CHANNEL_LABELS  # noqa: E402  (one list of channel names)
@@ -148,6 +150,9 @@ class ResolveForm(PortalForm):
 
 
 class RevisitForm(PortalForm):
+    # the report counts revisits by method (DOMAIN.md §5), so the complaint page asks for it too
+    revisit_method = SelectField(_l("Revisit method"), default=RevisitMethod.PHONE.value,
+                                 choices=[(m.value, label) for m, label in METHOD_LABELS.items()])
     revisit_summary = TextAreaField(_l("Revisit result"), validators=[DataRequired(message=REQUIRED),
                                                                      Length(max=TEXT_MAX)])
     revisit_satisfaction = SelectField(_l("Satisfaction"), coerce=int, choices=[

@@ -568,7 +568,8 @@ def _transition_view(c, action, form, title, fields, submit_label):
         values = {name: getattr(form, name).data for name in fields}
         try:
             if action == "revisit":
-                svc.record_revisit(c, values["revisit_summary"], values["revisit_satisfaction"], current_user)
+                svc.record_revisit(c, values["revisit_summary"], values["revisit_satisfaction"], current_user,
+                                   method=values["revisit_method"])
             else:
                 svc.transition(c, action, values, by=current_user)
         except svc.ComplaintError as exc:
@@ -614,7 +615,7 @@ def resolve(complaint_id: int):
 def revisit(complaint_id: int):
     c = get_complaint_or_403(complaint_id)
     return _transition_view(c, "revisit", RevisitForm(), _("Record the revisit"),
-                            ["revisit_summary", "revisit_satisfaction"], _("Save"))
+                            ["revisit_method", "revisit_summary", "revisit_satisfaction"], _("Save"))
 
 
 @bp.route("/<int:complaint_id>/archive", methods=["GET", "POST"])
