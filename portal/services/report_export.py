@@ -103,10 +103,12 @@ def _kpi_rows(k: dict, first: list) -> list:
     return first + [_fmt(k["satisfaction"]["score"]), k["satisfaction"]["count"],
                     k["complaint_rate"]["complaining"], k["complaint_rate"]["served"], _fmt(k["complaint_rate"]["rate"]),
                     _fmt(k["first_reply"]["mean_hours"]), _fmt(k["first_reply"]["median_hours"]),
+                    _fmt(k.get("inquiry_reply", {}).get("mean_hours")), _fmt(k.get("inquiry_reply", {}).get("median_hours")),
                     k["repair"]["in_time"], k["repair"]["due"], _fmt(k["repair"]["rate"])]
 
 
 KPI_HEADER = ["满意度得分", "评价数", "投诉客户数", "服务客户数", "投诉率(%)", "首次回复平均(小时)", "首次回复中位数(小时)",
+              "咨询响应平均(小时)", "咨询响应中位数(小时)",
               "按时完成维修单", "应完成维修单", "维修及时率(%)"]
 
 
@@ -196,7 +198,7 @@ def monthly_xlsx(f: dict, narrative: str | None = None) -> bytes:
                        [[b["branch"], b["complaints"], b["contacts"]] for b in f["branches"]])
         _definitions_sheet(book, ["complaints", "first_reply", "resolution", "overdue", "important_matters", "measures",
                                   "satisfaction", "revisits_done", "revisit_completion", "feedback", "complaint_rate",
-                                  "first_reply_time", "repair_timeliness", "trend", "branches"])
+                                  "first_reply_time", "inquiry_reply_time", "repair_timeliness", "trend", "branches"])
         return book.bytes()
 
 
@@ -220,7 +222,8 @@ def kpis_xlsx(rows: list[dict]) -> bytes:
         book = _Book()
         book.sheet("考核指标", ["月份", "分公司", *KPI_HEADER],
                    [_kpi_rows(r, [r["month"], r["branch"] or "全公司"]) for r in rows])
-        _definitions_sheet(book, ["satisfaction", "complaint_rate", "first_reply_time", "repair_timeliness"])
+        _definitions_sheet(book, ["satisfaction", "complaint_rate", "first_reply_time", "inquiry_reply_time",
+                                  "repair_timeliness"])
         return book.bytes()
 
 

@@ -242,6 +242,16 @@ def first_reply_time(period: Period, scope: Scope) -> dict:
     return duration_stats(C.received_at, C.first_replied_at, *where)
 
 
+@figure("inquiry_reply_time", N_(
+    "Inquiry response time (咨询响应时间, seed 001): hours from the receipt of an inquiry (咨询) "
+    "contact to its first reply, over the inquiries received in the period that have been replied "
+    "(mean and median)."))
+def inquiry_reply_time(period: Period, scope: Scope) -> dict:
+    K = Contact
+    where = [K.category == ContactCategory.INQUIRY, _in(K.received_at, period), *_scope_conditions(K.project_id, scope)]
+    return duration_stats(K.received_at, K.replied_at, *where)
+
+
 @figure("resolution", N_(
     "Resolution time: hours from receipt to resolution, over the complaints resolved in the period "
     "(whenever they were received). Median: half were resolved faster. 90th percentile: nine in "
@@ -480,10 +490,13 @@ def kpis(period: Period, scope: Scope, now: datetime | None = None, *, sat: dict
     now = now or now_utc()
     sat = (sat or satisfaction(period, scope))["overall"]
     reply = first_reply_time(period, scope)
+    inquiry = inquiry_reply_time(period, scope)
     return {"satisfaction": {"score": sat["score"], "count": sat["count"], "satisfied_rate": sat["satisfied_rate"]},
             "complaint_rate": complaint_rate(period, scope),
             "first_reply": {"count": reply["count"], "mean_hours": reply["mean_hours"],
                             "median_hours": reply["median_hours"]},
+            "inquiry_reply": {"count": inquiry["count"], "mean_hours": inquiry["mean_hours"],
+                              "median_hours": inquiry["median_hours"]},
             "repair": repair_timeliness(period, scope, now)}
 
 

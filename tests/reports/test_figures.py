@@ -139,6 +139,8 @@ def test_kpis(org, data):
     assert k["complaint_rate"] == {"complaining": 4, "served": 7, "rate": 57.14}
     assert k["repair"] == {"due": 3, "in_time": 1, "pending": 0, "rate": 33.33}
     assert k["first_reply"] == {"count": 4, "mean_hours": 26.75, "median_hours": 16.5}
+    # seed 001 咨询响应时间: inquiries only — K1 (replied after 2 h); K4 is a repair, K5 November's
+    assert k["inquiry_reply"] == {"count": 1, "mean_hours": 2.0, "median_hours": 2.0}
     assert k["satisfaction"]["score"] == 3.5
 
 

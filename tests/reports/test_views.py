@@ -184,11 +184,14 @@ def test_weekly_summary_page_and_excel(client, login, people, data):
 
 def test_kpi_page_and_short_excel(client, login, people, data):
     login(client, people["leader"])
-    assert client.get("/reports/kpis?month_from=2026-10&month_to=2026-10").status_code == 200
+    page = client.get("/reports/kpis?month_from=2026-10&month_to=2026-10")
+    assert page.status_code == 200 and "咨询响应时间" in page.get_data(as_text=True)
     resp = client.get("/reports/kpis/export.xlsx?month_from=2026-10&month_to=2026-10")
     wb = load_workbook(io.BytesIO(resp.data))
     rows = {(r[0].value, r[1].value): r for r in wb["考核指标"].iter_rows(min_row=2)}
     assert rows[("2026-10", "全公司")][6].value == 57.14  # complaint rate
+    header = [c.value for c in next(wb["考核指标"].iter_rows(max_row=1))]
+    assert rows[("2026-10", "全公司")][header.index("咨询响应平均(小时)")].value == 2.0  # K1
     assert rows[("2026-10", "第一房产分公司")][0].value == "2026-10"
 
 
