@@ -372,14 +372,10 @@ def inform_leaders(c: Complaint, step: str, *, by, now: datetime) -> list[User]:
     report, when it is made, carries the state of the day."""
     if not leaders_follow(c.severity, step):
         return []
-    seen, leaders = set(), []
-    for report in c.leader_reports:
-        if report.leader_id not in seen and report.leader is not None:
-            seen.add(report.leader_id)
-            leaders.append(report.leader)
-    leaders = [u for u in leaders if u.id != getattr(by, "id", None)]
-    if not leaders:
+    ids = {r.leader_id for r in c.leader_reports} - {getattr(by, "id", None)}
+    if not ids:
         return []
+    leaders = list(db.session.scalars(select(User).where(User.id.in_(ids)).order_by(User.id)))
     kind = "重大投诉进展" if c.severity == Severity.MAJOR else "重要投诉处理结果"
     notifications.notify(leaders, kind="complaint.progress", title=f"{c.serial} {kind}：{_STEP_TITLES[step]}：{c.subject}",
                          link=_link(c), object_type="complaint", object_id=c.id)
@@ -466,6 +462,10 @@ def transition(c: Complaint, action: str, values: dict | None = None, *, by, now
         if not open_left:
             c.matter.closed_at = now
     db.session.flush()
+    _run_hooks(action, c, by)
+
+
+def _run_hooks(action: str, c: Complaint, by) -> None:
     for hook in _transition_hooks.get(action, []):
         hook(c, by)
 
@@ -577,8 +577,7 @@ def review_filing(c: Complaint, *, accept: bool, reason: str | None, by, now: da
     event(c, "filing_accepted" if accept else "filing_returned", by=by, now=now, note=c.filing_return_reason)
     if accept:  # the revisits area plans the center's revisit of the resolved complaint here
         db.session.flush()
-        for hook in _transition_hooks.get("accept_filing", []):
-            hook(c, by)
+        _run_hooks("accept_filing", c, by)
     if c.created_by is not None:
         notifications.notify([c.created_by], kind="complaint.filing_reviewed",
                              title=f"{c.serial} 备案{'已接收' if accept else '被退回'}",

@@ -484,6 +484,10 @@ def repair_timeliness(period: Period, scope: Scope, now: datetime) -> dict:
     return {"due": counted, "in_time": done, "pending": n_pending, "rate": _ratio(done, counted)}
 
 
+def _mean_median(stats: dict) -> dict:
+    return {"count": stats["count"], "mean_hours": stats["mean_hours"], "median_hours": stats["median_hours"]}
+
+
 def kpis(period: Period, scope: Scope, now: datetime | None = None, *, sat: dict | None = None) -> dict:
     """The four KPIs of seed 001 §四 for one period and scope (``sat``: the period's
     ``satisfaction`` figures when the caller has them already)."""
@@ -493,10 +497,7 @@ def kpis(period: Period, scope: Scope, now: datetime | None = None, *, sat: dict
     inquiry = inquiry_reply_time(period, scope)
     return {"satisfaction": {"score": sat["score"], "count": sat["count"], "satisfied_rate": sat["satisfied_rate"]},
             "complaint_rate": complaint_rate(period, scope),
-            "first_reply": {"count": reply["count"], "mean_hours": reply["mean_hours"],
-                            "median_hours": reply["median_hours"]},
-            "inquiry_reply": {"count": inquiry["count"], "mean_hours": inquiry["mean_hours"],
-                              "median_hours": inquiry["median_hours"]},
+            "first_reply": _mean_median(reply), "inquiry_reply": _mean_median(inquiry),
             "repair": repair_timeliness(period, scope, now)}
 
 

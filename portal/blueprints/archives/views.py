@@ -260,13 +260,12 @@ def customer_edit(customer_id: int):
     for name, value in stored.items():
         if value and (request.method == "GET" or form[name].data == value):
             form[name].data = ""
-    masked = {"id_number": mask_id_number(stored["id_number"]), "phone1": mask_phone(stored["phone1"]),
-              "phone2": mask_phone(stored["phone2"])}
+    masked = {name: mask(stored[name]) for name, mask in SENSITIVE_FIELDS.items()}
     return render_template("archives/customer_form.html", form=form, c=customer, masked=masked)
 
 
-# shown masked on the edit page, kept when left empty there
-SENSITIVE_FIELDS = ("id_number", "phone1", "phone2")
+# shown masked on the edit page (with these masks), kept when left empty there
+SENSITIVE_FIELDS = {"id_number": mask_id_number, "phone1": mask_phone, "phone2": mask_phone}
 
 
 @bp.route("/customers/<int:customer_id>/history")
