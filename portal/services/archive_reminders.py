@@ -9,9 +9,9 @@
 - ``care.birthday``: one digest a day per center staff member at 08:00 ("N customers have
   birthdays today", names only, linking to the archive list of the day's birthdays) rather than
   one reminder per customer: with 200,000 records that is some 550 birthdays a day;
-- ``care.festival``: 08:00 on a fixed-date festival (元旦, 劳动节, 国庆节;
-  ``reminders_rules.FIXED_DATE_FESTIVALS``) → the center staff, linking to the special-owner
-  care list. Lunar festivals are not reminded (see the rule).
+- ``care.festival``: 08:00 on a festival (元旦, 劳动节, 国庆节 and the lunar 春节, 元宵节, 端午节,
+  中秋节, 重阳节; ``reminders_rules.festivals_on``) → the center staff, linking to the
+  special-owner care list.
 
 Due times come from ``reminders_rules``; a sweeper writes a row only once its moment has come,
 and a builder that finds the request decided, the grant ended or the list empty returns None
@@ -44,7 +44,9 @@ FESTIVAL_DAY = "care_festival_day"
 NAMES_IN_DIGEST = 20
 
 FESTIVAL_LABELS = {"new_year": _l("New Year's Day"), "labour_day": _l("Labour Day"),
-                   "national_day": _l("National Day")}
+                   "national_day": _l("National Day"), "spring_festival": _l("Spring Festival"),
+                   "lantern_festival": _l("Lantern Festival"), "dragon_boat": _l("Dragon Boat Festival"),
+                   "mid_autumn": _l("Mid-Autumn Festival"), "double_ninth": _l("Double Ninth Festival")}
 
 
 def _when(at: datetime) -> str:
@@ -145,7 +147,7 @@ def _birthdays_message(r) -> Message | None:
 @reminders.sweeper(CARE_FESTIVAL)
 def _festival(now: datetime):
     today = local_date(now)
-    if rules.festival_on(today) is None:
+    if not rules.festivals_on(today):
         return
     due = rules.care_notice_at(today)
     if now < due:
@@ -157,15 +159,15 @@ def _festival(now: datetime):
 @reminders.message(CARE_FESTIVAL)
 def _festival_message(r) -> Message | None:
     day = day_from_id(r.object_id)
-    code = rules.festival_on(day)
-    if code is None:
+    codes = rules.festivals_on(day)
+    if not codes:
         return None
     special = db.session.scalar(select(func.count()).select_from(Customer).where(
         Customer.special_kind.is_not(None))) or 0
     quality = db.session.scalar(select(func.count()).select_from(Customer).where(Customer.is_quality.is_(True))) or 0
     with recipient_locale(r):
         return Message(title=_("%(festival)s: festival greetings for the customer-care lists",
-                               festival=FESTIVAL_LABELS[code]),
+                               festival="、".join(str(FESTIVAL_LABELS[code]) for code in codes)),
                        body=_("Special owners: %(special)d; quality customers: %(quality)d.", special=special,
                               quality=quality),
                        link="/archives/special")

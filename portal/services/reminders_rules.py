@@ -12,6 +12,9 @@ local the day before, a reception reply "due soon" 4 hours before its deadline.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+
+from lunardate import LunarDate
 
 from portal.services.clock import end_of_local_day, local_date, portal_tz
 from portal.services.workdays import WorkingCalendar
@@ -136,15 +139,32 @@ def care_notice_at(day: date) -> datetime:
     return at_local(day, MORNING)
 
 
-# Festivals on a fixed date of the Gregorian calendar. The lunar festivals (春节, 端午, 中秋) move
-# every year and chinese-calendar only knows their holiday ranges, not the festival day itself,
-# so they are not reminded (a festival table an administrator edits would be the way to add them).
+# The festivals of the care lists (seed 003: 每逢节日以信息的方式向客户表示祝福): the Gregorian
+# holidays on their fixed dates, and the traditional festivals on their day of the lunar calendar
+# (lunardate converts; chinese-calendar only knows the statutory holiday ranges around them, and
+# 春节's range starts on New Year's Eve in some years). 重阳节 is the elderly's festival: the
+# special owners' list (孤寡老人) is what the reminder links to.
 FIXED_DATE_FESTIVALS = {(1, 1): "new_year", (5, 1): "labour_day", (10, 1): "national_day"}
+LUNAR_FESTIVALS = {(1, 1): "spring_festival", (1, 15): "lantern_festival", (5, 5): "dragon_boat",
+                   (8, 15): "mid_autumn", (9, 9): "double_ninth"}
 
 
-def festival_on(day: date) -> str | None:
-    """care.festival: the code of the fixed-date festival falling on ``day``, if any."""
-    return FIXED_DATE_FESTIVALS.get((day.month, day.day))
+@lru_cache(maxsize=64)
+def _lunar_festivals_of(year: int) -> dict[date, str]:
+    """The lunar festivals falling in Gregorian ``year``: every one of them lies between 21 January
+    and early November, so they are the festivals of the lunar year of the same number (never a
+    leap month's day). Years outside lunardate's table (1900–2099) have none."""
+    try:
+        return {LunarDate(year, month, day).to_solar_date(): code
+                for (month, day), code in LUNAR_FESTIVALS.items()}
+    except ValueError:
+        return {}
+
+
+def festivals_on(day: date) -> tuple[str, ...]:
+    """care.festival: the codes of the festivals falling on ``day`` (two when 中秋 is 1 October)."""
+    codes = (FIXED_DATE_FESTIVALS.get((day.month, day.day)), _lunar_festivals_of(day.year).get(day))
+    return tuple(code for code in codes if code is not None)
 
 
 # --- revisit follow-ups -----------------------------------------------------------------------------

@@ -402,6 +402,20 @@ def test_national_day_festival_greeting_at_eight_once(org, people):
     assert "国庆节" in note.title and note.link == "/archives/special"
 
 
+
+def test_mid_autumn_greeting_on_the_lunar_day_and_a_shared_day_names_both(org, people):
+    """中秋 2026 is 25 September (八月十五), not a fixed date; on 1 October 2020 it was also 国庆."""
+    sweep_at(local(2026, 9, 24, 8))
+    assert rows_of(k.CARE_FESTIVAL) == []
+    sweep_at(local(2026, 9, 25, 8))
+    note = db.session.scalar(select(Notification).where(Notification.kind == k.CARE_FESTIVAL,
+                                                        Notification.user_id == people.staff.id))
+    assert "中秋节" in note.title and "国庆节" not in note.title
+    sweep_at(local(2020, 10, 1, 8))
+    titles = {n.title for n in db.session.scalars(select(Notification).where(
+        Notification.kind == k.CARE_FESTIVAL, Notification.user_id == people.staff.id))}
+    assert any("国庆节" in t and "中秋节" in t for t in titles) and len(titles) == 2
+
 # --- revisits -----------------------------------------------------------------------------------
 
 def test_revisits_due_today_one_digest_per_person(org, people):

@@ -152,3 +152,25 @@ def test_complaint_first_reply_is_48_calendar_hours_with_a_warning_12_hours_befo
 ])
 def test_revisit_week_notice_is_monday_morning(due_day, monday):
     assert rules.revisit_due_this_week_at(due_day) == local(monday.year, monday.month, monday.day, 8)
+
+
+@pytest.mark.parametrize("day, codes", [
+    (date(2026, 1, 1), ("new_year",)),
+    (date(2026, 2, 16), ()),  # 除夕: the eve, not the festival
+    (date(2026, 2, 17), ("spring_festival",)),  # 正月初一 2026 (chinese-calendar's holiday starts the 15th)
+    (date(2026, 3, 3), ("lantern_festival",)),  # 正月十五
+    (date(2026, 5, 1), ("labour_day",)),
+    (date(2026, 6, 19), ("dragon_boat",)),  # 五月初五
+    (date(2026, 9, 25), ("mid_autumn",)),  # 八月十五
+    (date(2026, 9, 26), ()),
+    (date(2026, 10, 1), ("national_day",)),
+    (date(2026, 10, 18), ("double_ninth",)),  # 九月初九, the elderly's festival
+    (date(2020, 10, 1), ("national_day", "mid_autumn")),  # both on one day: one digest naming both
+    (date(2009, 5, 28), ("dragon_boat",)),
+    (date(2009, 6, 27), ()),  # 闰五月初五: a leap month's fifth is not 端午
+    (date(2025, 1, 29), ("spring_festival",)),  # in January
+    (date(2100, 2, 9), ()),  # beyond the lunar table: no lunar festival, no error
+    (date(2100, 10, 1), ("national_day",)),
+])
+def test_festivals_of_the_care_lists_fixed_and_lunar(day, codes):
+    assert rules.festivals_on(day) == codes
