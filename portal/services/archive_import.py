@@ -4,7 +4,11 @@ Every row is checked first (required fields, GB 11643 ID checksum, phone format,
 duplicates within the file and against the archive) and every problem is reported with its row
 and column. Only a file without errors is written, in one transaction: all or nothing.
 Customers are matched on the ID number, purchases on project + building + room, so importing
-the same file again updates and never duplicates. Empty cells never blank what is on file
+the same file again updates and never duplicates. The ID number is checked where given but not
+required: the property company's yearly list (seed 000: 业主姓名、房号、房屋面积、联系方式、家庭人数、
+成员结构、车号、工作单位、移交时间) has none. A row without one is the owner on file for its room
+when the names agree (another name there is an error), else the customer with the same name and
+first phone, else a new customer. The headers of that list are accepted beside the template's. Empty cells never blank what is on file
 (the two departments submit different columns of the same owners).
 
 Writing uses bulk INSERT/UPDATE statements in chunks, so 100,000 rows take seconds, not minutes;
@@ -43,14 +47,15 @@ class Column:
     kind: str = "text"  # text, date, int, float, gender, id, phone, project
     max_len: int = 100
     customer: bool = True  # a customer field (else a purchase field)
+    aliases: tuple[str, ...] = ()  # other headers for the column (the submitted lists' own words)
 
 
 COLUMNS: list[Column] = [
-    Column("name", "姓名", True, max_len=100),
-    Column("id_number", "身份证号码", True, "id", 18),
+    Column("name", "姓名", True, max_len=100, aliases=("业主姓名", "客户名称", "客户姓名")),
+    Column("id_number", "身份证号码", False, "id", 18, aliases=("身份证件号码", "身份证号")),
     Column("gender", "性别", kind="gender"),
     Column("birthday", "出生日期", kind="date"),
-    Column("phone1", "联系电话1", True, "phone", 20),
+    Column("phone1", "联系电话1", True, "phone", 20, aliases=("联系方式", "联系电话")),
     Column("phone2", "联系电话2", kind="phone", max_len=20),
     Column("address", "联系地址", max_len=200),
     Column("postcode", "邮编", max_len=10),
@@ -60,24 +65,24 @@ COLUMNS: list[Column] = [
     Column("working_area", "工作区域", max_len=100),
     Column("education", "教育程度", max_len=30),
     Column("marital_status", "婚姻状况", max_len=20),
-    Column("family_structure", "家庭结构", max_len=50),
+    Column("family_structure", "家庭结构", max_len=50, aliases=("成员结构",)),
     Column("household_size", "家庭人数", kind="int"),
     Column("income_band", "收入", max_len=30),
     Column("how_learned", "项目得知途径", max_len=50),
-    Column("car_plate", "车牌号", max_len=20),
+    Column("car_plate", "车牌号", max_len=20, aliases=("车号",)),
     Column("project_id", "项目", True, "project", customer=False),
     Column("building", "楼栋", max_len=30, customer=False),
     Column("room", "房号", True, max_len=30, customer=False),
     Column("property_nature", "房屋性质", max_len=30, customer=False),
     Column("property_type", "房屋类型", max_len=30, customer=False),
-    Column("floor_area", "建筑面积", kind="float", customer=False),
+    Column("floor_area", "建筑面积", kind="float", customer=False, aliases=("房屋面积", "面积")),
     Column("unit_price", "单价", kind="int", customer=False),
     Column("total_price", "成交总价", kind="int", customer=False),
     Column("salesperson", "业务员", max_len=50, customer=False),
     Column("signing_date", "签约日期", kind="date", customer=False),
-    Column("handover_date", "收楼日期", kind="date", customer=False),
+    Column("handover_date", "收楼日期", kind="date", customer=False, aliases=("移交时间", "移交日期")),
 ]
-BY_HEADER = {c.header: c for c in COLUMNS}
+BY_HEADER = {title: c for c in COLUMNS for title in (c.header, *c.aliases)}
 CUSTOMER_KEYS = [c.key for c in COLUMNS if c.customer]
 PURCHASE_KEYS = [c.key for c in COLUMNS if not c.customer and c.key not in ("project_id", "building", "room")]
 SAMPLE_ROW = ["张三", "110101199003074514", "男", "1990-03-07", "13812345678", "0991-4567890", "乌鲁木齐市天山区某路1号",
@@ -143,7 +148,7 @@ def map_header(header: list) -> dict[int, Column]:
     found: dict[int, Column] = {}
     for i, cell in enumerate(header):
         title = str(cell or "").strip().rstrip("*").strip()
-        if title in BY_HEADER:
+        if title in BY_HEADER and BY_HEADER[title] not in found.values():  # the first of two synonyms
             found[i] = BY_HEADER[title]
     missing = [c.header for c in COLUMNS if c.required and c not in found.values()]
     if missing:
@@ -276,11 +281,11 @@ def check_rows(rows: Iterator[list], progress: Callable[[int], None] | None = No
             elif value is not None:
                 clean[col.key] = value
         if ok:
-            id_number = clean["id_number"]
-            seen = first_row_of_id.get(id_number)
-            if seen is None:
+            id_number = clean.get("id_number")
+            seen = first_row_of_id.get(id_number) if id_number else None
+            if id_number and seen is None:
                 first_row_of_id[id_number] = (row_no, clean["name"])
-            elif seen[1] != clean["name"]:
+            elif seen is not None and seen[1] != clean["name"]:
                 errors.append((row_no, "身份证号码",
                                _("Same ID number as row %(row)d but a different name.", row=seen[0])))
                 ok = False
@@ -306,25 +311,44 @@ def check_rows(rows: Iterator[list], progress: Callable[[int], None] | None = No
     return result
 
 
+def _room_owners(rows: list[dict]) -> dict[tuple, tuple[int, str | None, str]]:
+    """(project, building, room) → (customer id, ID number, name) of the rooms of ``rows`` on file."""
+    by_project: dict[int, set[str]] = {}
+    for row in rows:
+        by_project.setdefault(row["project_id"], set()).add(row["room"])
+    owners: dict[tuple, tuple[int, str | None, str]] = {}
+    for project_id, rooms in by_project.items():
+        for chunk in _chunks(sorted(rooms), CHUNK):
+            for building, room, cid, id_number, name in db.session.execute(
+                    select(Purchase.building, Purchase.room, Customer.id, Customer.id_number, Customer.name)
+                    .join(Customer).where(Purchase.project_id == project_id, Purchase.room.in_(chunk))):
+                owners[(project_id, building or "", room)] = (cid, id_number, name)
+    return owners
+
+
 def _check_against_archive(result: CheckResult) -> None:
-    """A room on file for a customer with another ID number is a duplicate, not an update."""
-    by_project: dict[int, list[dict]] = {}
-    for row in result.rows:
-        by_project.setdefault(row["project_id"], []).append(row)
+    """A room on file for another customer is a duplicate, not an update: another ID number, or,
+    for a row without one, another name."""
+    owners = _room_owners(result.rows)
     bad_rows = set()
-    for project_id, rows in by_project.items():
-        rooms = list({r["room"] for r in rows})
-        owners: dict[tuple, str | None] = {}
-        for chunk in _chunks(rooms, CHUNK):
-            for building, room, id_number in db.session.execute(
-                    select(Purchase.building, Purchase.room, Customer.id_number).join(Customer)
-                    .where(Purchase.project_id == project_id, Purchase.room.in_(chunk))):
-                owners[(project_id, building or "", room)] = id_number
-        for r in rows:
-            key = _room_key(r)
-            if key in owners and owners[key] != r["id_number"]:
-                result.errors.append((r["_row"], "房号", _("This room is on file for another customer.")))
-                bad_rows.add(r["_row"])
+    for r in result.rows:
+        owner = owners.get(_room_key(r))
+        if owner is None:
+            continue
+        owner_id_number, owner_name = owner[1], owner[2]
+        if not r.get("id_number"):
+            clash = owner_name != r["name"]
+            message = _("This room is on file for another customer.")
+        elif owner_id_number is None:
+            clash = True  # the same person perhaps, but an ID number is not attached by a bulk file
+            message = _("This room is on file for a customer without an ID number: add the number on that "
+                        "archive record first.")
+        else:
+            clash = owner_id_number != r["id_number"]
+            message = _("This room is on file for another customer.")
+        if clash:
+            result.errors.append((r["_row"], "房号", message))
+            bad_rows.add(r["_row"])
     if bad_rows:
         result.rows = [r for r in result.rows if r["_row"] not in bad_rows]
 
@@ -341,7 +365,9 @@ class ApplyResult:
 
 def _derive_from_id(row: dict) -> None:
     """Birthday and gender follow from a GB 11643 number when the file leaves them empty."""
-    id_number = row["id_number"]
+    id_number = row.get("id_number")
+    if not id_number:
+        return
     if "birthday" not in row:
         try:
             row["birthday"] = date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
@@ -351,47 +377,90 @@ def _derive_from_id(row: dict) -> None:
         row["gender"] = Gender.MALE if int(id_number[16]) % 2 else Gender.FEMALE
 
 
+def _person_keys(rows: list[dict], owners: dict[tuple, tuple[int, str | None, str]]) -> list[tuple]:
+    """Who each row is: ("id", ID number), or for a row without one ("cid", customer id) of the
+    room's owner (checked: same name) or of the one customer on file with the same name and first
+    phone, else ("new", name, phone) — one new customer per name and phone in the file."""
+    keys: list[tuple | None] = []
+    unknown: dict[str, set[str]] = {}  # phone → names of ID-less rows whose room is not on file
+    for row in rows:
+        if row.get("id_number"):
+            keys.append(("id", row["id_number"]))
+        elif (owner := owners.get(_room_key(row))) is not None:
+            keys.append(("cid", owner[0]))
+        else:
+            keys.append(None)
+            unknown.setdefault(row["phone1"], set()).add(row["name"])
+    by_name_phone: dict[tuple, list[int]] = {}
+    for chunk in _chunks(sorted(unknown), CHUNK):
+        for cid, name, phone in db.session.execute(
+                select(Customer.id, Customer.name, Customer.phone1).where(Customer.phone1.in_(chunk))):
+            if name in unknown[phone]:
+                by_name_phone.setdefault((name, phone), []).append(cid)
+    for i, row in enumerate(rows):
+        if keys[i] is None:
+            found = by_name_phone.get((row["name"], row["phone1"]), [])
+            keys[i] = ("cid", found[0]) if len(found) == 1 else ("new", row["name"], row["phone1"])
+    return keys
+
+
 def apply_rows(rows: list[dict], *, year: int, user, progress: Callable[[int], None] | None = None) -> ApplyResult:
     """Write checked rows (flush-only; the caller commits or rolls back the whole file)."""
     result = ApplyResult()
     now = utcnow()
     for row in rows:
         _derive_from_id(row)
-    # one customer per ID number (several rows = several rooms)
-    people: dict[str, dict] = {}
-    for row in rows:
-        person = people.setdefault(row["id_number"], {})
+    keys = _person_keys(rows, _room_owners([r for r in rows if not r.get("id_number")]))
+    # one customer per person (several rows = several rooms)
+    people: dict[tuple, dict] = {}
+    for key, row in zip(keys, rows):
+        person = people.setdefault(key, {})
         for k in CUSTOMER_KEYS:
             if k in row:
                 person[k] = row[k]
-    ids = list(people)
-    existing: dict[str, dict] = {}
+    existing: dict[tuple, dict] = {}
     cols = [Customer.__table__.c[k] for k in ["id", *CUSTOMER_KEYS]]
-    for chunk in _chunks(ids, CHUNK):
+    by_id_number = [k[1] for k in people if k[0] == "id"]
+    for chunk in _chunks(by_id_number, CHUNK):
         for rec in db.session.execute(select(*cols).where(Customer.id_number.in_(chunk))).mappings():
-            existing[rec["id_number"]] = dict(rec)
+            existing[("id", rec["id_number"])] = dict(rec)
+    by_customer_id = [k[1] for k in people if k[0] == "cid"]
+    for chunk in _chunks(by_customer_id, CHUNK):
+        for rec in db.session.execute(select(*cols).where(Customer.id.in_(chunk))).mappings():
+            existing[("cid", rec["id"])] = dict(rec)
 
     # new customers
-    new_people = [p for i, p in people.items() if i not in existing]
-    customer_id: dict[str, int] = {i: rec["id"] for i, rec in existing.items()}
+    customer_id: dict[tuple, int] = {k: rec["id"] for k, rec in existing.items()}
+    customer_table = Customer.__table__
+
+    def values_of(person: dict) -> dict:
+        return {**{k: person.get(k) for k in CUSTOMER_KEYS}, "kind": CustomerKind.OWNER, "archive_year": year,
+                "is_quality": False, "created_at": now}
+
     # Plain executemany INSERTs (no RETURNING): psycopg pipelines them, far faster than one huge
     # multi-VALUES statement; the new ids are read back by ID number.
-    customer_table = Customer.__table__
-    for chunk in _chunks(new_people, CHUNK):
-        values = [{**{k: p.get(k) for k in CUSTOMER_KEYS}, "kind": CustomerKind.OWNER, "archive_year": year,
-                   "is_quality": False, "created_at": now} for p in chunk]
-        db.session.execute(customer_table.insert(), values)
+    new_with_id = [p for k, p in people.items() if k[0] == "id" and k not in existing]
+    for chunk in _chunks(new_with_id, CHUNK):
+        db.session.execute(customer_table.insert(), [values_of(p) for p in chunk])
         for cid, id_number in db.session.execute(select(Customer.id, Customer.id_number).where(
                 Customer.id_number.in_([p["id_number"] for p in chunk]))):
-            customer_id[id_number] = cid
+            customer_id[("id", id_number)] = cid
         result.inserted += len(chunk)
         if progress:
             progress(result.inserted)
+    # without an ID number nothing unique reads the ids back: RETURNING, in the rows' order
+    new_without_id = [k for k in people if k[0] == "new"]
+    for chunk in _chunks(new_without_id, CHUNK):
+        returned = db.session.execute(
+            customer_table.insert().returning(customer_table.c.id, sort_by_parameter_order=True),
+            [values_of(people[k]) for k in chunk]).scalars().all()
+        customer_id.update(zip(chunk, returned))
+        result.inserted += len(chunk)
 
     # known customers: only what changed, each change in the history (masked)
     updates, changes = [], []
-    for id_number, rec in existing.items():
-        person = people[id_number]
+    for key, rec in existing.items():
+        person = people[key]
         diff = {k: v for k, v in person.items() if v is not None and rec.get(k) != v}
         if diff:
             updates.append({"id": rec["id"], **diff, "updated_at": now})
@@ -417,11 +486,11 @@ def apply_rows(rows: list[dict], *, year: int, user, progress: Callable[[int], N
                     Purchase.project_id == project_id, Purchase.room.in_(chunk))).mappings():
                 on_file[(rec["project_id"], rec["building"] or "", rec["room"])] = dict(rec)
     new_purchases, purchase_updates = [], []
-    for row in rows:
+    for key, row in zip(keys, rows):
         values = {k: row.get(k) for k in PURCHASE_KEYS}
         rec = on_file.get(_room_key(row))
         if rec is None:
-            new_purchases.append({"customer_id": customer_id[row["id_number"]], "project_id": row["project_id"],
+            new_purchases.append({"customer_id": customer_id[key], "project_id": row["project_id"],
                                   "building": row.get("building"), "room": row["room"], **values})
         else:
             diff = {k: v for k, v in values.items() if v is not None and rec.get(k) != v}

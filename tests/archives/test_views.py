@@ -404,6 +404,28 @@ def test_the_edit_page_shows_id_number_and_phones_masked_and_empty_keeps_them(cl
     assert client.post(f"/archives/customers/{cust_a.id}/edit", data={**form, "phone2": "13600002222"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Customer, cust_a.id).phone2 == "13600002222"
+    assert "删除联系电话2" in html(client.get(f"/archives/customers/{cust_a.id}/edit"))
+    # "remove phone 2" with a new number typed keeps the new number; with none, the phone goes
+    client.post(f"/archives/customers/{cust_a.id}/edit", data={**form, "phone2": "13600003333", "clear_phone2": "y"})
+    db.session.expire_all()
+    assert db.session.get(Customer, cust_a.id).phone2 == "13600003333"
+    assert client.post(f"/archives/customers/{cust_a.id}/edit", data={**form, "clear_phone2": "y"}).status_code == 302
+    db.session.expire_all()
+    gone = db.session.get(Customer, cust_a.id)
+    assert gone.phone2 is None and (gone.id_number, gone.phone1) == (ID_A, PHONE_A)
+
+
+def test_an_owner_from_a_list_without_id_numbers_stays_editable_but_a_new_owner_needs_one(client, login, people,
+                                                                                         org, csrf_off, db):
+    login(client, people.staff)
+    listed = make_customer(org.project1, room="1201", name="物业名单业主", id_number=None)
+    form = {"kind": "owner", "name": "物业名单业主", "id_number": "", "phone1": "", "phone2": "", "car_plate": "新C3003",
+            "archive_year": 2025, "prospect_project_id": 0, "gender": "", "special_kind": ""}
+    assert client.post(f"/archives/customers/{listed.id}/edit", data=form).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Customer, listed.id).car_plate == "新C3003"
+    new = client.post("/archives/customers/new", data={**form, "name": "新业主", "phone1": "13600004444"})
+    assert new.status_code == 200 and "业主必须填写身份证号码" in html(new)
 
 
 def test_a_request_from_a_unit_without_leaders_goes_to_the_group_not_the_parent(people, org, db):

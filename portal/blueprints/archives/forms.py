@@ -70,8 +70,13 @@ class CustomerForm(PortalForm):
     special_note = text(_l("Special owner note"), 200)
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=1000)])
 
+    clear_phone2 = BooleanField(_l("Remove phone 2"))
+    # An owner typed in needs the ID number; an owner from the property company's list (which has
+    # none) stays editable without one (the edit view turns this off for such a record).
+    owner_needs_id_number = True
+
     def validate_kind(self, field):
-        if field.data == CustomerKind.OWNER.value and not self.id_number.data:
+        if field.data == CustomerKind.OWNER.value and not self.id_number.data and self.owner_needs_id_number:
             raise ValidationError(_l("An owner's ID number is required."))
 
     def values(self) -> dict:

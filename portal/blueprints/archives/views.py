@@ -27,7 +27,7 @@ from portal.blueprints.archives.forms import (
 from portal.extensions import db, htmx
 from portal.http import db_id
 from portal.models import (
-    AccessScope, AccessStatus, ArchiveAccessRequest, ArchiveImport, Attachment, Customer, ImportSource, ImportStatus,
+    AccessScope, AccessStatus, ArchiveAccessRequest, ArchiveImport, Attachment, Customer, CustomerKind, ImportSource, ImportStatus,
     Project, Purchase, QualityBasis, QualityBasisKind, User,
 )
 from portal.services import archive_access as access
@@ -236,10 +236,14 @@ def customer_edit(customer_id: int):
     # The edit page never shows the ID number and phones (DOMAIN.md §3: masked until a logged
     # reveal): their inputs start empty, the masked value as a hint, and empty keeps them.
     stored = {name: getattr(customer, name) for name in SENSITIVE_FIELDS}
+    form.owner_needs_id_number = not (customer.kind == CustomerKind.OWNER and customer.id_number is None)
     if request.method == "POST":
+        remove_phone2 = form.clear_phone2.data and not (form.phone2.data or "").strip()
         for name, value in stored.items():
             if value and not (form[name].data or "").strip():
                 form[name].data = value
+        if remove_phone2:
+            form.phone2.data = ""  # ticked, and no new number typed: the second phone goes
     if request.method == "GET":
         form.kind.data = customer.kind.value
         form.gender.data = customer.gender.value if customer.gender else ""
