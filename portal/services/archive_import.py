@@ -20,6 +20,7 @@ import codecs
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -144,10 +145,14 @@ def read_rows(path: Path, filename: str) -> Iterator[list]:
         raise ImportFileError(_("Upload an Excel (.xlsx) or CSV file."))
 
 
+def _header_title(cell) -> str:
+    return str(cell or "").strip().rstrip("*").strip()
+
+
 def map_header(header: list) -> dict[int, Column]:
     found: dict[int, Column] = {}
     for i, cell in enumerate(header):
-        title = str(cell or "").strip().rstrip("*").strip()
+        title = _header_title(cell)
         if title in BY_HEADER and BY_HEADER[title] not in found.values():  # the first of two synonyms
             found[i] = BY_HEADER[title]
     missing = [c.header for c in COLUMNS if c.required and c not in found.values()]
@@ -242,6 +247,20 @@ def check_cell(col: Column, raw, projects: dict[str, int]):
     return text, None
 
 
+PHONE_SEPARATORS = re.compile(r"\s*[/、,，;；]\s*")
+
+
+def split_phones(cell):
+    """A 联系方式 cell of two numbers ("13812345678/0991-4567890", "…、…"): the first and the
+    second, which goes to 联系电话2 (seed 000 asks for at least two numbers; the lists write them
+    in one cell). Spaces do not separate: a landline may hold one."""
+    text = _text(cell)
+    parts = [p for p in PHONE_SEPARATORS.split(text) if p]
+    if len(parts) == 2:
+        return parts[0], parts[1]
+    return cell, None
+
+
 def _room_key(row: dict) -> tuple:
     return row["project_id"], row.get("building") or "", row["room"]
 
@@ -263,6 +282,8 @@ def check_rows(rows: Iterator[list], progress: Callable[[int], None] | None = No
     except StopIteration:
         raise ImportFileError(_("The file is empty.")) from None
     columns = map_header(header)
+    # errors name the columns as the file does (联系方式, 移交时间 …), not as the template
+    titles = {col.key: _header_title(header[i]) for i, col in columns.items()}
     projects = _project_lookup()
     first_row_of_id: dict[str, tuple[int, str]] = {}
     first_row_of_room: dict[tuple, int] = {}
@@ -273,20 +294,32 @@ def check_rows(rows: Iterator[list], progress: Callable[[int], None] | None = No
         result.total += 1
         clean: dict = {"_row": row_no}
         ok = True
+        second_phone = None
         for i, col in columns.items():
-            value, message = check_cell(col, raw[i] if i < len(raw) else None, projects)
+            cell = raw[i] if i < len(raw) else None
+            if col.key == "phone1":
+                cell, second_phone = split_phones(cell)
+            value, message = check_cell(col, cell, projects)
             if message:
-                errors.append((row_no, col.header, message))
+                errors.append((row_no, titles[col.key], message))
                 ok = False
             elif value is not None:
                 clean[col.key] = value
+        if second_phone is not None:
+            value, message = check_cell(BY_HEADER["联系电话2"], second_phone, projects)
+            if message or clean.get("phone2") not in (None, value):
+                errors.append((row_no, titles["phone1"],
+                               message or _("Two numbers here and another in 联系电话2: put one number in each.")))
+                ok = False
+            else:
+                clean["phone2"] = value
         if ok:
             id_number = clean.get("id_number")
             seen = first_row_of_id.get(id_number) if id_number else None
             if id_number and seen is None:
                 first_row_of_id[id_number] = (row_no, clean["name"])
             elif seen is not None and seen[1] != clean["name"]:
-                errors.append((row_no, "身份证号码",
+                errors.append((row_no, titles["id_number"],
                                _("Same ID number as row %(row)d but a different name.", row=seen[0])))
                 ok = False
             key = _room_key(clean)
@@ -298,7 +331,8 @@ def check_rows(rows: Iterator[list], progress: Callable[[int], None] | None = No
                 first_row_of_room[key] = row_no
             if clean.get("signing_date") and clean.get("handover_date") and clean["handover_date"] < clean[
                     "signing_date"]:
-                errors.append((row_no, "收楼日期", _("The handover date cannot be before the signing date.")))
+                errors.append((row_no, titles["handover_date"],
+                               _("The handover date cannot be before the signing date.")))
                 ok = False
         if ok:
             result.rows.append(clean)

@@ -333,3 +333,23 @@ def test_a_row_without_id_joins_the_customer_of_the_same_name_and_phone(client, 
     assert imp.status == ImportStatus.DONE and imp.inserted == 0, imp.errors
     db.session.refresh(known)
     assert {p.room for p in known.purchases} == {"903", "104"} and known.is_quality
+
+
+def test_two_numbers_in_the_contact_cell_fill_both_phones_and_errors_name_the_files_columns(client, uploader, org):
+    rows = [property_row("吴业主", "105", "13900000013 / 0991-4567890"),
+            property_row("郑业主", "106", "13900000014、13900000015")]
+    uploader(xlsx_bytes(rows, header=PROPERTY_HEADER))
+    imp = _run_last(client)
+    assert imp.status == ImportStatus.DONE, imp.errors
+    phones = {c.name: (c.phone1, c.phone2) for c in db.session.scalars(select(Customer))}
+    assert phones == {"吴业主": ("13900000013", "0991-4567890"), "郑业主": ("13900000014", "13900000015")}
+
+    bad = [property_row("冯业主", "107", "13900000016/12345"), property_row("陈业主", "108", "13900000017")]
+    bad[1][10] = "2025-02-30"
+    uploader(xlsx_bytes(bad, header=PROPERTY_HEADER))
+    assert [e[:2] for e in _last_import().errors] == [[2, "联系方式"], [3, "移交时间"]]
+
+    both = [[*property_row("褚业主", "109", "13900000018/13900000019"), "13900000020"]]
+    uploader(xlsx_bytes(both, header=[*PROPERTY_HEADER, "联系电话2"]))
+    errors = _last_import().errors
+    assert [e[:2] for e in errors] == [[2, "联系方式"]] and "联系电话2" in errors[0][2]
