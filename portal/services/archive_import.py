@@ -413,10 +413,12 @@ def _derive_from_id(row: dict) -> None:
 
 def _person_keys(rows: list[dict], owners: dict[tuple, tuple[int, str | None, str]]) -> list[tuple]:
     """Who each row is: ("id", ID number), or for a row without one ("cid", customer id) of the
-    room's owner (checked: same name) or of the one customer on file with the same name and first
-    phone, else ("new", name, phone) — one new customer per name and phone in the file."""
+    room's owner (checked: same name); else the person another row of the file with the same name
+    and first phone is, else the one customer on file with them, else ("new", name, phone) — one
+    new customer per name and phone in the file."""
     keys: list[tuple | None] = []
     unknown: dict[str, set[str]] = {}  # phone → names of ID-less rows whose room is not on file
+    in_file: dict[tuple, tuple] = {}  # (name, phone) → the person another row of the file makes it
     for row in rows:
         if row.get("id_number"):
             keys.append(("id", row["id_number"]))
@@ -425,6 +427,8 @@ def _person_keys(rows: list[dict], owners: dict[tuple, tuple[int, str | None, st
         else:
             keys.append(None)
             unknown.setdefault(row["phone1"], set()).add(row["name"])
+            continue
+        in_file.setdefault((row["name"], row["phone1"]), keys[-1])
     by_name_phone: dict[tuple, list[int]] = {}
     for chunk in _chunks(sorted(unknown), CHUNK):
         for cid, name, phone in db.session.execute(
@@ -433,8 +437,9 @@ def _person_keys(rows: list[dict], owners: dict[tuple, tuple[int, str | None, st
                 by_name_phone.setdefault((name, phone), []).append(cid)
     for i, row in enumerate(rows):
         if keys[i] is None:
-            found = by_name_phone.get((row["name"], row["phone1"]), [])
-            keys[i] = ("cid", found[0]) if len(found) == 1 else ("new", row["name"], row["phone1"])
+            name_phone = (row["name"], row["phone1"])
+            found = by_name_phone.get(name_phone, [])
+            keys[i] = in_file.get(name_phone) or (("cid", found[0]) if len(found) == 1 else ("new", *name_phone))
     return keys
 
 

@@ -353,3 +353,15 @@ def test_two_numbers_in_the_contact_cell_fill_both_phones_and_errors_name_the_fi
     uploader(xlsx_bytes(both, header=[*PROPERTY_HEADER, "联系电话2"]))
     errors = _last_import().errors
     assert [e[:2] for e in errors] == [[2, "联系方式"]] and "联系电话2" in errors[0][2]
+
+
+def test_a_row_without_id_is_the_person_another_row_of_the_file_names(client, uploader, org):
+    """One owner, two rooms: one row with the ID number, the other (same name and phone) without."""
+    header = ["姓名", "身份证号码", "联系电话1", "项目", "楼栋", "房号"]
+    rows = [["蒋业主", id_number(700_002), "13900000021", "阳光花园", "2栋", "110"],
+            ["蒋业主", "", "13900000021", "阳光花园", "2栋", "111"]]
+    uploader(xlsx_bytes(rows, header=header))
+    imp = _run_last(client)
+    assert imp.status == ImportStatus.DONE and imp.inserted == 1, imp.errors
+    owner = db.session.scalar(select(Customer))
+    assert owner.id_number == id_number(700_002) and {p.room for p in owner.purchases} == {"110", "111"}
