@@ -8,7 +8,8 @@ the same file again updates and never duplicates. The ID number is checked where
 required: the property company's yearly list (seed 000: 业主姓名、房号、房屋面积、联系方式、家庭人数、
 成员结构、车号、工作单位、移交时间) has none. A row without one is the owner on file for its room
 when the names agree (another name there is an error), else the customer with the same name and
-first phone, else a new customer. The headers of that list are accepted beside the template's. Empty cells never blank what is on file
+first phone, else a new customer. The headers of that list are accepted beside the template's,
+and a phone cell holding two numbers fills both phones. Empty cells never blank what is on file
 (the two departments submit different columns of the same owners).
 
 Writing uses bulk INSERT/UPDATE statements in chunks, so 100,000 rows take seconds, not minutes;
