@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import (
     AccessScope, AccessStatus, ArchiveAccessRequest, ArchiveReadLog, Attachment, AuditEvent, Customer, CustomerChange,
-    Notification, Purchase, QualityBasis,
+    CustomerKind, Notification, Purchase, QualityBasis,
 )
 from portal.models.base import utcnow
 from portal.services.masking import mask_id_number, mask_phone
@@ -409,10 +409,13 @@ def test_the_edit_page_shows_id_number_and_phones_masked_and_empty_keeps_them(cl
     client.post(f"/archives/customers/{cust_a.id}/edit", data={**form, "phone2": "13600003333", "clear_phone2": "y"})
     db.session.expire_all()
     assert db.session.get(Customer, cust_a.id).phone2 == "13600003333"
-    assert client.post(f"/archives/customers/{cust_a.id}/edit", data={**form, "clear_phone2": "y"}).status_code == 302
+    assert "至少登记两个联系电话" not in html(client.get(f"/archives/customers/{cust_a.id}"))  # two phones: no warning
+    removed = client.post(f"/archives/customers/{cust_a.id}/edit", data={**form, "clear_phone2": "y"},
+                          follow_redirects=True)
     db.session.expire_all()
     gone = db.session.get(Customer, cust_a.id)
     assert gone.phone2 is None and (gone.id_number, gone.phone1) == (ID_A, PHONE_A)
+    assert "至少登记两个联系电话" in html(removed)  # seed 000: 联系电话(至少2个以上) — saved, and said
 
 
 def test_an_owner_from_a_list_without_id_numbers_stays_editable_but_a_new_owner_needs_one(client, login, people,
@@ -443,3 +446,16 @@ def test_a_request_from_a_unit_without_leaders_goes_to_the_group_not_the_parent(
     assert [u.id for u in approvers_for(people.branch)] == [people.branch_leader.id]
     office_leader = f.make_user(office, Role.LEADER, username="kefuzu_zuzhang_t", leads=office)
     assert [u.id for u in approvers_for(clerk)] == [office_leader.id]
+
+
+@pytest.mark.parametrize("kind, phone1, phone2, lacks", [
+    (CustomerKind.OWNER, "13800000001", "0991-4567890", False),
+    (CustomerKind.OWNER, "13800000001", None, True),  # seed 000: 联系电话(至少2个以上)
+    (CustomerKind.OWNER, None, "13800000001", True),
+    (CustomerKind.OWNER, None, None, True),
+    (CustomerKind.PROSPECT, "13800000001", None, False),  # the sales sites' register asks for one contact
+])
+def test_an_owner_lacks_phones_below_two(kind, phone1, phone2, lacks):
+    from portal.services.archives import lacks_owner_phones
+
+    assert lacks_owner_phones(Customer(kind=kind, name="某", phone1=phone1, phone2=phone2)) is lacks

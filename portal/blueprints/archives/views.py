@@ -203,6 +203,12 @@ def reveal(customer_id: int):
     return render_template("archives/_revealed.html", value=getattr(customer, field) or "")
 
 
+def _warn_missing_phone(customer: Customer) -> None:
+    if archives.lacks_owner_phones(customer):
+        flash(_("An owner's record should hold at least two phone numbers: add the second when you have it."),
+              "warning")
+
+
 def _fill_customer_form(form: CustomerForm) -> None:
     form.prospect_project_id.choices = _project_choices(blank=True)
 
@@ -223,6 +229,7 @@ def customer_new():
         else:
             db.session.commit()
             flash(_("Customer record created."), "success")
+            _warn_missing_phone(customer)
             return redirect(url_for("archives.customer", customer_id=customer.id))
     return render_template("archives/customer_form.html", form=form, c=None)
 
@@ -260,6 +267,7 @@ def customer_edit(customer_id: int):
         else:
             db.session.commit()
             flash(_("Customer record saved."), "success")
+            _warn_missing_phone(customer)
             return redirect(url_for("archives.customer", customer_id=customer.id))
     for name, value in stored.items():
         if value and (request.method == "GET" or form[name].data == value):
