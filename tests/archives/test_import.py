@@ -296,6 +296,8 @@ def test_the_property_companys_list_without_id_numbers_imports_and_reimports_wit
     uploader(xlsx_bytes(rows, header=PROPERTY_HEADER), year=2026)
     again = _run_last(client)
     assert again.status == ImportStatus.DONE and (again.inserted, again.updated) == (0, 1)
+    listing = client.get("/archives/imports").get_data(as_text=True)
+    assert "<td>已导入</td>" in listing and "<td>done</td>" not in listing
     li = db.session.scalar(select(Customer).where(Customer.name == "李业主"))
     assert (li.phone1, li.household_size) == ("13900000022", 4)
     assert db.session.scalar(select(func.count()).select_from(Customer)) == 2

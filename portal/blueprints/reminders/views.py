@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -55,8 +56,14 @@ def queues_page():
         select(Reminder).where(Reminder.status == ReminderStatus.FAILED).order_by(Reminder.id.desc()).limit(50)).all()
     runs = {r.name: r for r in db.session.scalars(select(PeriodicRun))}
     return render_template("reminders/queues.html", counts=counts, waiting=waiting, failed=failed, runs=runs,
-                           rq=queues.rq_overview(), statuses=list(ReminderStatus),
+                           rq=queues.rq_overview(), statuses=list(ReminderStatus), status_labels=STATUS_LABELS,
+                           kind_labels={name: info.label for name, info in reminders.KINDS.items()},
                            now_utc=datetime.now(timezone.utc))
+
+
+STATUS_LABELS = {ReminderStatus.PENDING: _l("pending"), ReminderStatus.CLAIMED: _l("being sent"),
+                 ReminderStatus.SENT: _l("sent"), ReminderStatus.FAILED: _l("failed"),
+                 ReminderStatus.CANCELLED: _l("cancelled")}
 
 
 @bp.route("/admin/jobs/reminders/<int:reminder_id>/retry", methods=["POST"])
