@@ -377,7 +377,7 @@ def add_quality_basis(customer: Customer, basis: QualityBasisKind, evidence: str
     db.session.flush()
     customer.is_quality = True
     db.session.add(CustomerChange(customer_id=customer.id, user_id=getattr(by, "id", None), field="quality_basis",
-                                  new_value=f"{basis.value}: {evidence}"[:300], source="form"))
+                                  new_value=f"{QUALITY_LABELS[basis]}: {evidence}"[:300], source="form"))
     audit.record("archive.quality_basis_added", object_type="customer", object_id=customer.id,
                  detail={"basis": basis.value}, user=by)
     return row
@@ -388,7 +388,7 @@ def remove_quality_basis(basis: QualityBasis, by) -> None:
         raise ArchiveError(_l("Repeat purchases are detected from the purchases."), "basis")
     customer_id = basis.customer_id
     db.session.add(CustomerChange(customer_id=customer_id, user_id=getattr(by, "id", None), field="quality_basis",
-                                  old_value=f"{basis.basis.value}: {basis.evidence}"[:300], source="form"))
+                                  old_value=f"{QUALITY_LABELS[basis.basis]}: {basis.evidence}"[:300], source="form"))
     db.session.delete(basis)
     db.session.flush()
     _refresh_is_quality([customer_id])

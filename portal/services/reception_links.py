@@ -8,6 +8,7 @@ from portal.extensions import db
 from portal.models.reception import Contact
 from portal.services import reception
 from portal.services.archive_links import LinkedItem, LinkedSection, link_provider
+from portal.services.reception_labels import STATUS_LABELS
 
 
 @link_provider
@@ -18,5 +19,5 @@ def contacts_of(customer) -> list[LinkedSection]:
         return []
     return [LinkedSection(title=str(_l("Reception contacts")), items=[
         LinkedItem(label=f"{c.serial} · {reception.category_label(c.category)}", link=reception.contact_link(c),
-                   when=c.received_at, status=c.status.value)
+                   when=c.received_at, status=str(STATUS_LABELS[c.status]))
         for c in rows])]

@@ -287,6 +287,7 @@ def test_edit_keeps_masked_history_and_logs_hold_no_full_numbers(client, login, 
     assert changes["phone1"].user_id == people.staff.id
     history = html(client.get(f"/archives/customers/{cust_a.id}/history"))
     assert mask_phone(new_phone) in history and new_phone not in history and PHONE_A not in history
+    assert "<td>页面编辑</td>" in history and "<td>form</td>" not in history  # the source in words
     client.post(f"/archives/customers/{cust_a.id}/reveal", data={"field": "phone1"})
     login(client, people.manager)
     client.get("/archives/export?reveal=1")
@@ -335,6 +336,8 @@ def test_staff_record_a_referral_as_quality_basis(client, login, people, cust_b,
                                                                    "evidence": "介绍同事购买滨河湾3-201"})
     db.session.refresh(cust_b)
     assert cust_b.is_quality and cust_b.quality_bases[0].evidence == "介绍同事购买滨河湾3-201"
+    history = html(client.get(f"/archives/customers/{cust_b.id}/history"))
+    assert "成功介绍他人购买: 介绍同事购买滨河湾3-201" in history and "referral:" not in history
 
 
 def test_special_owners_have_their_own_list(client, login, people, org):

@@ -76,6 +76,9 @@ def test_register_an_archive_customer_takes_name_and_phone_from_the_archive(staf
     assert resp.status_code == 302
     contact = db.session.scalar(select(Contact))
     assert (contact.customer_id, contact.customer_name, contact.customer_phone) == (customer.id, "张伟", "13811112222")
+    archive_page = staff_client.get(f"/archives/customers/{customer.id}").get_data(as_text=True)
+    assert contact.serial in archive_page and "处理中" in archive_page  # linked, its state in words
+    assert '<span class="tag">open</span>' not in archive_page
 
 
 @pytest.mark.parametrize("changes, message, kept", [

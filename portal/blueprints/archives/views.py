@@ -290,7 +290,8 @@ def history(customer_id: int):
     db.session.commit()
     labels = {**archives.CUSTOMER_FIELDS, **{f"purchase.{k}": v for k, v in archives.PURCHASE_FIELDS.items()},
               "purchase": _("Purchase"), "quality_basis": _("Quality customer basis")}
-    return render_template("archives/history.html", c=customer, rows=rows, users=users, labels=labels)
+    sources = {"form": _("Edited"), "import": _("Imported list"), "purchase": _("Purchase record")}
+    return render_template("archives/history.html", c=customer, rows=rows, users=users, labels=labels, sources=sources)
 
 
 @bp.route("/customers/<int:customer_id>/readers")
