@@ -6,11 +6,13 @@ and column. Only a file without errors is written, in one transaction: all or no
 Customers are matched on the ID number, purchases on project + building + room, so importing
 the same file again updates and never duplicates. The ID number is checked where given but not
 required: the property company's yearly list (seed 000: 业主姓名、房号、房屋面积、联系方式、家庭人数、
-成员结构、车号、工作单位、移交时间) has none. A row without one is the owner on file for its room
-when the names agree (another name there is an error), else the customer with the same name and
-first phone, else a new customer. The headers of that list are accepted beside the template's,
-and a phone cell holding two numbers fills both phones. Empty cells never blank what is on file
-(the two departments submit different columns of the same owners).
+成员结构、车号、工作单位、移交时间) has none, nor a building. Who a row is: the customer with its ID
+number; else the owner on file for its room if the names agree (another name there is an error;
+a new ID number joins that record); else whom another row of the file with the same name and
+phone is; else the one customer with that name and first phone; else a new customer. A room
+without a building is the project's one room of that number. The headers of that list are
+accepted beside the template's, and a phone cell holding two numbers fills both phones. Empty
+cells never blank what is on file (the two departments submit different columns of the same owners).
 
 Writing uses bulk INSERT/UPDATE statements in chunks, so 100,000 rows take seconds, not minutes;
 large files are checked and imported by an RQ job (``portal.jobs.archives``).
@@ -154,8 +156,12 @@ def map_header(header: list) -> dict[int, Column]:
     found: dict[int, Column] = {}
     for i, cell in enumerate(header):
         title = _header_title(cell)
-        if title in BY_HEADER and BY_HEADER[title] not in found.values():  # the first of two synonyms
-            found[i] = BY_HEADER[title]
+        if title not in BY_HEADER:
+            continue
+        if BY_HEADER[title] in found.values():  # 联系方式 and 联系电话1, or one header twice: which one?
+            raise ImportFileError(_("The header row has two columns for %(col)s: keep one.",
+                                    col=BY_HEADER[title].header))
+        found[i] = BY_HEADER[title]
     missing = [c.header for c in COLUMNS if c.required and c not in found.values()]
     if missing:
         raise ImportFileError(_("The header row lacks the columns: %(cols)s. Use the template.",
@@ -248,18 +254,15 @@ def check_cell(col: Column, raw, projects: dict[str, int]):
     return text, None
 
 
-PHONE_SEPARATORS = re.compile(r"\s*[/、,，;；]\s*")
+PHONE_SEPARATORS = re.compile(r"\s*[/／、,，;；\n]\s*")
 
 
-def split_phones(cell):
-    """A 联系方式 cell of two numbers ("13812345678/0991-4567890", "…、…"): the first and the
-    second, which goes to 联系电话2 (seed 000 asks for at least two numbers; the lists write them
-    in one cell). Spaces do not separate: a landline may hold one."""
-    text = _text(cell)
-    parts = [p for p in PHONE_SEPARATORS.split(text) if p]
-    if len(parts) == 2:
-        return parts[0], parts[1]
-    return cell, None
+def phone_numbers(cell) -> list[str]:
+    """The numbers of a 联系方式 cell: lists write two in one cell ("13812345678/0991-4567890",
+    "…、…", one per line) and seed 000 asks for at least two. Spaces do not separate (a landline
+    may hold one); the same number twice is one number."""
+    text = _text(cell).replace("\r", "\n")
+    return list(dict.fromkeys(p for p in PHONE_SEPARATORS.split(text) if p))
 
 
 def _room_key(row: dict) -> tuple:
@@ -298,8 +301,12 @@ def check_rows(rows: Iterator[list], progress: Callable[[int], None] | None = No
         second_phone = None
         for i, col in columns.items():
             cell = raw[i] if i < len(raw) else None
-            if col.key == "phone1":
-                cell, second_phone = split_phones(cell)
+            if col.key == "phone1" and (numbers := phone_numbers(cell)):
+                if len(numbers) > 2:
+                    errors.append((row_no, titles[col.key], _("At most two numbers in one cell.")))
+                    ok = False
+                    continue
+                cell, second_phone = numbers if len(numbers) == 2 else (numbers[0], None)
             value, message = check_cell(col, cell, projects)
             if message:
                 errors.append((row_no, titles[col.key], message))
@@ -346,43 +353,70 @@ def check_rows(rows: Iterator[list], progress: Callable[[int], None] | None = No
     return result
 
 
-def _room_owners(rows: list[dict]) -> dict[tuple, tuple[int, str | None, str]]:
-    """(project, building, room) → (customer id, ID number, name) of the rooms of ``rows`` on file."""
+Owners = dict[tuple, tuple[int, str | None, str]]
+
+
+def _room_owners(rows: list[dict]) -> tuple[Owners, dict[tuple, set[str]]]:
+    """The rooms of ``rows`` on file: (project, building, room) → (customer id, ID number, name),
+    and (project, room) → the buildings that have such a room."""
     by_project: dict[int, set[str]] = {}
     for row in rows:
         by_project.setdefault(row["project_id"], set()).add(row["room"])
-    owners: dict[tuple, tuple[int, str | None, str]] = {}
+    owners: Owners = {}
+    buildings: dict[tuple, set[str]] = {}
     for project_id, rooms in by_project.items():
         for chunk in _chunks(sorted(rooms), CHUNK):
             for building, room, cid, id_number, name in db.session.execute(
                     select(Purchase.building, Purchase.room, Customer.id, Customer.id_number, Customer.name)
                     .join(Customer).where(Purchase.project_id == project_id, Purchase.room.in_(chunk))):
                 owners[(project_id, building or "", room)] = (cid, id_number, name)
-    return owners
+                buildings.setdefault((project_id, room), set()).add(building or "")
+    return owners, buildings
+
+
+def _ids_on_file(rows: list[dict]) -> dict[str, int]:
+    """The file's ID numbers that the archive has: ID number → customer id."""
+    numbers = sorted({r["id_number"] for r in rows if r.get("id_number")})
+    found: dict[str, int] = {}
+    for chunk in _chunks(numbers, CHUNK):
+        found.update((number, cid) for cid, number in db.session.execute(
+            select(Customer.id, Customer.id_number).where(Customer.id_number.in_(chunk))))
+    return found
+
+
+def _row_is_owner(row: dict, owner: tuple[int, str | None, str], ids_on_file: dict[str, int]) -> bool:
+    """Whether ``row`` is the customer on file for its room: the same ID number; or, where the
+    record or the row has none, the same name — a row's ID number then joins the record, unless
+    the number is another customer's."""
+    cid, owner_id_number, owner_name = owner
+    number = row.get("id_number")
+    if number and owner_id_number:
+        return number == owner_id_number
+    if number and ids_on_file.get(number, cid) != cid:
+        return False
+    return owner_name == row["name"]
 
 
 def _check_against_archive(result: CheckResult) -> None:
-    """A room on file for another customer is a duplicate, not an update: another ID number, or,
-    for a row without one, another name."""
-    owners = _room_owners(result.rows)
+    """A room on file for another customer is a duplicate, not an update. A row without a
+    building takes the building of the one room of that number in the project (the property
+    company's list writes only 房号); with several, the row must say which."""
+    owners, buildings = _room_owners(result.rows)
+    ids_on_file = _ids_on_file(result.rows)
     bad_rows = set()
     for r in result.rows:
+        if not r.get("building"):
+            known = buildings.get((r["project_id"], r["room"]), set())
+            if len(known) > 1:
+                result.errors.append((r["_row"], "房号", _("Several buildings of this project have this room: "
+                                                           "give the building (楼栋).")))
+                bad_rows.add(r["_row"])
+                continue
+            if known:
+                r["building"] = next(iter(known)) or None
         owner = owners.get(_room_key(r))
-        if owner is None:
-            continue
-        owner_id_number, owner_name = owner[1], owner[2]
-        if not r.get("id_number"):
-            clash = owner_name != r["name"]
-            message = _("This room is on file for another customer.")
-        elif owner_id_number is None:
-            clash = True  # the same person perhaps, but an ID number is not attached by a bulk file
-            message = _("This room is on file for a customer without an ID number: add the number on that "
-                        "archive record first.")
-        else:
-            clash = owner_id_number != r["id_number"]
-            message = _("This room is on file for another customer.")
-        if clash:
-            result.errors.append((r["_row"], "房号", message))
+        if owner is not None and not _row_is_owner(r, owner, ids_on_file):
+            result.errors.append((r["_row"], "房号", _("This room is on file for another customer.")))
             bad_rows.add(r["_row"])
     if bad_rows:
         result.rows = [r for r in result.rows if r["_row"] not in bad_rows]
@@ -412,17 +446,24 @@ def _derive_from_id(row: dict) -> None:
         row["gender"] = Gender.MALE if int(id_number[16]) % 2 else Gender.FEMALE
 
 
-def _person_keys(rows: list[dict], owners: dict[tuple, tuple[int, str | None, str]]) -> list[tuple]:
-    """Who each row is: ("id", ID number), or for a row without one ("cid", customer id) of the
-    room's owner (checked: same name); else the person another row of the file with the same name
-    and first phone is, else the one customer on file with them, else ("new", name, phone) — one
-    new customer per name and phone in the file."""
+def _person_keys(rows: list[dict], owners: Owners, ids_on_file: dict[str, int]) -> list[tuple]:
+    """Who each row is, one key per person: ("cid", customer id) for a customer on file — by ID
+    number, or as the owner of the row's room (``_row_is_owner``, checked before) — else the
+    person another row of the file with the same name and first phone is, else the one customer
+    on file with them; else a new customer: ("id", ID number), or ("new", name, phone)."""
+    by_number: dict[str, tuple] = {number: ("cid", cid) for number, cid in ids_on_file.items()}
+    for row in rows:  # a number new to the archive joins the record of its room (no number there yet)
+        number = row.get("id_number")
+        owner = owners.get(_room_key(row))
+        if number and number not in by_number and owner is not None and owner[1] is None:
+            by_number[number] = ("cid", owner[0])
     keys: list[tuple | None] = []
     unknown: dict[str, set[str]] = {}  # phone → names of ID-less rows whose room is not on file
     in_file: dict[tuple, tuple] = {}  # (name, phone) → the person another row of the file makes it
     for row in rows:
-        if row.get("id_number"):
-            keys.append(("id", row["id_number"]))
+        number = row.get("id_number")
+        if number:
+            keys.append(by_number.get(number, ("id", number)))
         elif (owner := owners.get(_room_key(row))) is not None:
             keys.append(("cid", owner[0]))
         else:
@@ -444,13 +485,27 @@ def _person_keys(rows: list[dict], owners: dict[tuple, tuple[int, str | None, st
     return keys
 
 
+def _changes(person: dict, rec: dict) -> dict:
+    """What an imported person changes on the record: filled cells that differ. The list's phones
+    replace the record's only if they are new numbers (a list giving the second number alone
+    leaves both as they are), and anyone on an owner list is an owner (a prospect who bought)."""
+    diff = {k: v for k, v in person.items() if v is not None and rec.get(k) != v}
+    listed = {person.get("phone1"), person.get("phone2")} - {None}
+    if listed <= {rec.get("phone1"), rec.get("phone2")}:
+        diff.pop("phone1", None)
+        diff.pop("phone2", None)
+    if rec["kind"] != CustomerKind.OWNER:
+        diff["kind"] = CustomerKind.OWNER
+    return diff
+
+
 def apply_rows(rows: list[dict], *, year: int, user, progress: Callable[[int], None] | None = None) -> ApplyResult:
     """Write checked rows (flush-only; the caller commits or rolls back the whole file)."""
     result = ApplyResult()
     now = utcnow()
     for row in rows:
         _derive_from_id(row)
-    keys = _person_keys(rows, _room_owners([r for r in rows if not r.get("id_number")]))
+    keys = _person_keys(rows, _room_owners(rows)[0], _ids_on_file(rows))
     # one customer per person (several rows = several rooms)
     people: dict[tuple, dict] = {}
     for key, row in zip(keys, rows):
@@ -459,11 +514,7 @@ def apply_rows(rows: list[dict], *, year: int, user, progress: Callable[[int], N
             if k in row:
                 person[k] = row[k]
     existing: dict[tuple, dict] = {}
-    cols = [Customer.__table__.c[k] for k in ["id", *CUSTOMER_KEYS]]
-    by_id_number = [k[1] for k in people if k[0] == "id"]
-    for chunk in _chunks(by_id_number, CHUNK):
-        for rec in db.session.execute(select(*cols).where(Customer.id_number.in_(chunk))).mappings():
-            existing[("id", rec["id_number"])] = dict(rec)
+    cols = [Customer.__table__.c[k] for k in ["id", "kind", *CUSTOMER_KEYS]]
     by_customer_id = [k[1] for k in people if k[0] == "cid"]
     for chunk in _chunks(by_customer_id, CHUNK):
         for rec in db.session.execute(select(*cols).where(Customer.id.in_(chunk))).mappings():
@@ -479,7 +530,7 @@ def apply_rows(rows: list[dict], *, year: int, user, progress: Callable[[int], N
 
     # Plain executemany INSERTs (no RETURNING): psycopg pipelines them, far faster than one huge
     # multi-VALUES statement; the new ids are read back by ID number.
-    new_with_id = [p for k, p in people.items() if k[0] == "id" and k not in existing]
+    new_with_id = [p for k, p in people.items() if k[0] == "id"]
     for chunk in _chunks(new_with_id, CHUNK):
         db.session.execute(customer_table.insert(), [values_of(p) for p in chunk])
         for cid, id_number in db.session.execute(select(Customer.id, Customer.id_number).where(
@@ -500,8 +551,7 @@ def apply_rows(rows: list[dict], *, year: int, user, progress: Callable[[int], N
     # known customers: only what changed, each change in the history (masked)
     updates, changes = [], []
     for key, rec in existing.items():
-        person = people[key]
-        diff = {k: v for k, v in person.items() if v is not None and rec.get(k) != v}
+        diff = _changes(people[key], rec)
         if diff:
             updates.append({"id": rec["id"], **diff, "updated_at": now})
             changes.extend({"customer_id": rec["id"], "at": now, "user_id": user.id, "field": k,

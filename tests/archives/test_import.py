@@ -320,12 +320,20 @@ def test_a_list_without_id_numbers_updates_the_owner_marketing_filed_and_refuses
     assert owner.id_number is not None  # an empty column never blanks what is on file
 
 
-def test_an_id_number_for_a_room_whose_owner_has_none_asks_for_it_on_the_record(client, uploader, org):
-    make_customer(org.project1, room="902", name="孙业主", id_number=None)
+def test_an_id_number_joins_the_record_of_its_room_that_has_none_unless_it_is_anothers(client, uploader, org):
+    """The property company's list came first (no ID numbers); marketing's list with them follows."""
+    listed = make_customer(org.project1, room="902", name="孙业主", id_number=None)
+    other = make_customer(org.project1, room="904", name="李某")
     row = ["孙业主", id_number(700_001), "13900000011", "", org.project1.name, "1栋", "902", "", "", "", ""]
-    uploader(xlsx_bytes([row]))
+    taken = ["孙业主", other.id_number, "13900000011", "", org.project1.name, "1栋", "902", "", "", "", ""]
+    uploader(xlsx_bytes([taken]))
     imp = _last_import()
-    assert imp.status == ImportStatus.INVALID and imp.errors[0][:2] == [2, "房号"] and "身份证号码" in imp.errors[0][2]
+    assert imp.status == ImportStatus.INVALID and imp.errors[0][:2] == [2, "房号"]  # that number is 李某's
+    uploader(xlsx_bytes([row]))
+    imp = _run_last(client)
+    assert imp.status == ImportStatus.DONE and (imp.inserted, imp.updated) == (0, 1), imp.errors
+    db.session.refresh(listed)
+    assert listed.id_number == id_number(700_001) and len(listed.purchases) == 1
 
 
 def test_a_row_without_id_joins_the_customer_of_the_same_name_and_phone(client, uploader, org):
@@ -367,3 +375,74 @@ def test_a_row_without_id_is_the_person_another_row_of_the_file_names(client, up
     assert imp.status == ImportStatus.DONE and imp.inserted == 1, imp.errors
     owner = db.session.scalar(select(Customer))
     assert owner.id_number == id_number(700_002) and {p.room for p in owner.purchases} == {"110", "111"}
+
+
+def test_a_list_without_buildings_finds_the_room_marketing_filed_with_one(client, uploader, org):
+    """Seed 000's list has 房号 but no 楼栋: the room is the project's one room of that number."""
+    owner = make_customer(org.project1, room="1-301", name="卫业主", phone1="13900000031", id_number=None)
+    make_customer(org.project1, room="2-101", name="甲")
+    db.session.execute(Purchase.__table__.update().where(Purchase.room == "2-101").values(building="2栋"))
+    make_customer(org.project1, room="2-101", name="乙")  # 2-101 also in 1栋: ambiguous without a building
+    header = ["业主姓名", "项目", "房号", "联系方式", "车号"]
+    uploader(xlsx_bytes([["卫业主", org.project1.name, "1-301", "13900000031", "新D4004"],
+                         ["甲", org.project1.name, "2-101", "13900000032", ""]], header=header))
+    imp = _last_import()
+    assert [e[:2] for e in imp.errors] == [[3, "房号"]] and "楼栋" in imp.errors[0][2]
+    uploader(xlsx_bytes([["卫业主", org.project1.name, "1-301", "13900000031", "新D4004"]], header=header))
+    imp = _run_last(client)
+    assert imp.status == ImportStatus.DONE and (imp.inserted, imp.updated) == (0, 1), imp.errors
+    db.session.refresh(owner)
+    assert [(p.building, p.room) for p in owner.purchases] == [("1栋", "1-301")] and not owner.is_quality
+    assert owner.car_plate == "新D4004"
+
+
+def test_a_prospect_on_an_owner_list_becomes_an_owner_and_the_second_phone_alone_changes_nothing(client, uploader,
+                                                                                               org):
+    from portal.models import CustomerKind
+
+    prospect = make_customer(name="韩先生", phone1="13900000041", phone2="13900000042", id_number=None,
+                             kind=CustomerKind.PROSPECT)
+    uploader(xlsx_bytes([property_row("韩先生", "120", "13900000041")], header=PROPERTY_HEADER))
+    assert _run_last(client).status == ImportStatus.DONE
+    db.session.refresh(prospect)
+    assert prospect.kind == CustomerKind.OWNER and [p.room for p in prospect.purchases] == ["120"]
+
+    listed = make_customer(org.project1, room="905", name="杨业主", phone1="13900000043", phone2="13900000044")
+    row = [listed.name, org.project1.name, "1栋", "905", "", "13900000044", "", "", "", "", ""]
+    uploader(xlsx_bytes([row], header=PROPERTY_HEADER))
+    imp = _run_last(client)
+    assert imp.status == ImportStatus.DONE and imp.updated == 0, imp.errors
+    db.session.refresh(listed)
+    assert (listed.phone1, listed.phone2) == ("13900000043", "13900000044")
+
+
+def test_one_customer_named_by_two_rows_of_a_file_is_updated_once(client, uploader, org):
+    known = make_customer(org.project1, room="906", name="朱业主", phone1="13900000051")
+    header = ["姓名", "身份证号码", "联系电话1", "项目", "楼栋", "房号"]
+    rows = [["朱业主", known.id_number, "13900000052", org.project1.name, "1栋", "907"],  # a new room, by ID
+            ["朱业主", "", "13900000053", org.project1.name, "1栋", "906"]]  # the room on file, without ID
+    uploader(xlsx_bytes(rows, header=header))
+    imp = _run_last(client)
+    assert imp.status == ImportStatus.DONE and (imp.inserted, imp.updated) == (0, 1), imp.errors
+    db.session.refresh(known)
+    assert {p.room for p in known.purchases} == {"906", "907"}
+
+
+@pytest.mark.parametrize("header, cell, expected", [
+    (PROPERTY_HEADER, "13900000061\n13900000062", ("13900000061", "13900000062")),  # one per line (Alt+Enter)
+    (PROPERTY_HEADER, "13900000061／13900000062", ("13900000061", "13900000062")),  # full-width slash
+    (PROPERTY_HEADER, "13900000061/13900000061", ("13900000061", None)),  # the same number twice
+    (PROPERTY_HEADER, "13900000061/13900000062/13900000063", "最多填写两个号码"),
+    ([*PROPERTY_HEADER, "联系电话1"], "13900000061", "两列"),  # 联系方式 and 联系电话1: which one?
+])
+def test_phone_cells_and_headers_of_the_lists(client, uploader, org, header, cell, expected):
+    row = property_row("秦业主", "130", cell) + (["13900000064"] if len(header) > len(PROPERTY_HEADER) else [])
+    uploader(xlsx_bytes([row], header=header))
+    imp = _last_import()
+    if isinstance(expected, str):
+        assert imp.status == ImportStatus.INVALID and expected in imp.errors[0][2]
+        return
+    imp = _run_last(client)
+    assert imp.status == ImportStatus.DONE, imp.errors
+    customer = db.session.scalar(select(Customer).where(Customer.name == "秦业主"))
+    assert (customer.phone1, customer.phone2) == expected

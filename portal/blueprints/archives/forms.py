@@ -71,8 +71,8 @@ class CustomerForm(PortalForm):
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=1000)])
 
     clear_phone2 = BooleanField(_l("Remove phone 2"))
-    # An owner typed in needs the ID number; an owner from the property company's list (which has
-    # none) stays editable without one (the edit view turns this off for such a record).
+    # An owner typed in needs the ID number; an owner on file without one (from the property
+    # company's list, which has none) stays editable without it: the edit view turns this off.
     owner_needs_id_number = True
 
     def validate_kind(self, field):
