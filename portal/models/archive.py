@@ -284,6 +284,8 @@ class ArchiveImport(db.Model):
     filename: Mapped[str] = mapped_column(String(200))
     stored_name: Mapped[str] = mapped_column(String(80), unique=True)
     size: Mapped[int]
+    # the project of every row when the file has no 项目 column (the property company's list)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"))
     status: Mapped[ImportStatus] = mapped_column(str_enum(ImportStatus, 16), default=ImportStatus.QUEUED)
     total_rows: Mapped[int] = mapped_column(default=0)
     error_count: Mapped[int] = mapped_column(default=0)
@@ -297,3 +299,4 @@ class ArchiveImport(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     created_by = relationship("User")
+    project = relationship("Project")

@@ -6,7 +6,7 @@ and column. Only a file without errors is written, in one transaction: all or no
 Customers are matched on the ID number, purchases on project + building + room, so importing
 the same file again updates and never duplicates. The ID number is checked where given but not
 required: the property company's yearly list (seed 000: 业主姓名、房号、房屋面积、联系方式、家庭人数、
-成员结构、车号、工作单位、移交时间) has none, nor a building. Who a row is: the customer with its ID
+成员结构、车号、工作单位、移交时间) has none, nor a building, nor a project (chosen on the upload form). Who a row is: the customer with its ID
 number; else the owner on file for its room if the names agree (another name there is an error;
 a new ID number joins that record); else whom another row of the file with the same name and
 phone is; else the one customer with that name and first phone; else a new customer. A room
@@ -152,7 +152,7 @@ def _header_title(cell) -> str:
     return str(cell or "").strip().rstrip("*").strip()
 
 
-def map_header(header: list) -> dict[int, Column]:
+def map_header(header: list, *, project_given: bool = False) -> dict[int, Column]:
     found: dict[int, Column] = {}
     for i, cell in enumerate(header):
         title = _header_title(cell)
@@ -162,10 +162,13 @@ def map_header(header: list) -> dict[int, Column]:
             raise ImportFileError(_("The header row has two columns for %(col)s: keep one.",
                                     col=BY_HEADER[title].header))
         found[i] = BY_HEADER[title]
-    missing = [c.header for c in COLUMNS if c.required and c not in found.values()]
+    missing = [c.header for c in COLUMNS if c.required and c not in found.values()
+               and not (c.key == "project_id" and project_given)]
     if missing:
-        raise ImportFileError(_("The header row lacks the columns: %(cols)s. Use the template.",
-                                cols="、".join(missing)))
+        message = _("The header row lacks the columns: %(cols)s. Use the template.", cols="、".join(missing))
+        if BY_HEADER["项目"].header in missing:
+            message += " " + _("A list of one project may leave out 项目: choose the project when uploading.")
+        raise ImportFileError(message)
     return found
 
 
@@ -278,14 +281,16 @@ def _project_lookup() -> dict[str, int]:
     return lookup
 
 
-def check_rows(rows: Iterator[list], progress: Callable[[int], None] | None = None) -> CheckResult:
-    """Check every row; nothing is written. Row numbers are the spreadsheet's (header = 1)."""
+def check_rows(rows: Iterator[list], progress: Callable[[int], None] | None = None, *,
+               project_id: int | None = None) -> CheckResult:
+    """Check every row; nothing is written. Row numbers are the spreadsheet's (header = 1).
+    ``project_id`` (chosen on the upload form) is the project of rows that name none."""
     result = CheckResult()
     try:
         header = next(rows)
     except StopIteration:
         raise ImportFileError(_("The file is empty.")) from None
-    columns = map_header(header)
+    columns = map_header(header, project_given=project_id is not None)
     # errors name the columns as the file does (联系方式, 移交时间 …), not as the template
     titles = {col.key: _header_title(header[i]) for i, col in columns.items()}
     projects = _project_lookup()
@@ -307,12 +312,17 @@ def check_rows(rows: Iterator[list], progress: Callable[[int], None] | None = No
                     ok = False
                     continue
                 cell, second_phone = numbers if len(numbers) == 2 else (numbers[0], None)
+            if col.key == "project_id" and project_id is not None and not _text(cell):
+                clean["project_id"] = project_id  # the project chosen on the upload form
+                continue
             value, message = check_cell(col, cell, projects)
             if message:
                 errors.append((row_no, titles[col.key], message))
                 ok = False
             elif value is not None:
                 clean[col.key] = value
+        if "project_id" not in titles and project_id is not None:
+            clean["project_id"] = project_id
         if second_phone is not None:
             value, message = check_cell(BY_HEADER["联系电话2"], second_phone, projects)
             if message or clean.get("phone2") not in (None, value):
@@ -659,7 +669,8 @@ def check_import(imp, progress: Callable[[int], None] | None = None) -> CheckRes
 
     imp.status = ImportStatus.CHECKING
     try:
-        result = check_rows(read_rows(import_dir() / imp.stored_name, imp.filename), progress)
+        result = check_rows(read_rows(import_dir() / imp.stored_name, imp.filename), progress,
+                            project_id=imp.project_id)
     except ImportFileError as exc:
         imp.status, imp.message, imp.total_rows = ImportStatus.INVALID, str(exc), 0
         _store_errors(imp, [(1, "", str(exc))])

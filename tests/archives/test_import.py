@@ -41,8 +41,8 @@ def csv_bytes(rows, encoding="utf-8", header=HEADER) -> bytes:
 def uploader(client, login, people, csrf_off):
     login(client, people.staff)
 
-    def upload(data: bytes, name: str = "业主资料.xlsx", year: int = 2025):
-        return client.post("/archives/imports", data={"source": "property", "year": year,
+    def upload(data: bytes, name: str = "业主资料.xlsx", year: int = 2025, project_id: int = 0):
+        return client.post("/archives/imports", data={"source": "property", "year": year, "project_id": project_id,
                                                       "file": (io.BytesIO(data), name)},
                            content_type="multipart/form-data")
     return upload
@@ -446,3 +446,32 @@ def test_phone_cells_and_headers_of_the_lists(client, uploader, org, header, cel
     assert imp.status == ImportStatus.DONE, imp.errors
     customer = db.session.scalar(select(Customer).where(Customer.name == "秦业主"))
     assert (customer.phone1, customer.phone2) == expected
+
+
+def test_the_seeds_property_list_as_written_imports_with_the_project_chosen_on_upload(client, uploader, org):
+    """Seed 000's yearly list: 业主姓名、房号、房屋面积、联系方式、家庭人数、成员结构、车号、工作单位、移交时间 —
+    no project, no building, no ID number."""
+    header = ["业主姓名", "房号", "房屋面积", "联系方式", "家庭人数", "成员结构", "车号", "工作单位", "移交时间"]
+    rows = [["何业主", "5-1-201", "120.5", "13900000071/0991-7654321", "4", "夫妻+两孩", "新A7007", "某医院",
+             "2025-09-30"]]
+    uploader(xlsx_bytes(rows, header=header))
+    imp = _last_import()
+    assert imp.status == ImportStatus.INVALID and "项目" in imp.errors[0][2] and "上传时选择" in imp.errors[0][2]
+
+    uploader(xlsx_bytes(rows, header=header), project_id=org.project1.id)
+    imp = _run_last(client)
+    assert imp.status == ImportStatus.DONE and imp.inserted == 1 and imp.project_id == org.project1.id, imp.errors
+    owner = db.session.scalar(select(Customer).where(Customer.name == "何业主"))
+    p = owner.purchases[0]
+    assert (p.project_id, p.building, p.room, p.floor_area, p.handover_date) == (
+        org.project1.id, None, "5-1-201", 120.5, date(2025, 9, 30))
+    assert (owner.phone1, owner.phone2, owner.household_size, owner.family_structure, owner.car_plate,
+            owner.employer) == ("13900000071", "0991-7654321", 4, "夫妻+两孩", "新A7007", "某医院")
+    page = client.get(f"/archives/imports/{imp.id}").get_data(as_text=True)
+    assert org.project1.name in page
+
+    bad = client.post("/archives/imports", data={"source": "property", "year": 2025, "project_id": 999_999,
+                                                 "file": (io.BytesIO(xlsx_bytes(rows, header=header)), "x.xlsx")},
+                      content_type="multipart/form-data")
+    assert bad.status_code == 200 and _last_import().id == imp.id  # no such project: the form says so
+    assert "不是有效的选择" in bad.get_data(as_text=True)

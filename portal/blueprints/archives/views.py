@@ -629,6 +629,7 @@ def _pending_requests(user) -> list[PendingItem]:
 @require(Perm.ARCHIVE_IMPORT)
 def imports():
     form = ImportForm()
+    form.project_id.choices = _project_choices(blank=True)
     if request.method == "GET":
         form.year.data = to_local(now_utc()).year
     if form.validate_on_submit():
@@ -641,7 +642,8 @@ def imports():
             target = archive_import.import_dir() / stored
             upload.save(target)
             imp = ArchiveImport(source=ImportSource(form.source.data), year=form.year.data, filename=name[:200],
-                                stored_name=stored, size=target.stat().st_size, created_by_id=current_user.id)
+                                stored_name=stored, size=target.stat().st_size, created_by_id=current_user.id,
+                                project_id=form.project_id.data or None)
             db.session.add(imp)
             db.session.flush()
             audit.record("archive.import_uploaded", object_type="archive_import", object_id=imp.id)
