@@ -167,7 +167,7 @@ def _festival_message(r) -> Message | None:
     quality = db.session.scalar(select(func.count()).select_from(Customer).where(Customer.is_quality.is_(True))) or 0
     with recipient_locale(r):
         return Message(title=_("%(festival)s: festival greetings for the customer-care lists",
-                               festival="、".join(str(FESTIVAL_LABELS[code]) for code in codes)),
+                               festival=_(", ").join(str(FESTIVAL_LABELS[code]) for code in codes)),
                        body=_("Special owners: %(special)d; quality customers: %(quality)d.", special=special,
                               quality=quality),
                        link="/archives/special")
