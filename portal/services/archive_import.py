@@ -557,6 +557,8 @@ def apply_rows(rows: list[dict], *, year: int, user, progress: Callable[[int], N
             [values_of(people[k]) for k in chunk]).scalars().all()
         customer_id.update(zip(chunk, returned))
         result.inserted += len(chunk)
+        if progress:
+            progress(result.inserted)
 
     # known customers: only what changed, each change in the history (masked)
     updates, changes = [], []
