@@ -6,13 +6,17 @@ and column. Only a file without errors is written, in one transaction: all or no
 Customers are matched on the ID number, purchases on project + building + room, so importing
 the same file again updates and never duplicates. The ID number is checked where given but not
 required: the property company's yearly list (seed 000: 业主姓名、房号、房屋面积、联系方式、家庭人数、
-成员结构、车号、工作单位、移交时间) has none, nor a building, nor a project (chosen on the upload form). Who a row is: the customer with its ID
-number; else the owner on file for its room if the names agree (another name there is an error;
-a new ID number joins that record); else whom another row of the file with the same name and
-phone is; else the one customer with that name and first phone; else a new customer. A room
-without a building is the project's one room of that number. The headers of that list are
-accepted beside the template's, and a phone cell holding two numbers fills both phones. Empty
-cells never blank what is on file (the two departments submit different columns of the same owners).
+成员结构、车号、工作单位、移交时间) has none, nor a building, nor a project (chosen on the upload form).
+Who a row is (``_person_keys``): the customer with its ID number; else the owner on file for its
+room if the names agree (another name there is an error; a new ID number joins that record);
+else whom another row of the file with the same name and phone is, or the one customer with that
+name and first phone (for a row with a new ID number: only a record without one). One customer
+given two ID numbers is an error. A room is matched across a missing building both ways: a row
+without one is the project's one room of that number; a row with one finds the room filed
+without one and names its building. The list's own headers are accepted beside the template's
+(unknown ones are named on the result), and a phone cell holding two numbers fills both phones.
+Empty cells never blank what is on file (the two departments submit different columns of the
+same owners).
 
 Writing uses bulk INSERT/UPDATE statements in chunks, so 100,000 rows take seconds, not minutes;
 large files are checked and imported by an RQ job (``portal.jobs.archives``).
@@ -58,33 +62,33 @@ COLUMNS: list[Column] = [
     Column("name", "姓名", True, max_len=100, aliases=("业主姓名", "客户名称", "客户姓名")),
     Column("id_number", "身份证号码", False, "id", 18, aliases=("身份证件号码", "身份证号")),
     Column("gender", "性别", kind="gender"),
-    Column("birthday", "出生日期", kind="date"),
+    Column("birthday", "出生日期", kind="date", aliases=("生日",)),
     Column("phone1", "联系电话1", True, "phone", 20, aliases=("联系方式", "联系电话")),
     Column("phone2", "联系电话2", kind="phone", max_len=20),
-    Column("address", "联系地址", max_len=200),
+    Column("address", "联系地址", max_len=200, aliases=("地址",)),
     Column("postcode", "邮编", max_len=10),
     Column("employer", "工作单位", max_len=100),
     Column("position", "职位", max_len=50),
     Column("living_area", "居住区域", max_len=100),
     Column("working_area", "工作区域", max_len=100),
     Column("education", "教育程度", max_len=30),
-    Column("marital_status", "婚姻状况", max_len=20),
+    Column("marital_status", "婚姻状况", max_len=20, aliases=("婚否",)),
     Column("family_structure", "家庭结构", max_len=50, aliases=("成员结构",)),
-    Column("household_size", "家庭人数", kind="int"),
+    Column("household_size", "家庭人数", kind="int", aliases=("家庭人口",)),
     Column("income_band", "收入", max_len=30),
     Column("how_learned", "项目得知途径", max_len=50),
     Column("car_plate", "车牌号", max_len=20, aliases=("车号",)),
-    Column("project_id", "项目", True, "project", customer=False),
+    Column("project_id", "项目", True, "project", customer=False, aliases=("项目名称", "楼盘")),
     Column("building", "楼栋", max_len=30, customer=False),
     Column("room", "房号", True, max_len=30, customer=False),
-    Column("property_nature", "房屋性质", max_len=30, customer=False),
-    Column("property_type", "房屋类型", max_len=30, customer=False),
+    Column("property_nature", "房屋性质", max_len=30, customer=False, aliases=("房屋建筑性质", "建筑性质")),
+    Column("property_type", "房屋类型", max_len=30, customer=False, aliases=("类型",)),
     Column("floor_area", "建筑面积", kind="float", customer=False, aliases=("房屋面积", "面积")),
     Column("unit_price", "单价", kind="int", customer=False),
-    Column("total_price", "成交总价", kind="int", customer=False),
+    Column("total_price", "成交总价", kind="int", customer=False, aliases=("总价",)),
     Column("salesperson", "业务员", max_len=50, customer=False),
-    Column("signing_date", "签约日期", kind="date", customer=False),
-    Column("handover_date", "收楼日期", kind="date", customer=False, aliases=("移交时间", "移交日期")),
+    Column("signing_date", "签约日期", kind="date", customer=False, aliases=("签约时间",)),
+    Column("handover_date", "收楼日期", kind="date", customer=False, aliases=("移交时间", "移交日期", "收楼时间", "交房日期")),
 ]
 BY_HEADER = {title: c for c in COLUMNS for title in (c.header, *c.aliases)}
 CUSTOMER_KEYS = [c.key for c in COLUMNS if c.customer]
@@ -104,6 +108,7 @@ class CheckResult:
     rows: list[dict] = field(default_factory=list)  # cleaned values, with "_row"
     errors: list[tuple[int, str, str]] = field(default_factory=list)  # (row, column header, message)
     total: int = 0
+    ignored: list[str] = field(default_factory=list)  # the file's headers the archive has no field for
 
 
 # --- reading files -------------------------------------------------------------------------
@@ -150,6 +155,11 @@ def read_rows(path: Path, filename: str) -> Iterator[list]:
 
 def _header_title(cell) -> str:
     return str(cell or "").strip().rstrip("*").strip()
+
+
+def ignored_headers(header: list) -> list[str]:
+    """The header row's titles that name no column (年龄, 职业 …): said on the import page."""
+    return [t for t in (_header_title(cell) for cell in header) if t and t not in BY_HEADER]
 
 
 def map_header(header: list, *, project_given: bool = False) -> dict[int, Column]:
@@ -291,6 +301,7 @@ def check_rows(rows: Iterator[list], progress: Callable[[int], None] | None = No
     except StopIteration:
         raise ImportFileError(_("The file is empty.")) from None
     columns = map_header(header, project_given=project_id is not None)
+    result.ignored = ignored_headers(header)
     # errors name the columns as the file does (联系方式, 移交时间 …), not as the template
     titles = {col.key: _header_title(header[i]) for i, col in columns.items()}
     projects = _project_lookup()
@@ -394,40 +405,69 @@ def _ids_on_file(rows: list[dict]) -> dict[str, int]:
     return found
 
 
-def _row_is_owner(row: dict, owner: tuple[int, str | None, str], ids_on_file: dict[str, int]) -> bool:
-    """Whether ``row`` is the customer on file for its room: the same ID number; or, where the
-    record or the row has none, the same name — a row's ID number then joins the record, unless
-    the number is another customer's."""
+def _resolve_building(row: dict, buildings: dict[tuple, set[str]]) -> str | None:
+    """Put the row's room under the building it is on file with; an error message if that is
+    not clear. The property company's list writes only 房号: a row without a building is the
+    project's one room of that number; a row naming a building for a room on file without one
+    names it (``new_building``, written on the purchase)."""
+    known = buildings.get((row["project_id"], row["room"]), set())
+    given = row.get("building") or ""
+    if not known or given in known:
+        return None
+    if given and known == {""}:
+        row["building"], row["new_building"] = None, given
+    elif not given and len(known) == 1:
+        row["building"] = next(iter(known))
+    elif not given:
+        return _("Several buildings of this project have this room: give the building (楼栋).")
+    return None
+
+
+def _owner_clash(row: dict, owner: tuple[int, str | None, str], ids_on_file: dict[str, int]) -> tuple | None:
+    """(column, message) when ``row`` is not the customer on file for its room. It is when the ID
+    numbers agree; or, where the record or the row has none, when the names do — a row's new ID
+    number then joins the record, unless the number is another customer's."""
     cid, owner_id_number, owner_name = owner
     number = row.get("id_number")
     if number and owner_id_number:
-        return number == owner_id_number
+        return None if number == owner_id_number else ("房号", _("This room is on file for another customer."))
     if number and ids_on_file.get(number, cid) != cid:
-        return False
-    return owner_name == row["name"]
+        return "身份证号码", _("This ID number is another customer's in the archive.")
+    return None if owner_name == row["name"] else ("房号", _("This room is on file for another customer."))
 
 
 def _check_against_archive(result: CheckResult) -> None:
-    """A room on file for another customer is a duplicate, not an update. A row without a
-    building takes the building of the one room of that number in the project (the property
-    company's list writes only 房号); with several, the row must say which."""
+    """A room on file for another customer is a duplicate, not an update; a room that the file
+    names twice once the buildings are resolved is a duplicate too; one customer cannot receive
+    two ID numbers."""
     owners, buildings = _room_owners(result.rows)
     ids_on_file = _ids_on_file(result.rows)
-    bad_rows = set()
+    bad_rows: set[int] = set()
+
+    def error(r: dict, column: str, message: str) -> None:
+        result.errors.append((r["_row"], column, message))
+        bad_rows.add(r["_row"])
+
+    first_row_of_room: dict[tuple, int] = {}
     for r in result.rows:
-        if not r.get("building"):
-            known = buildings.get((r["project_id"], r["room"]), set())
-            if len(known) > 1:
-                result.errors.append((r["_row"], "房号", _("Several buildings of this project have this room: "
-                                                           "give the building (楼栋).")))
-                bad_rows.add(r["_row"])
-                continue
-            if known:
-                r["building"] = next(iter(known)) or None
-        owner = owners.get(_room_key(r))
-        if owner is not None and not _row_is_owner(r, owner, ids_on_file):
-            result.errors.append((r["_row"], "房号", _("This room is on file for another customer.")))
-            bad_rows.add(r["_row"])
+        message = _resolve_building(r, buildings)
+        if message:
+            error(r, "房号", message)
+            continue
+        key = _room_key(r)
+        if key in first_row_of_room:
+            error(r, "房号", _("Duplicate of row %(row)d (same project, building and room).", row=first_row_of_room[key]))
+            continue
+        first_row_of_room[key] = r["_row"]
+        owner = owners.get(key)
+        if owner is not None and (clash := _owner_clash(r, owner, ids_on_file)):
+            error(r, *clash)
+    rows = [r for r in result.rows if r["_row"] not in bad_rows]
+    numbers: dict[tuple, tuple[str, int]] = {}  # person → (the ID number a row gives, that row)
+    for key, r in zip(_person_keys(rows, owners, ids_on_file), rows):
+        number = r.get("id_number")
+        if number and numbers.setdefault(key, (number, r["_row"]))[0] != number:
+            error(r, "身份证号码", _("Row %(row)d gives the same customer another ID number.", row=numbers[key][1]))
     if bad_rows:
         result.rows = [r for r in result.rows if r["_row"] not in bad_rows]
 
@@ -457,41 +497,70 @@ def _derive_from_id(row: dict) -> None:
 
 
 def _person_keys(rows: list[dict], owners: Owners, ids_on_file: dict[str, int]) -> list[tuple]:
-    """Who each row is, one key per person: ("cid", customer id) for a customer on file — by ID
-    number, or as the owner of the row's room (``_row_is_owner``, checked before) — else the
-    person another row of the file with the same name and first phone is, else the one customer
-    on file with them; else a new customer: ("id", ID number), or ("new", name, phone)."""
-    by_number: dict[str, tuple] = {number: ("cid", cid) for number, cid in ids_on_file.items()}
-    for row in rows:  # a number new to the archive joins the record of its room (no number there yet)
-        number = row.get("id_number")
-        owner = owners.get(_room_key(row))
+    """Who each row is, one key per person: ("cid", customer id) for a customer on file, else
+    ("id", ID number) or ("new", name, phone) for a new one. In this order:
+
+    1. its ID number on file; or the owner of its room (``_owner_clash`` checked it is the same
+       person; a new ID number then joins that record);
+    2. for a row whose ID number is new: the person another row of the file with the same name
+       and first phone was found to be, or the one customer on file with them, if that record
+       has no ID number yet;
+    3. for a row without one: the person another row with the same name and phone is, or the
+       one customer on file with them.
+    Every row with a given ID number is the same person."""
+    records_numbered: dict[int, bool] = {}  # customer id → the record has an ID number
+    by_number: dict[str, tuple] = {}
+    for number, cid in ids_on_file.items():
+        by_number[number], records_numbered[cid] = ("cid", cid), True
+    keys: list[tuple | None] = [None] * len(rows)
+    in_file: dict[tuple, tuple] = {}  # (name, phone) → the person a row of the file is
+    for i, row in enumerate(rows):
+        number, owner = row.get("id_number"), owners.get(_room_key(row))
+        if owner is not None:
+            records_numbered.setdefault(owner[0], owner[1] is not None)
         if number and number not in by_number and owner is not None and owner[1] is None:
             by_number[number] = ("cid", owner[0])
-    keys: list[tuple | None] = []
-    unknown: dict[str, set[str]] = {}  # phone → names of ID-less rows whose room is not on file
-    in_file: dict[tuple, tuple] = {}  # (name, phone) → the person another row of the file makes it
-    for row in rows:
-        number = row.get("id_number")
-        if number:
-            keys.append(by_number.get(number, ("id", number)))
-        elif (owner := owners.get(_room_key(row))) is not None:
-            keys.append(("cid", owner[0]))
-        else:
-            keys.append(None)
-            unknown.setdefault(row["phone1"], set()).add(row["name"])
-            continue
-        in_file.setdefault((row["name"], row["phone1"]), keys[-1])
-    by_name_phone: dict[tuple, list[int]] = {}
-    for chunk in _chunks(sorted(unknown), CHUNK):
-        for cid, name, phone in db.session.execute(
-                select(Customer.id, Customer.name, Customer.phone1).where(Customer.phone1.in_(chunk))):
-            if name in unknown[phone]:
-                by_name_phone.setdefault((name, phone), []).append(cid)
+        if number and number in by_number:
+            keys[i] = by_number[number]
+        elif not number and owner is not None:
+            keys[i] = ("cid", owner[0])
+        if keys[i] is not None:
+            in_file.setdefault((row["name"], row["phone1"]), keys[i])
+
+    unknown: dict[str, set[str]] = {}  # phone → names of the rows still unknown
     for i, row in enumerate(rows):
         if keys[i] is None:
+            unknown.setdefault(row["phone1"], set()).add(row["name"])
+    on_file: dict[tuple, list[tuple[int, bool]]] = {}  # (name, phone) → [(customer id, has a number)]
+    for chunk in _chunks(sorted(unknown), CHUNK):
+        for cid, name, phone, number in db.session.execute(
+                select(Customer.id, Customer.name, Customer.phone1, Customer.id_number)
+                .where(Customer.phone1.in_(chunk))):
+            if name in unknown[phone]:
+                on_file.setdefault((name, phone), []).append((cid, number is not None))
+
+    def one_on_file(name_phone: tuple, *, without_number: bool) -> tuple | None:
+        found = [(cid, numbered) for cid, numbered in on_file.get(name_phone, [])
+                 if not (without_number and numbered)]
+        return ("cid", found[0][0]) if len(found) == 1 else None
+
+    for numbered_rows in (True, False):  # rows with a new ID number first: the others may be them
+        for i, row in enumerate(rows):
+            number = row.get("id_number")
+            if keys[i] is not None or bool(number) != numbered_rows:
+                continue
             name_phone = (row["name"], row["phone1"])
-            found = by_name_phone.get(name_phone, [])
-            keys[i] = in_file.get(name_phone) or (("cid", found[0]) if len(found) == 1 else ("new", *name_phone))
+            if number:
+                if number not in by_number:
+                    joined = in_file.get(name_phone)
+                    if joined is not None and (joined[0] != "cid" or records_numbered.get(joined[1], False)):
+                        joined = None  # that person has an ID number (or is new with another)
+                    by_number[number] = joined or one_on_file(name_phone, without_number=True) or ("id", number)
+                keys[i] = by_number[number]
+            else:
+                keys[i] = in_file.get(name_phone) or one_on_file(name_phone, without_number=False) or (
+                    "new", *name_phone)
+            in_file.setdefault(name_phone, keys[i])
     return keys
 
 
@@ -596,6 +665,8 @@ def apply_rows(rows: list[dict], *, year: int, user, progress: Callable[[int], N
                                   "building": row.get("building"), "room": row["room"], **values})
         else:
             diff = {k: v for k, v in values.items() if v is not None and rec.get(k) != v}
+            if row.get("new_building"):
+                diff["building"] = row["new_building"]
             if diff:
                 purchase_updates.append({"id": rec["id"], **diff})
     added_ids: list[int] = []
@@ -681,7 +752,8 @@ def check_import(imp, progress: Callable[[int], None] | None = None) -> CheckRes
     imp.total_rows = result.total
     _store_errors(imp, result.errors)
     imp.status = ImportStatus.INVALID if result.errors else ImportStatus.VALID
-    imp.message = None
+    imp.message = _("Columns not imported (the archive has no such field): %(cols)s",
+                    cols="、".join(result.ignored)) if result.ignored else None
     if not result.errors:
         _save_checked(imp, result)
     db.session.flush()

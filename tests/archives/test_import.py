@@ -328,7 +328,8 @@ def test_an_id_number_joins_the_record_of_its_room_that_has_none_unless_it_is_an
     taken = ["孙业主", other.id_number, "13900000011", "", org.project1.name, "1栋", "902", "", "", "", ""]
     uploader(xlsx_bytes([taken]))
     imp = _last_import()
-    assert imp.status == ImportStatus.INVALID and imp.errors[0][:2] == [2, "房号"]  # that number is 李某's
+    assert imp.status == ImportStatus.INVALID and imp.errors[0][:2] == [2, "身份证号码"]  # that number is 李某's
+    assert "另一位客户" in imp.errors[0][2]
     uploader(xlsx_bytes([row]))
     imp = _run_last(client)
     assert imp.status == ImportStatus.DONE and (imp.inserted, imp.updated) == (0, 1), imp.errors
@@ -475,3 +476,66 @@ def test_the_seeds_property_list_as_written_imports_with_the_project_chosen_on_u
                       content_type="multipart/form-data")
     assert bad.status_code == 200 and _last_import().id == imp.id  # no such project: the form says so
     assert "不是有效的选择" in bad.get_data(as_text=True)
+
+
+def test_a_room_filed_without_a_building_is_the_one_a_later_list_names_with_one(client, uploader, org):
+    """The property list (no 楼栋) first, marketing's list (5栋, ID number) after: one owner, one room."""
+    header = ["业主姓名", "房号", "联系方式"]
+    uploader(xlsx_bytes([["何业主", "5-1-201", "13900000081"]], header=header), project_id=org.project1.id)
+    assert _run_last(client).status == ImportStatus.DONE
+    later = ["何业主", id_number(700_081), "13900000081", "", org.project1.name, "5栋", "5-1-201", "", "", "", ""]
+    uploader(xlsx_bytes([later]))
+    imp = _run_last(client)
+    assert imp.status == ImportStatus.DONE and (imp.inserted, imp.updated) == (0, 1), imp.errors
+    owner = db.session.scalar(select(Customer).where(Customer.name == "何业主"))
+    assert owner.id_number == id_number(700_081) and not owner.is_quality
+    assert [(p.building, p.room) for p in owner.purchases] == [("5栋", "5-1-201")]
+    assert db.session.scalar(select(func.count()).select_from(Purchase)) == 1
+    uploader(xlsx_bytes([["何业主", "5-1-201", "13900000081"]], header=header), project_id=org.project1.id)
+    assert _run_last(client).status == ImportStatus.DONE  # next year's list finds it again
+    assert db.session.scalar(select(func.count()).select_from(Purchase)) == 1
+
+
+def test_a_room_twice_once_its_building_is_known_and_two_numbers_for_one_customer_are_errors(client, uploader,
+                                                                                             org):
+    make_customer(org.project1, room="101", name="甲")  # 1栋-101
+    listed = make_customer(org.project1, room="902", name="孙业主", id_number=None)
+    db.session.add(Purchase(customer=listed, project=org.project1, building="1栋", room="903"))
+    db.session.commit()
+    header = ["姓名", "身份证号码", "联系电话1", "项目", "楼栋", "房号"]
+    rows = [["甲", "", "13900000091", org.project1.name, "", "101"],
+            ["甲", "", "13900000091", org.project1.name, "1栋", "101"],  # the same room
+            ["孙业主", id_number(700_091), "13900000092", org.project1.name, "1栋", "902"],
+            ["孙业主", id_number(700_092), "13900000092", org.project1.name, "1栋", "903"]]  # another number
+    uploader(xlsx_bytes(rows, header=header))
+    imp = _last_import()
+    assert [e[:2] for e in imp.errors] == [[3, "房号"], [5, "身份证号码"]], imp.errors
+    assert "与第 2 行重复" in imp.errors[0][2] and "第 4 行" in imp.errors[1][2]
+
+
+def test_a_new_id_number_finds_the_id_less_customer_another_row_names(client, uploader, org):
+    listed = make_customer(org.project1, room="902", name="孙业主", phone1="13900000093", id_number=None)
+    header = ["姓名", "身份证号码", "联系电话1", "项目", "楼栋", "房号"]
+    rows = [["孙业主", id_number(700_093), "13900000093", org.project1.name, "1栋", "999"],  # a new room
+            ["孙业主", "", "13900000093", org.project1.name, "1栋", "902"]]  # his room on file
+    uploader(xlsx_bytes(rows, header=header))
+    imp = _run_last(client)
+    assert imp.status == ImportStatus.DONE and imp.inserted == 0, imp.errors
+    db.session.refresh(listed)
+    assert listed.id_number == id_number(700_093) and {p.room for p in listed.purchases} == {"902", "999"}
+    assert db.session.scalar(select(func.count()).select_from(Customer)) == 1
+
+
+def test_the_seeds_other_headers_are_read_and_unknown_ones_are_named(client, uploader, org):
+    header = ["客户名称", "身份证件号码", "生日", "联系电话", "项目名称", "房号", "房屋建筑性质", "类型", "婚否", "年龄",
+              "职业"]
+    rows = [["许业主", id_number(700_094), "1985-06-01", "13900000094", org.project1.name, "7-101", "商品房",
+             "住宅", "已婚", "41", "教师"]]
+    uploader(xlsx_bytes(rows, header=header))
+    imp = _last_import()
+    assert imp.status == ImportStatus.VALID and "年龄" in imp.message and "职业" in imp.message, imp.errors
+    assert "年龄" in client.get(f"/archives/imports/{imp.id}").get_data(as_text=True)
+    imp = _run_last(client)
+    owner = db.session.scalar(select(Customer).where(Customer.name == "许业主"))
+    assert (owner.birthday, owner.marital_status) == (date(1985, 6, 1), "已婚")
+    assert (owner.purchases[0].property_nature, owner.purchases[0].property_type) == ("商品房", "住宅")

@@ -288,6 +288,7 @@ def test_edit_keeps_masked_history_and_logs_hold_no_full_numbers(client, login, 
     history = html(client.get(f"/archives/customers/{cust_a.id}/history"))
     assert mask_phone(new_phone) in history and new_phone not in history and PHONE_A not in history
     assert "<td>页面编辑</td>" in history and "<td>form</td>" not in history  # the source in words
+    assert "孤寡老人" in history and "elderly_alone" not in history  # a coded value in words
     client.post(f"/archives/customers/{cust_a.id}/reveal", data={"field": "phone1"})
     login(client, people.manager)
     client.get("/archives/export?reveal=1")

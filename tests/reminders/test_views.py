@@ -83,6 +83,7 @@ def test_the_queue_page_shows_failed_jobs_and_retry_sends_again(app, db, redis_c
     page = admin_client.get("/admin/jobs").get_data(as_text=True)
     assert "mailbox unknown" in page and f"reminder-{rid}-first" in page and "提醒扫描" in page
     assert "失败: 1" in page and ">failed<" not in page  # the states in words, not enum values
+    assert ">testfile: 失败<" in page  # the channel's outcome in words too (a test channel has no label)
 
     monkeypatch.undo()
     monkeypatch.setenv("W7_OUTBOX", str(outbox))

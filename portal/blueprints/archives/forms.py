@@ -156,5 +156,5 @@ class ImportForm(PortalForm):
     source = SelectField(_l("Submitted by"), choices=[(ImportSource.MARKETING.value, _l("Marketing department")),
                                                       (ImportSource.PROPERTY.value, _l("Property company"))])
     year = IntegerField(_l("Archive volume (year)"), validators=[DataRequired(), NumberRange(min=1990, max=2100)])
-    project_id = SelectField(_l("Project, for a file without a 项目 column"), coerce=int, default=0)
+    project_id = SelectField(_l("Project of the rows that name none (项目)"), coerce=int, default=0)
     file = FileField(_l("Excel (.xlsx) or CSV file"))

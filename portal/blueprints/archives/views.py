@@ -27,8 +27,8 @@ from portal.blueprints.archives.forms import (
 from portal.extensions import db, htmx
 from portal.http import db_id
 from portal.models import (
-    AccessScope, AccessStatus, ArchiveAccessRequest, ArchiveImport, Attachment, Customer, CustomerKind, ImportSource, ImportStatus,
-    Project, Purchase, QualityBasis, QualityBasisKind, User,
+    AccessScope, AccessStatus, ArchiveAccessRequest, ArchiveImport, Attachment, Customer, CustomerKind, Gender,
+    ImportSource, ImportStatus, Project, Purchase, QualityBasis, QualityBasisKind, User,
 )
 from portal.services import archive_access as access
 from portal.services import archive_export, archive_import, archives, attachments, audit, lookups, paging
@@ -291,7 +291,12 @@ def history(customer_id: int):
     labels = {**archives.CUSTOMER_FIELDS, **{f"purchase.{k}": v for k, v in archives.PURCHASE_FIELDS.items()},
               "purchase": _("Purchase"), "quality_basis": _("Quality customer basis")}
     sources = {"form": _("Edited"), "import": _("Imported list"), "purchase": _("Purchase record")}
-    return render_template("archives/history.html", c=customer, rows=rows, users=users, labels=labels, sources=sources)
+    # the coded fields' stored values (owner, male, elderly_alone …) in words
+    values = {"kind": {k.value: v for k, v in archives.KIND_LABELS.items()},
+              "special_kind": {k.value: v for k, v in archives.SPECIAL_LABELS.items()},
+              "gender": {Gender.MALE.value: _("Male"), Gender.FEMALE.value: _("Female")}}
+    return render_template("archives/history.html", c=customer, rows=rows, users=users, labels=labels, sources=sources,
+                           values=values)
 
 
 @bp.route("/customers/<int:customer_id>/readers")

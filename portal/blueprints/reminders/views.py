@@ -58,12 +58,16 @@ def queues_page():
     return render_template("reminders/queues.html", counts=counts, waiting=waiting, failed=failed, runs=runs,
                            rq=queues.rq_overview(), statuses=list(ReminderStatus), status_labels=STATUS_LABELS,
                            kind_labels={name: info.label for name, info in reminders.KINDS.items()},
+                           delivery_labels=DELIVERY_LABELS,
                            now_utc=datetime.now(timezone.utc))
 
 
 STATUS_LABELS = {ReminderStatus.PENDING: _l("pending"), ReminderStatus.CLAIMED: _l("being sent"),
                  ReminderStatus.SENT: _l("sent"), ReminderStatus.FAILED: _l("failed"),
                  ReminderStatus.CANCELLED: _l("cancelled")}
+# a channel's outcome (ReminderDelivery.status) and the channels, in words
+DELIVERY_LABELS = {"sent": _l("sent"), "retrying": _l("retrying"), "failed": _l("failed"), "skipped": _l("skipped"),
+                   "portal": _l("in-portal bell"), "email": _l("e-mail"), "webhook": _l("group webhook")}
 
 
 @bp.route("/admin/jobs/reminders/<int:reminder_id>/retry", methods=["POST"])
