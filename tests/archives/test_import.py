@@ -539,3 +539,63 @@ def test_the_seeds_other_headers_are_read_and_unknown_ones_are_named(client, upl
     owner = db.session.scalar(select(Customer).where(Customer.name == "许业主"))
     assert (owner.birthday, owner.marital_status) == (date(1985, 6, 1), "已婚")
     assert (owner.purchases[0].property_nature, owner.purchases[0].property_type) == ("商品房", "住宅")
+
+
+def test_one_new_number_for_rooms_of_two_id_less_namesakes_is_an_error_not_a_wrong_update(client, uploader, org):
+    a = make_customer(org.project1, room="902", name="孙业主", phone1="13900000101", id_number=None)
+    b = make_customer(org.project1, room="903", name="孙业主", phone1="13900000102", id_number=None)
+    header = ["姓名", "身份证号码", "联系电话1", "项目", "楼栋", "房号"]
+    rows = [["孙业主", id_number(700_101), "13900000101", org.project1.name, "1栋", "902"],
+            ["孙业主", id_number(700_101), "13900000102", org.project1.name, "1栋", "903"]]
+    uploader(xlsx_bytes(rows, header=header))
+    imp = _last_import()
+    assert imp.status == ImportStatus.INVALID and [e[:2] for e in imp.errors] == [[3, "身份证号码"]]
+    db.session.refresh(a)
+    db.session.refresh(b)
+    assert (a.id_number, a.phone1, b.id_number) == (None, "13900000101", None)
+
+
+def test_a_renamed_customer_and_a_row_under_the_old_name_is_an_error(client, uploader, org):
+    known = make_customer(org.project1, room="908", name="乙", phone1="13900000111")
+    db.session.add(Purchase(customer=known, project=org.project1, building="1栋", room="909"))
+    db.session.commit()
+    header = ["姓名", "身份证号码", "联系电话1", "项目", "楼栋", "房号"]
+    rows = [["甲", known.id_number, "13900000111", org.project1.name, "1栋", "908"],  # renamed by number
+            ["乙", "", "13900000111", org.project1.name, "1栋", "909"]]  # the old name, by room
+    uploader(xlsx_bytes(rows, header=header))
+    imp = _last_import()
+    assert [e[:2] for e in imp.errors] == [[3, "姓名"]] and "第 2 行" in imp.errors[0][2]
+
+
+def test_buildings_the_file_gives_count_and_a_building_lost_from_the_archive_is_kept(client, uploader, org):
+    header = ["姓名", "联系电话1", "项目", "楼栋", "房号"]
+    both = [["冯业主", "13900000121", org.project1.name, "", "101"],
+            ["冯业主", "13900000121", org.project1.name, "1栋", "101"]]  # the same room, once without 楼栋
+    uploader(xlsx_bytes(both, header=header))
+    imp = _last_import()
+    assert [e[:2] for e in imp.errors] == [[3, "房号"]] and "重复" in imp.errors[0][2]
+
+    blank = make_customer(org.project1, room="5-201", name="褚业主", id_number=None)
+    db.session.execute(Purchase.__table__.update().where(Purchase.room == "5-201").values(building=None))
+    db.session.commit()
+    uploader(xlsx_bytes([["褚业主", "13900000122", org.project1.name, "5栋", "5-201"]], header=header))
+    imp = _last_import()
+    assert imp.status == ImportStatus.VALID, imp.errors
+    db.session.execute(Purchase.__table__.delete().where(Purchase.room == "5-201"))  # gone before the run
+    db.session.commit()
+    imp = _run_last(client)
+    assert imp.status == ImportStatus.DONE, imp.errors
+    assert db.session.scalar(select(Purchase.building).where(Purchase.room == "5-201")) == "5栋"
+    assert blank.id is not None
+
+
+def test_a_nul_character_from_a_broken_csv_is_dropped_not_a_server_error(client, uploader, org):
+    rows = rows_for(1)
+    rows[0][0] = "张\x00三"
+    rows[0][6] = "1\x0001"
+    resp = uploader(csv_bytes(rows), name="坏文件.csv")
+    assert resp.status_code == 302
+    imp = _run_last(client)
+    assert imp.status == ImportStatus.DONE, imp.errors
+    assert db.session.scalar(select(Customer.name)) == "张三"
+    assert db.session.scalar(select(Purchase.room)) == "101"
