@@ -451,9 +451,10 @@ def _owner_clash(row: dict, owner: tuple[int, str | None, str], ids_on_file: dic
 
 
 def _check_against_archive(result: CheckResult) -> None:
-    """A room on file for another customer is a duplicate, not an update; a room that the file
-    names twice once the buildings are resolved is a duplicate too; one customer cannot receive
-    two ID numbers."""
+    """Errors that need the archive: a room on file for another customer (a duplicate, not an
+    update); a room the file names twice once the buildings are resolved; a row whose ID number
+    names another person than its room's owner; one person given two ID numbers or two names.
+    Keeps who each remaining row is in ``result.keys`` for the import."""
     owners, buildings = _room_owners(result.rows)
     ids_on_file = _ids_on_file(result.rows)
     bad_rows: set[int] = set()
@@ -476,7 +477,8 @@ def _check_against_archive(result: CheckResult) -> None:
             continue
         key = _room_key(r)
         if key in first_row_of_room:
-            error(r, "房号", _("Duplicate of row %(row)d (same project, building and room).", row=first_row_of_room[key]))
+            error(r, "房号", _("Duplicate of row %(row)d (same project, building and room).",
+                               row=first_row_of_room[key]))
             continue
         first_row_of_room[key] = r["_row"]
         owner = owners.get(key)
