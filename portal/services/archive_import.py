@@ -111,6 +111,11 @@ class CheckResult:
     total: int = 0
     ignored: list[str] = field(default_factory=list)  # the file's headers the archive has no field for
     keys: list[tuple] | None = None  # who each row is (``_person_keys``), as the archive check found
+    titles: dict[str, str] = field(default_factory=dict)  # column key → the file's header for it
+
+    def header(self, key: str) -> str:
+        """The file's name for a column (联系方式, 移交时间 …), else the template's."""
+        return self.titles.get(key) or next(c.header for c in COLUMNS if c.key == key)
 
 
 # --- reading files -------------------------------------------------------------------------
@@ -316,7 +321,7 @@ def check_rows(rows: Iterator[list], progress: Callable[[int], None] | None = No
     columns = map_header(header, project_given=project_id is not None)
     result.ignored = ignored_headers(header)
     # errors name the columns as the file does (联系方式, 移交时间 …), not as the template
-    titles = {col.key: _header_title(header[i]) for i, col in columns.items()}
+    titles = result.titles = {col.key: _header_title(header[i]) for i, col in columns.items()}
     projects = _project_lookup()
     first_row_of_id: dict[str, tuple[int, str]] = {}
     first_row_of_room: dict[tuple, int] = {}
@@ -366,8 +371,8 @@ def check_rows(rows: Iterator[list], progress: Callable[[int], None] | None = No
                 ok = False
             key = _room_key(clean)
             if key in first_row_of_room:
-                errors.append((row_no, "房号", _("Duplicate of row %(row)d (same project, building and room).",
-                                                row=first_row_of_room[key])))
+                errors.append((row_no, titles["room"], _(
+                    "Duplicate of row %(row)d (same project, building and room).", row=first_row_of_room[key])))
                 ok = False
             else:
                 first_row_of_room[key] = row_no
@@ -438,22 +443,23 @@ def _resolve_building(row: dict, known: set[str], owners: Owners, ids_on_file: d
 
 
 def _owner_clash(row: dict, owner: tuple[int, str | None, str], ids_on_file: dict[str, int]) -> tuple | None:
-    """(column, message) when ``row`` is not the customer on file for its room. It is when the ID
+    """(column key, message) when ``row`` is not the customer on file for its room. It is when the ID
     numbers agree; or, where the record or the row has none, when the names do — a row's new ID
     number then joins the record, unless the number is another customer's."""
     cid, owner_id_number, owner_name = owner
     number = row.get("id_number")
     if number and owner_id_number:
-        return None if number == owner_id_number else ("房号", _("This room is on file for another customer."))
+        return None if number == owner_id_number else ("room", _("This room is on file for another customer."))
     if number and ids_on_file.get(number, cid) != cid:
-        return "身份证号码", _("This ID number is another customer's in the archive.")
-    return None if owner_name == row["name"] else ("房号", _("This room is on file for another customer."))
+        return "id_number", _("This ID number is another customer's in the archive.")
+    return None if owner_name == row["name"] else ("room", _("This room is on file for another customer."))
 
 
 def _check_against_archive(result: CheckResult) -> None:
     """Errors that need the archive: a room on file for another customer (a duplicate, not an
     update); a room the file names twice once the buildings are resolved; a row whose ID number
-    names another person than its room's owner; one person given two ID numbers or two names.
+    names another person than its room's owner; one person given two ID numbers or two names; a row
+    without an ID number whose name and phone two records share.
     Keeps who each remaining row is in ``result.keys`` for the import."""
     owners, buildings = _room_owners(result.rows)
     ids_on_file = _ids_on_file(result.rows)
@@ -473,29 +479,36 @@ def _check_against_archive(result: CheckResult) -> None:
         known = buildings.get(room, set()) | (set() if r.get("building") else in_file.get(room, set()))
         message = _resolve_building(r, known, owners, ids_on_file)
         if message:
-            error(r, "房号", message)
+            error(r, result.header("room"), message)
             continue
         key = _room_key(r)
         if key in first_row_of_room:
-            error(r, "房号", _("Duplicate of row %(row)d (same project, building and room).",
-                               row=first_row_of_room[key]))
+            error(r, result.header("room"),
+                  _("Duplicate of row %(row)d (same project, building and room).", row=first_row_of_room[key]))
             continue
         first_row_of_room[key] = r["_row"]
         owner = owners.get(key)
         if owner is not None and (clash := _owner_clash(r, owner, ids_on_file)):
-            error(r, *clash)
+            error(r, result.header(clash[0]), clash[1])
     rows = [r for r in result.rows if r["_row"] not in bad_rows]
-    keys = _person_keys(rows, owners, ids_on_file)
+    ambiguous: set[int] = set()
+    keys = _person_keys(rows, owners, ids_on_file, ambiguous)
+    for i in sorted(ambiguous):
+        error(rows[i], result.header("name"),
+              _("Several customers on file have this name and phone: give the ID number or the room on file."))
     numbers: dict[tuple, tuple[str, int]] = {}  # person → (the ID number a row gives, that row)
     names: dict[tuple, tuple[str, int]] = {}  # person → (the name a row gives, that row)
     for key, r in zip(keys, rows):
         number, owner = r.get("id_number"), owners.get(_room_key(r))
         if owner is not None and key != ("cid", owner[0]):
-            error(r, "身份证号码", _("This room's owner on file is not the customer this ID number names."))
+            error(r, result.header("id_number"),
+                  _("This room's owner on file is not the customer this ID number names."))
         elif number and numbers.setdefault(key, (number, r["_row"]))[0] != number:
-            error(r, "身份证号码", _("Row %(row)d gives the same customer another ID number.", row=numbers[key][1]))
+            error(r, result.header("id_number"),
+                  _("Row %(row)d gives the same customer another ID number.", row=numbers[key][1]))
         elif names.setdefault(key, (r["name"], r["_row"]))[0] != r["name"]:
-            error(r, "姓名", _("Row %(row)d gives the same customer another name.", row=names[key][1]))
+            error(r, result.header("name"),
+                  _("Row %(row)d gives the same customer another name.", row=names[key][1]))
     # the import writes in the same transaction right after this check: it reuses the keys
     result.keys = [k for k, r in zip(keys, rows) if r["_row"] not in bad_rows]
     result.rows = [r for r in rows if r["_row"] not in bad_rows]
@@ -525,7 +538,8 @@ def _derive_from_id(row: dict) -> None:
         row["gender"] = Gender.MALE if int(id_number[16]) % 2 else Gender.FEMALE
 
 
-def _person_keys(rows: list[dict], owners: Owners, ids_on_file: dict[str, int]) -> list[tuple]:
+def _person_keys(rows: list[dict], owners: Owners, ids_on_file: dict[str, int],
+                 ambiguous: set[int] | None = None) -> list[tuple]:
     """Who each row is, one key per person: ("cid", customer id) for a customer on file, else
     ("id", ID number) or ("new", name, phone) for a new one. In this order:
 
@@ -535,7 +549,7 @@ def _person_keys(rows: list[dict], owners: Owners, ids_on_file: dict[str, int]) 
        and first phone was found to be, or the one customer on file with them, if that record
        has no ID number yet;
     3. for a row without one: the person another row with the same name and phone is, or the
-       one customer on file with them.
+       one customer on file with them (several: the row's index goes to ``ambiguous``, an error).
     Every row with a given ID number is the same person."""
     records_numbered: dict[int, bool] = {}  # customer id → the record has an ID number
     by_number: dict[str, tuple] = {}
@@ -592,8 +606,11 @@ def _person_keys(rows: list[dict], owners: Owners, ids_on_file: dict[str, int]) 
                     by_number[number] = joined or one_on_file(name_phone, without_number=True) or ("id", number)
                 keys[i] = by_number[number]
             else:
-                keys[i] = in_file.get(name_phone) or one_on_file(name_phone, without_number=False) or (
-                    "new", *name_phone)
+                keys[i] = in_file.get(name_phone) or one_on_file(name_phone, without_number=False)
+                if keys[i] is None:
+                    if ambiguous is not None and len(on_file.get(name_phone, [])) > 1:
+                        ambiguous.add(i)  # two records of that name and phone: which one?
+                    keys[i] = ("new", *name_phone)
             in_file.setdefault(name_phone, keys[i])
     return keys
 
@@ -756,7 +773,8 @@ def _save_checked(imp, result: CheckResult) -> None:
         return {k: (v.isoformat() if kinds.get(k) == "date" else v.value if kinds.get(k) == "gender" else v)
                 for k, v in row.items()}
 
-    _checked_path(imp).write_text(json.dumps({"total": result.total, "rows": [encode(r) for r in result.rows]},
+    _checked_path(imp).write_text(json.dumps({"total": result.total, "titles": result.titles,
+                                              "rows": [encode(r) for r in result.rows]},
                                              ensure_ascii=False), encoding="utf-8")
 
 
@@ -771,7 +789,7 @@ def _load_checked(imp) -> CheckResult | None:
                     else v) for k, v in row.items()}
 
     data = json.loads(path.read_text(encoding="utf-8"))
-    return CheckResult(rows=[decode(r) for r in data["rows"]], total=data["total"])
+    return CheckResult(rows=[decode(r) for r in data["rows"]], total=data["total"], titles=data.get("titles") or {})
 
 
 def check_import(imp, progress: Callable[[int], None] | None = None) -> CheckResult | None:

@@ -599,3 +599,19 @@ def test_a_nul_character_from_a_broken_csv_is_dropped_not_a_server_error(client,
     assert imp.status == ImportStatus.DONE, imp.errors
     assert db.session.scalar(select(Customer.name)) == "张三"
     assert db.session.scalar(select(Purchase.room)) == "101"
+
+
+def test_a_row_without_id_whose_name_and_phone_two_records_share_is_an_error(client, uploader, org):
+    """Two 陈业主 on file with the same phone (a couple's shared landline): a row naming neither's
+    room cannot say which one it is — an error, not a third 陈业主."""
+    make_customer(org.project1, room="910", name="陈业主", phone1="0991-4567890", id_number=None)
+    make_customer(org.project1, room="911", name="陈业主", phone1="0991-4567890", id_number=None)
+    uploader(xlsx_bytes([property_row("陈业主", "140", "0991-4567890")], header=PROPERTY_HEADER))
+    imp = _last_import()
+    assert [e[:2] for e in imp.errors] == [[2, "业主姓名"]] and "身份证号码或档案中的房号" in imp.errors[0][2]
+    by_room = property_row("陈业主", "910", "0991-4567890")
+    by_room[1], by_room[2] = org.project1.name, "1栋"
+    uploader(xlsx_bytes([by_room], header=PROPERTY_HEADER))
+    imp = _last_import()  # by its room the row is one of them: no question
+    assert imp.status == ImportStatus.VALID, imp.errors
+    assert db.session.scalar(select(func.count()).select_from(Customer)) == 2
