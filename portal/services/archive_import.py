@@ -92,6 +92,7 @@ COLUMNS: list[Column] = [
     Column("handover_date", "收楼日期", kind="date", customer=False, aliases=("移交时间", "移交日期", "收楼时间", "交房日期")),
 ]
 BY_HEADER = {title: c for c in COLUMNS for title in (c.header, *c.aliases)}
+BY_KEY = {c.key: c for c in COLUMNS}
 CUSTOMER_KEYS = [c.key for c in COLUMNS if c.customer]
 PURCHASE_KEYS = [c.key for c in COLUMNS if not c.customer and c.key not in ("project_id", "building", "room")]
 SAMPLE_ROW = ["张三", "110101199003074514", "男", "1990-03-07", "13812345678", "0991-4567890", "乌鲁木齐市天山区某路1号",
@@ -115,7 +116,7 @@ class CheckResult:
 
     def header(self, key: str) -> str:
         """The file's name for a column (联系方式, 移交时间 …), else the template's."""
-        return self.titles.get(key) or next(c.header for c in COLUMNS if c.key == key)
+        return self.titles.get(key) or BY_KEY[key].header
 
 
 # --- reading files -------------------------------------------------------------------------
@@ -183,7 +184,7 @@ def map_header(header: list, *, project_given: bool = False) -> dict[int, Column
                and not (c.key == "project_id" and project_given)]
     if missing:
         message = _("The header row lacks the columns: %(cols)s. Use the template.", cols="、".join(missing))
-        if BY_HEADER["项目"].header in missing:
+        if BY_KEY["project_id"].header in missing:
             message += " " + _("A list of one project may leave out 项目: choose the project when uploading.")
         raise ImportFileError(message)
     return found
@@ -353,7 +354,7 @@ def check_rows(rows: Iterator[list], progress: Callable[[int], None] | None = No
         if "project_id" not in titles and project_id is not None:
             clean["project_id"] = project_id
         if second_phone is not None:
-            value, message = check_cell(BY_HEADER["联系电话2"], second_phone, projects)
+            value, message = check_cell(BY_KEY["phone2"], second_phone, projects)
             if message or clean.get("phone2") not in (None, value):
                 errors.append((row_no, titles["phone1"],
                                message or _("Two numbers here and another in 联系电话2: put one number in each.")))
@@ -629,16 +630,14 @@ def _changes(person: dict, rec: dict) -> dict:
     return diff
 
 
-def apply_rows(rows: list[dict], *, year: int, user, progress: Callable[[int], None] | None = None,
-               keys: list[tuple] | None = None) -> ApplyResult:
+def apply_rows(rows: list[dict], keys: list[tuple], *, year: int, user,
+               progress: Callable[[int], None] | None = None) -> ApplyResult:
     """Write checked rows (flush-only; the caller commits or rolls back the whole file). ``keys``:
     who each row is, from the archive check run just before in the same transaction."""
     result = ApplyResult()
     now = utcnow()
     for row in rows:
         _derive_from_id(row)
-    if keys is None:
-        keys = _person_keys(rows, _room_owners(rows)[0], _ids_on_file(rows))
     # one customer per person (several rows = several rooms)
     people: dict[tuple, dict] = {}
     for key, row in zip(keys, rows):
@@ -840,7 +839,7 @@ def run_import(imp, user, progress: Callable[[int], None] | None = None) -> Appl
     if result is None or result.errors:
         return None
     imp.status = ImportStatus.IMPORTING
-    applied = apply_rows(result.rows, year=imp.year, user=user, progress=progress, keys=result.keys)
+    applied = apply_rows(result.rows, result.keys, year=imp.year, user=user, progress=progress)
     imp.inserted, imp.updated = applied.inserted, applied.updated
     imp.status, imp.finished_at = ImportStatus.DONE, utcnow()
     audit.record("archive.imported", object_type="archive_import", object_id=imp.id, user=user,

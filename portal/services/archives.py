@@ -17,8 +17,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from portal.extensions import db
 from portal.models import (
-    ArchiveReadLog, CareActivity, Customer, CustomerChange, CustomerKind, Purchase, QualityBasis, QualityBasisKind,
-    SpecialKind,
+    ArchiveReadLog, CareActivity, Customer, CustomerChange, CustomerKind, Gender, Purchase, QualityBasis,
+    QualityBasisKind, SpecialKind,
 )
 from portal.models.base import utcnow
 from portal.services import audit
@@ -105,6 +105,7 @@ QUALITY_LABELS = {
     QualityBasisKind.SUGGESTION: _l("Suggestion adopted"),
 }
 KIND_LABELS = {CustomerKind.OWNER: _l("Owner"), CustomerKind.PROSPECT: _l("Prospective customer")}
+GENDER_LABELS = {Gender.MALE: _l("Male"), Gender.FEMALE: _l("Female")}
 CARE_KINDS = {
     "birthday": _l("Birthday greeting"),
     "festival": _l("Festival greeting or gift"),

@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from portal.forms import PortalForm
 from portal.models import AccessScope, CustomerKind, Gender, ImportSource, QualityBasisKind, SpecialKind
 from portal.services.archive_access import DEFAULT_PERIOD_DAYS, MAX_PERIOD_DAYS
-from portal.services.archives import CARE_KINDS, KIND_LABELS, QUALITY_LABELS, SPECIAL_LABELS
+from portal.services.archives import CARE_KINDS, GENDER_LABELS, KIND_LABELS, QUALITY_LABELS, SPECIAL_LABELS
 from portal.services.validators import is_valid_id_number, is_valid_phone
 
 DATE_MSG = _l("Enter a valid date.")
@@ -34,8 +34,8 @@ class CustomerForm(PortalForm):
     kind = SelectField(_l("Type"), choices=[(k.value, KIND_LABELS[k]) for k in CustomerKind],
                        default=CustomerKind.OWNER.value)
     name = text(_l("Name"), 100, required=True)
-    gender = SelectField(_l("Gender"), choices=[("", "—"), (Gender.MALE.value, _l("Male")),
-                                                (Gender.FEMALE.value, _l("Female"))], validators=[Optional()])
+    gender = SelectField(_l("Gender"), choices=[("", "—"), *((g.value, label) for g, label in GENDER_LABELS.items())],
+                         validators=[Optional()])
     birthday = DateField(_l("Birthday"), validators=[Optional()], format="%Y-%m-%d")
     stated_age = IntegerField(_l("Age (stated)"), validators=[Optional(), NumberRange(min=0, max=130)])
     id_number = StringField(_l("ID number"), validators=[Optional(), Length(max=18), valid_id_number])

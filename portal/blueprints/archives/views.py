@@ -27,7 +27,7 @@ from portal.blueprints.archives.forms import (
 from portal.extensions import db, htmx
 from portal.http import db_id
 from portal.models import (
-    AccessScope, AccessStatus, ArchiveAccessRequest, ArchiveImport, Attachment, Customer, CustomerKind, Gender,
+    AccessScope, AccessStatus, ArchiveAccessRequest, ArchiveImport, Attachment, Customer, CustomerKind,
     ImportSource, ImportStatus, Project, Purchase, QualityBasis, QualityBasisKind, User,
 )
 from portal.services import archive_access as access
@@ -294,7 +294,7 @@ def history(customer_id: int):
     # the coded fields' stored values (owner, male, elderly_alone …) in words
     values = {"kind": {k.value: v for k, v in archives.KIND_LABELS.items()},
               "special_kind": {k.value: v for k, v in archives.SPECIAL_LABELS.items()},
-              "gender": {Gender.MALE.value: _("Male"), Gender.FEMALE.value: _("Female")}}
+              "gender": {k.value: v for k, v in archives.GENDER_LABELS.items()}}
     return render_template("archives/history.html", c=customer, rows=rows, users=users, labels=labels, sources=sources,
                            values=values)
 
