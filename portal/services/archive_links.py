@@ -5,13 +5,15 @@ Those areas register a provider at import time (like ``pending.provider``)::
     from portal.services.archive_links import LinkedItem, LinkedSection, link_provider
 
     @link_provider
-    def complaints_of(customer) -> list[LinkedSection]:
+    def complaints_of(customer, viewer) -> list[LinkedSection]:
         return [LinkedSection(title=_("Complaints"), items=[LinkedItem(label=c.serial, link=url, when=c.received_at,
                                                                        status=...)])]
 
 The customer page renders whatever is registered, in registration order. A provider is called
-only after the viewer has been allowed to read the customer; it must still leave out what the
-viewer may not see in its own area, and must not put unmasked ID numbers or phones in labels.
+with the customer and the signed-in user, only after that user has been allowed to read the
+customer; a grant to read an archive is not a grant to the other areas, so each provider still
+leaves out what the user may not see in its own area (a report 举报 about him, another branch's
+contact), and must not put unmasked ID numbers or phones in labels.
 """
 from __future__ import annotations
 
@@ -44,8 +46,8 @@ def link_provider(fn: Callable) -> Callable:
     return fn
 
 
-def sections_for(customer) -> list[LinkedSection]:
+def sections_for(customer, viewer) -> list[LinkedSection]:
     sections: list[LinkedSection] = []
     for fn in _providers:
-        sections.extend(fn(customer))
+        sections.extend(fn(customer, viewer))
     return sections

@@ -8,6 +8,8 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Complaint
 from portal.services.archive_links import LinkedItem, LinkedSection, link_provider
+from portal.services.complaint_rules import viewer_for
+from portal.services.complaints import scope_filter
 
 
 def _status_label(status) -> str:
@@ -17,12 +19,13 @@ def _status_label(status) -> str:
 
 
 @link_provider
-def complaints_of(customer) -> list[LinkedSection]:
-    rows = db.session.scalars(select(Complaint).where(Complaint.customer_id == customer.id)
-                              .order_by(Complaint.received_at.desc()).limit(20)).all()
+def complaints_of(customer, user) -> list[LinkedSection]:
+    # The complaints area's own scope: a branch user reading the customer under a grant must not
+    # learn the serial and subject of a report (举报) about him, or another branch's complaint.
+    stmt = scope_filter(select(Complaint).where(Complaint.customer_id == customer.id), viewer_for(user))
+    rows = db.session.scalars(stmt.order_by(Complaint.received_at.desc()).limit(20)).all()
     if not rows:
         return []
-    # The complaint page applies its own rules (reports, confidentiality) when opened.
     return [LinkedSection(title=str(_l("Complaints")), items=[
         LinkedItem(label=f"{c.serial} · {c.subject}", link=url_for("complaints.detail", complaint_id=c.id),
                    when=c.received_at, status=_status_label(c.status))

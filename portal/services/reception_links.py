@@ -12,9 +12,13 @@ from portal.services.reception_labels import STATUS_LABELS
 
 
 @link_provider
-def contacts_of(customer) -> list[LinkedSection]:
-    rows = db.session.scalars(select(Contact).where(Contact.customer_id == customer.id)
-                              .order_by(Contact.received_at.desc()).limit(20)).all()
+def contacts_of(customer, user) -> list[LinkedSection]:
+    # Reception's own scope: under an archive grant a branch user sees his unit's contacts only.
+    stmt = select(Contact).where(Contact.customer_id == customer.id)
+    scope = reception.contact_scope(user)
+    if scope is not None:
+        stmt = stmt.where(scope)
+    rows = db.session.scalars(stmt.order_by(Contact.received_at.desc()).limit(20)).all()
     if not rows:
         return []
     return [LinkedSection(title=str(_l("Reception contacts")), items=[

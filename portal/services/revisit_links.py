@@ -75,7 +75,7 @@ def close_plan_of_complaint(complaint: Complaint, by) -> None:
 
 
 @link_provider
-def revisits_of(customer) -> list[LinkedSection]:
+def revisits_of(customer, user) -> list[LinkedSection]:
     plans = db.session.scalars(select(RevisitPlan).where(RevisitPlan.customer_id == customer.id)
                                .order_by(RevisitPlan.due.desc()).limit(20)).all()
     if not plans:

@@ -366,7 +366,7 @@ def test_linked_sections_from_other_areas_are_shown(client, login, people, cust_
     from portal.services import archive_links
 
     @archive_links.link_provider
-    def fake(customer):
+    def fake(customer, user):
         return [archive_links.LinkedSection(title="投诉记录", items=[archive_links.LinkedItem(label="TS-2026-000001")])]
 
     try:
@@ -374,6 +374,36 @@ def test_linked_sections_from_other_areas_are_shown(client, login, people, cust_
         assert "TS-2026-000001" in html(client.get(f"/archives/customers/{cust_a.id}"))
     finally:
         archive_links._providers.remove(fake)
+
+
+def test_a_grant_holder_sees_only_the_linked_complaints_and_contacts_his_own_areas_show(client, login, people, org,
+                                                                                       cust_a):
+    """An archive grant is not a grant to the complaint register: a report (举报) about the grant
+    holder and another branch's complaint stay off the customer page, as they are off his lists."""
+    from tests.complaints.factories import make_complaint
+    from tests.reception.factories import make_contact
+
+    report = make_complaint(org, people.staff, customer_id=cust_a.id, is_report=True, subject="举报物业经理收受好处",
+                            complained_staff_id=people.branch.id, responsible_unit_id=org.branch1.id)
+    elsewhere = make_complaint(org, people.staff, customer_id=cust_a.id, subject="二号楼电梯困人",
+                               responsible_unit_id=org.branch2.id)
+    own = make_complaint(org, people.staff, customer_id=cust_a.id, subject="车位划线不清",
+                         responsible_unit_id=org.branch1.id)
+    own_contact = make_contact(people.staff, customer=cust_a, handling_unit=org.branch1)
+    other_contact = make_contact(people.staff, customer=cust_a, handling_unit=org.branch2)
+    db.session.commit()
+
+    make_grant(people.branch, customer=cust_a)
+    login(client, people.branch)
+    page = html(client.get(f"/archives/customers/{cust_a.id}"))
+    assert own.serial in page and own_contact.serial in page
+    for hidden in (report.serial, "举报物业经理收受好处", elsewhere.serial, other_contact.serial):
+        assert hidden not in page
+    assert client.get(f"/complaints/{report.id}").status_code == 403
+
+    login(client, people.staff)  # the center sees all of them, the report included
+    page = html(client.get(f"/archives/customers/{cust_a.id}"))
+    assert all(s in page for s in (report.serial, elsewhere.serial, own.serial, own_contact.serial, other_contact.serial))
 
 
 def test_list_rows_show_rooms_by_project_for_staff_and_for_a_project_grant(client, login, people, org, cust_a,

@@ -181,7 +181,7 @@ def customer(customer_id: int):
     return render_template(
         "archives/customer.html", c=customer, grant=grant, age=archives.age_of(customer),
         mask_id_number=mask_id_number, mask_phone=mask_phone, care=archives.care_activities(customer),
-        files=attachments.for_owner("customer", customer.id), linked=sections_for(customer),
+        files=attachments.for_owner("customer", customer.id), linked=sections_for(customer, current_user),
         special_labels=archives.SPECIAL_LABELS, quality_labels=archives.QUALITY_LABELS,
         kind_labels=archives.KIND_LABELS, care_kinds=archives.CARE_KINDS, quality_form=QualityForm(),
         care_form=CareForm(), attachment_form=AttachmentForm(), reveal_form=RevealForm(),
