@@ -157,10 +157,14 @@ def received_by_unit(viewer: Viewer, complaint) -> bool:
                                                              complaint.forwarded_by_unit_id)
 
 
-def can_view(viewer: Viewer, complaint) -> bool:
+def can_view(viewer: Viewer, complaint, *, reported_to: bool = False) -> bool:
     """The center and the group's leaders see every complaint; a report (举报) is seen by no one
     else, and never by the staff member it is about. Branch and department users see the
-    complaints their unit filed, forwarded or is responsible for."""
+    complaints their unit filed, forwarded or is responsible for. A leader the complaint was
+    reported to (``reported_to``: a branch manager or department head, 第一责任人) sees it too,
+    report or not, since he is asked to comment on it (DOMAIN.md §2 escalation)."""
+    if reported_to and viewer.user_id != complaint.complained_staff_id:
+        return True
     if complaint.is_report:
         return viewer.sees_all and viewer.user_id != complaint.complained_staff_id
     if viewer.sees_all:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 
 from portal.auth.permissions import Perm, Role
 from portal.extensions import db
@@ -658,9 +658,20 @@ def scope_filter(stmt, viewer: Viewer):
     if viewer.sees_all:
         return stmt.where(or_(Complaint.is_report.is_(False), not_about_me))
     unit = viewer.unit_id if viewer.unit_id is not None else -1
-    return stmt.where(Complaint.is_report.is_(False), or_(
+    reported_to_me = and_(not_about_me, reported_to_clause(viewer.user_id))
+    return stmt.where(or_(and_(Complaint.is_report.is_(False), or_(
         Complaint.filed_by_unit_id == unit, Complaint.forwarded_by_unit_id == unit,
-        Complaint.responsible_unit_id == unit))
+        Complaint.responsible_unit_id == unit)), reported_to_me))
+
+
+def reported_to_clause(user_id: int):
+    """The complaint was reported to this leader (a row of complaint_leader_report names him)."""
+    return exists().where(LeaderReport.complaint_id == Complaint.id, LeaderReport.leader_id == user_id)
+
+
+def was_reported_to(c: Complaint, user) -> bool:
+    return db.session.scalar(select(exists().where(LeaderReport.complaint_id == c.id,
+                                                   LeaderReport.leader_id == user.id))) or False
 
 
 # --- the home page ------------------------------------------------------------------------------

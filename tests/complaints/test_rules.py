@@ -175,6 +175,21 @@ def test_visibility(viewer, complaint, view, person):
     assert can_see_complainant(viewer, complaint) is person
 
 
+@pytest.mark.parametrize("viewer, complaint, view", [
+    # a branch manager or department head asked to comment sees the complaint of another unit,
+    (BRANCH, _c(responsible_unit_id=20), True),
+    # a report (举报) too: it is confidential to the center and the leaders
+    (DEPT, _c(is_report=True, responsible_unit_id=20), True),
+    # but never one about himself
+    (DEPT, _c(complained_staff_id=2), False),
+    (DEPT, _c(is_report=True, complained_staff_id=2), False),
+])
+def test_a_leader_it_was_reported_to_sees_it(viewer, complaint, view):
+    assert can_view(viewer, complaint) is False
+    assert can_view(viewer, complaint, reported_to=True) is view
+    assert can_see_complainant(viewer, complaint) is False  # the matter, not the person
+
+
 @pytest.mark.parametrize("severity, reported, may", [
     (Severity.MAJOR, False, True),
     (Severity.IMPORTANT, False, True),

@@ -11,7 +11,9 @@ import pytest
 from portal.auth.permissions import Role
 from portal.extensions import db
 from portal.models import AuditEvent
-from portal.models.complaint import Channel, Complaint, ComplaintStatus, FilingStatus, WorkContactForm
+from portal.models.complaint import (
+    Channel, Complaint, ComplaintStatus, FilingStatus, LeaderComment, Severity, WorkContactForm,
+)
 from portal.services import complaints as svc
 from portal.services.clock import now_utc, to_local
 from portal.services.masking import mask_name, mask_phone
@@ -252,6 +254,30 @@ def test_report_is_only_for_the_center_and_group_leaders(client, login, org, peo
     login(client, getattr(people, who))
     assert client.get(f"/complaints/{c.id}").status_code == status
     assert (c.serial in client.get("/complaints/").get_data(as_text=True)) is (status == 200)
+
+
+def test_a_branch_leader_it_was_reported_to_opens_lists_and_comments_on_it(client, login, org, people, no_csrf):
+    """The report form offers every leader (第一责任人 included): the one chosen must be able to
+    read what he is asked to comment on, though it belongs to another unit."""
+    c = make_complaint(org, people.staff, people_count=3, responsible_unit_id=org.engineering.id,
+                       received_at=now_utc() - timedelta(hours=1))
+    assert c.severity == Severity.IMPORTANT
+    login(client, people.branch_leader)
+    assert client.get(f"/complaints/{c.id}").status_code == 403
+
+    login(client, people.staff)
+    assert client.post(f"/complaints/{c.id}/report", data={"leader_ids": [people.branch_leader.id],
+                                                            "note": "请分公司协调"}).status_code == 302
+    login(client, people.branch_leader)
+    page = client.get(f"/complaints/{c.id}")
+    assert page.status_code == 200 and c.complainant_phone not in page.get_data(as_text=True)
+    assert c.serial in client.get("/complaints/").get_data(as_text=True)
+    assert client.post(f"/complaints/{c.id}/comment", data={"body": "请工程部三日内修复"}).status_code == 302
+    assert db.session.scalar(db.select(LeaderComment).where(LeaderComment.complaint_id == c.id)).body == "请工程部三日内修复"
+    # another branch leader, not asked, still sees nothing
+    other = f.make_user(org.branch2, Role.LEADER, username="fgs2_lingdao_v")
+    login(client, other)
+    assert client.get(f"/complaints/{c.id}").status_code == 403
 
 
 def _filing_form(org, **kw):

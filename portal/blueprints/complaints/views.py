@@ -72,7 +72,8 @@ def get_complaint_or_403(complaint_id: int, options=()) -> Complaint:
     c = db.session.get(Complaint, complaint_id, options=options)
     if c is None:
         abort(404)
-    if not can_view(viewer_for(current_user), c):
+    viewer = viewer_for(current_user)
+    if not can_view(viewer, c) and not can_view(viewer, c, reported_to=svc.was_reported_to(c, current_user)):
         deny("complaint scope", "complaint", complaint_id)
     return c
 
