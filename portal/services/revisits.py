@@ -26,10 +26,10 @@ from datetime import date, datetime
 from typing import Callable
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 
 from portal.extensions import db
-from portal.models import Customer, Purchase, User
+from portal.models import Complaint, Customer, Purchase, User
 from portal.models.revisit import (
     CancelReason, FollowUpStatus, RevisitAttempt, RevisitFollowUp, RevisitMethod, RevisitPlan, RevisitScript,
     RevisitStatus,
@@ -549,9 +549,23 @@ class QueueFilter:
     q: str = ""
 
 
-def queue_statement(f: QueueFilter, user: User, today: date):
+def about_user_clause(user_id: int):
+    """The plan revisits a complaint about this staff member: he must not learn who complained
+    (DOMAIN.md §2 confidentiality), so the plan, with the complainant's name and phone, is not his."""
+    return exists().where(Complaint.id == RevisitPlan.complaint_id, Complaint.complained_staff_id == user_id)
+
+
+def is_about(plan: RevisitPlan, user: User) -> bool:
+    return plan.complaint_id is not None and bool(db.session.scalar(
+        select(exists().where(Complaint.id == plan.complaint_id, Complaint.complained_staff_id == user.id))))
+
+
+def queue_statement(f: QueueFilter, user: User | None, today: date):
+    """``user`` None: every plan (no one's complaint to hide)."""
     P = RevisitPlan
     stmt = select(P)
+    if user is not None:
+        stmt = stmt.where(or_(P.complaint_id.is_(None), ~about_user_clause(user.id)))
     if f.view == "done":
         stmt = stmt.where(P.status == RevisitStatus.DONE)
     else:
@@ -584,7 +598,7 @@ def queue_statement(f: QueueFilter, user: User, today: date):
     return stmt
 
 
-def queue_page(f: QueueFilter, user: User, today: date, cursor: str | None, per_page: int = 50) -> Page:
+def queue_page(f: QueueFilter, user: User | None, today: date, cursor: str | None, per_page: int = 50) -> Page:
     """Open plans earliest-due first; done ones latest first. Keyset paging, no COUNT."""
     stmt = queue_statement(f, user, today)
     if f.view == "done":

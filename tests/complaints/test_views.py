@@ -280,6 +280,23 @@ def test_a_branch_leader_it_was_reported_to_opens_lists_and_comments_on_it(clien
     assert client.get(f"/complaints/{c.id}").status_code == 403
 
 
+def test_the_staff_member_complained_about_can_neither_search_by_nor_edit_his_way_to_the_complainant(
+        client, login, org, people, no_csrf):
+    about_him = f.make_user(org.center, Role.CENTER_STAFF, username="kefu_about")
+    c = make_complaint(org, people.staff, complained_staff_id=about_him.id, complainant_name="司马青云",
+                       complainant_phone="13966667777", received_at=now_utc() - timedelta(hours=1))
+    login(client, about_him)
+    assert client.get(f"/complaints/{c.id}").status_code == 200  # the matter, not the person
+    for q in ("13966667777", "司马青云"):
+        assert c.serial not in client.get(f"/complaints/?q={q}").get_data(as_text=True)
+    assert c.serial in client.get(f"/complaints/?q={c.serial}").get_data(as_text=True)
+    assert client.get(f"/complaints/{c.id}/edit").status_code == 403
+    assert client.post(f"/complaints/{c.id}/edit", data=_new_form(org, complained_staff_id=0)).status_code == 403
+    assert db.session.get(Complaint, c.id).complained_staff_id == about_him.id
+    login(client, people.staff)
+    assert c.serial in client.get("/complaints/?q=13966667777").get_data(as_text=True)
+
+
 def _filing_form(org, **kw):
     data = _new_form(org, handled_closed_on=to_local(now_utc()).date().isoformat(), resolution="已上门维修",
                      cause_analysis="电梯控制板老化", corrective_measures="", preventive_measures="")

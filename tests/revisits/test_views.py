@@ -229,3 +229,23 @@ def test_home_page_shows_my_due_and_overdue_revisits(staff_client, db, org, staf
 def test_rates_page_renders(staff_client, plan):
     resp = staff_client.get("/revisits/rates?month=2026-13")
     assert resp.status_code == 200 and "回访率" in resp.get_data(as_text=True)
+
+
+def test_the_staff_member_complained_about_never_sees_that_complaints_revisit(app, client, login, db, org, staff):
+    """The revisit of a complaint about 王客服 carries the complainant's name and phone: it is
+    neither in his queue nor open to him, while a colleague finds it in hers."""
+    from tests.complaints.factories import make_complaint
+
+    about_him = make_complaint(org, f.make_user(org.center, Role.CENTER_STAFF), complained_staff_id=staff.id,
+                               complainant_name="欧阳晓燕", complainant_phone="13955556666")
+    plan = revisits.sync_complaint_plan(about_him.id, None, org.project1.id, now_utc() - timedelta(hours=1),
+                                        contact_name="欧阳晓燕", contact_phone="13955556666")
+    db.session.commit()
+    login(client, staff)
+    assert "欧阳晓燕" not in client.get("/revisits/").get_data(as_text=True)
+    assert "欧阳晓燕" not in client.get("/revisits/?q=欧阳").get_data(as_text=True)
+    assert client.get(f"/revisits/{plan.id}").status_code == 403
+    colleague = f.user_with_role(org, Role.CENTER_STAFF, display_name="李客服")
+    login(client, colleague)
+    assert "欧阳晓燕" in client.get("/revisits/").get_data(as_text=True)
+    assert client.get(f"/revisits/{plan.id}").status_code == 200

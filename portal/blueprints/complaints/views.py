@@ -12,7 +12,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal.auth import Perm, Role, deny, require
@@ -293,8 +293,11 @@ def _list_statement(args, viewer, now):
     q = (args.get("q") or "").strip()[:100]
     if q:
         like = [Complaint.serial.contains(q), Complaint.subject.contains(q), Complaint.room.contains(q)]
-        if viewer.sees_all:  # only those who may see complainants may search by them
-            like += [Complaint.complainant_name.contains(q), Complaint.complainant_phone.contains(q)]
+        if viewer.sees_all:  # only those who may see complainants may search by them,
+            # and never for the complaints about themselves (a hit would tell who complained)
+            not_about_me = or_(Complaint.complained_staff_id.is_(None), Complaint.complained_staff_id != viewer.user_id)
+            like.append(and_(not_about_me, or_(Complaint.complainant_name.contains(q),
+                                               Complaint.complainant_phone.contains(q))))
         stmt = stmt.where(or_(*like))
     for key, col, kind in (("status", Complaint.status, ComplaintStatus), ("severity", Complaint.severity, Severity),
                            ("channel", Complaint.channel, Channel)):
@@ -435,6 +438,9 @@ def print_form(complaint_id: int):
 @require(Perm.COMPLAINT_WRITE)
 def edit(complaint_id: int):
     c = get_complaint_or_403(complaint_id)
+    if c.complained_staff_id == current_user.id:
+        # he would see the complainant on the form, or clear his own name to see it afterwards
+        deny("complaint about this user", "complaint", c.id)
     form = EditForm(obj=c)
     _fill(form)
     if request.method == "GET":

@@ -31,7 +31,7 @@ def get_plan_or_403(plan_id: int) -> RevisitPlan:
     plan = db.session.get(RevisitPlan, plan_id)
     if plan is None:
         abort(404)
-    if not current_user.is_center_member:
+    if not current_user.is_center_member or revisits.is_about(plan, current_user):
         deny("scope", "revisit_plan", plan_id)
     return plan
 
