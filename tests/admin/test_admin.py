@@ -76,6 +76,24 @@ def test_admin_cannot_lock_himself_out(admin_client, org, db):
     assert Role.ADMIN in me.roles
 
 
+@pytest.mark.parametrize("roles", [["admin", "center_staff"], ["admin", "leader"], ["admin", "center_manager"]])
+def test_admin_cannot_give_himself_archive_access_by_a_role(admin_client, org, db, roles):
+    """DOMAIN.md roles: the administrator has no implicit access to customer archives."""
+    me = db.session.scalar(db.select(User).where(User.username == "root1"))
+    resp = admin_client.post(f"/admin/users/{me.id}", data={
+        "display_name": me.display_name, "org_unit_id": org.center.id, "roles": roles,
+        "leads_org_unit_id": 0, "active": "y"}, follow_redirects=True)
+    db.session.refresh(me)
+    assert me.roles == {Role.ADMIN}
+    assert "您不能更改自己的角色" in resp.get_data(as_text=True)
+    other = f.make_user(org.center, Role.ADMIN, username="root2")  # another administrator may
+    assert admin_client.post(f"/admin/users/{other.id}", data={
+        "display_name": "二号管理员", "org_unit_id": org.center.id, "roles": roles, "leads_org_unit_id": 0,
+        "active": "y"}).status_code == 302
+    db.session.refresh(other)
+    assert other.roles == {Role(r) for r in roles}
+
+
 def test_org_unit_cannot_become_its_own_ancestor(admin_client, org, db):
     resp = admin_client.post(f"/admin/org-units/{org.group.id}", data={
         "name": org.group.name, "kind": "group", "parent_id": org.center.id, "active": "y"})

@@ -100,6 +100,10 @@ def user_edit(user_id: int):
     if form.validate_on_submit():
         if user.id == current_user.id and (not form.active.data or Role.ADMIN.value not in form.roles.data):
             flash(_("You cannot deactivate yourself or remove your own administrator role."), "error")
+        elif user.id == current_user.id and set(form.roles.data) != {r.value for r in user.roles}:
+            # The administrator has no implicit access to archives (DOMAIN.md roles); giving
+            # himself center_staff or leader would be that access by the back door.
+            flash(_("You cannot change your own roles; another administrator must do it."), "error")
         else:
             unit = _get_or_404(OrgUnit, form.org_unit_id.data)
             leads = db.session.get(OrgUnit, form.leads_org_unit_id.data) if form.leads_org_unit_id.data else None
