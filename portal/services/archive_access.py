@@ -62,8 +62,9 @@ def grant_covers(scope: AccessScope, *, customer_id: int | None, project_id: int
 
 
 def grant_is_live(status: AccessStatus, expires_at: datetime | None, now: datetime) -> bool:
-    """Approved, not revoked, and ``now`` not after the end of the period (the last second counts)."""
-    return status == AccessStatus.APPROVED and expires_at is not None and now <= expires_at
+    """Approved, not revoked, and the period not over: it ends at ``expires_at`` (approved at
+    10:00 for 7 days, the grant opens nothing from 10:00:00 on the eighth day)."""
+    return status == AccessStatus.APPROVED and expires_at is not None and now < expires_at
 
 
 def clamp_period(days: int | None) -> int:
@@ -88,7 +89,7 @@ def live_grants(user, now: datetime) -> list[ArchiveAccessRequest]:
         select(ArchiveAccessRequest).where(
             ArchiveAccessRequest.requester_id == user.id,
             ArchiveAccessRequest.status == AccessStatus.APPROVED,
-            ArchiveAccessRequest.expires_at >= now,
+            ArchiveAccessRequest.expires_at > now,
         ).order_by(ArchiveAccessRequest.id)
     ))
 
@@ -265,6 +266,6 @@ def queue_for(leader: User) -> list[ArchiveAccessRequest]:
 def grants_decided_by_me(leader: User, now: datetime) -> list[ArchiveAccessRequest]:
     """Live grants this leader may revoke."""
     rows = db.session.scalars(select(ArchiveAccessRequest).where(
-        ArchiveAccessRequest.status == AccessStatus.APPROVED, ArchiveAccessRequest.expires_at >= now,
+        ArchiveAccessRequest.status == AccessStatus.APPROVED, ArchiveAccessRequest.expires_at > now,
         ArchiveAccessRequest.requester_id != leader.id).order_by(ArchiveAccessRequest.expires_at))
     return [r for r in rows if can_decide(leader, r)]

@@ -91,8 +91,8 @@ def _grant_expiring(now: datetime):
         ArchiveAccessRequest.expires_at <= last_day_at_latest,
         not_reminded(ARCHIVE_GRANT_EXPIRING, REQUEST, ArchiveAccessRequest.id)).order_by(ArchiveAccessRequest.id))
     for grant in rows:
-        notice = rules.grant_expiring_notice_at(grant.expires_at)
-        if notice <= now and (grant.decided_at is None or notice >= grant.decided_at):
+        notice = rules.grant_expiring_notice_at(grant.expires_at, grant.decided_at)
+        if notice <= now:
             yield ReminderSpec(ARCHIVE_GRANT_EXPIRING, REQUEST, grant.id, grant.requester_id, notice)
 
 

@@ -114,9 +114,12 @@ def access_request_waiting_at(requested_at: datetime, cal: WorkingCalendar) -> d
     return cal.deadline(requested_at, 1)
 
 
-def grant_expiring_notice_at(expires_at: datetime) -> datetime:
-    """archive.grant_expiring: 09:00 local on the day before the grant's last local day."""
-    return at_local(local_date(expires_at) - timedelta(days=1), GRANT_NOTICE)
+def grant_expiring_notice_at(expires_at: datetime, decided_at: datetime | None = None) -> datetime:
+    """archive.grant_expiring: 09:00 local on the day before the grant's last local day, or the
+    approval itself when that comes later (a one-day grant approved at 10:00 ends tomorrow at
+    10:00: its holder is told at once rather than never)."""
+    notice = at_local(local_date(expires_at) - timedelta(days=1), GRANT_NOTICE)
+    return max(notice, decided_at) if decided_at is not None else notice
 
 
 # --- customer care --------------------------------------------------------------------------------

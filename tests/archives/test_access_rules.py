@@ -34,8 +34,9 @@ END = datetime(2026, 10, 8, 2, 0, tzinfo=timezone.utc)
 
 @pytest.mark.parametrize("status, now, expected", [
     (AccessStatus.APPROVED, END - timedelta(days=3), True),
-    (AccessStatus.APPROVED, END, True),  # the last second of the period still counts
-    (AccessStatus.APPROVED, END + timedelta(seconds=1), False),  # one second later it is over
+    (AccessStatus.APPROVED, END - timedelta(seconds=1), True),  # the last second of the period counts
+    (AccessStatus.APPROVED, END, False),  # the period is over at its end: 7 days after approval
+    (AccessStatus.APPROVED, END + timedelta(seconds=1), False),
     (AccessStatus.REVOKED, END - timedelta(days=3), False),
     (AccessStatus.PENDING, END - timedelta(days=3), False),
     (AccessStatus.REJECTED, END - timedelta(days=3), False),

@@ -151,13 +151,13 @@ def test_a_project_grant_opens_that_project_only(client, login, people, cust_a, 
     assert client.get(f"/archives/customers/{cust_b.id}").status_code == 403
 
 
-def test_the_grant_ends_one_second_after_its_expiry(client, login, people, cust_a):
+def test_the_grant_ends_at_its_expiry(client, login, people, cust_a):
     grant = make_grant(people.branch, customer=cust_a, days=7)
     end = grant.expires_at
-    with time_machine.travel(end, tick=False):
+    with time_machine.travel(end - timedelta(seconds=1), tick=False):
         login(client, people.branch)
         assert client.get(f"/archives/customers/{cust_a.id}").status_code == 200
-    with time_machine.travel(end + timedelta(seconds=1), tick=False):
+    with time_machine.travel(end, tick=False):
         login(client, people.branch)
         assert client.get(f"/archives/customers/{cust_a.id}").status_code == 403
         assert "王建国" not in html(client.get("/archives/"))
@@ -199,6 +199,14 @@ def test_period_above_30_days_is_refused_and_the_input_kept(client, login, peopl
                                                        "period_days": 31, "reason": "年度核对", "project_id": 0})
     assert resp.status_code == 200 and "年度核对" in html(resp)
     assert db.session.scalar(select(func.count()).select_from(ArchiveAccessRequest)) == 0
+
+
+def test_a_period_left_empty_is_the_default_seven_days(client, login, people, cust_a, csrf_off):
+    login(client, people.branch)
+    resp = client.post("/archives/requests/new", data={"scope": "customer", "customer_id": cust_a.id,
+                                                       "period_days": "", "reason": "核对房号", "project_id": 0})
+    assert resp.status_code == 302
+    assert db.session.scalar(select(ArchiveAccessRequest)).period_days == 7
 
 
 def test_a_leader_cannot_approve_his_own_request(client, login, people, cust_a, csrf_off):

@@ -337,14 +337,18 @@ def test_complaint_messages_carry_no_phone_or_id(org, people):
 
 # --- archives -----------------------------------------------------------------------------------
 
-def test_a_grant_approved_after_its_notice_time_gets_no_expiry_notice(org, people):
+def test_a_grant_approved_after_its_notice_time_is_noticed_at_its_approval(org, people):
     """A one-day grant approved at 10:00 ends at 10:00 tomorrow; its 09:00 notice would come
-    before the approval, which already told the period."""
+    before the approval, so the holder is told at the first sweep after it, once."""
     grant = _grant(org, people)
     grant.decided_at, grant.expires_at = local(2026, 10, 7, 10), local(2026, 10, 8, 10)
     db.session.commit()
-    sweep_at(local(2026, 10, 7, 12))
+    sweep_at(local(2026, 10, 7, 9, 59))
     assert rows_of(k.ARCHIVE_GRANT_EXPIRING) == []
+    sweep_at(local(2026, 10, 7, 10, 5))
+    sweep_at(local(2026, 10, 7, 12))
+    rows = rows_of(k.ARCHIVE_GRANT_EXPIRING)
+    assert len(rows) == 1 and rows[0].recipient_id == grant.requester_id
 
 
 def _customer(name, birthday):

@@ -59,6 +59,11 @@ CASES = [
      local(2026, 10, 8, 23, 59, 59)),
     ("archive.grant_expiring", lambda cal: rules.grant_expiring_notice_at(local(2026, 10, 8, 23, 59, 59)),
      local(2026, 10, 7, 9)),
+    # approved a week before: the 09:00 notice; approved after that 09:00 (a one-day grant): at once
+    ("archive.grant_expiring", lambda cal: rules.grant_expiring_notice_at(local(2026, 10, 8, 10), local(2026, 10, 1, 10)),
+     local(2026, 10, 7, 9)),
+    ("archive.grant_expiring", lambda cal: rules.grant_expiring_notice_at(local(2026, 10, 8, 10), local(2026, 10, 7, 10)),
+     local(2026, 10, 7, 10)),
     ("care.birthday", lambda cal: rules.birthday_notice_at(date(1990, 10, 1), 2026), local(2026, 10, 1, 8)),
     ("care.birthday", lambda cal: rules.birthday_notice_at(date(1996, 2, 29), 2027), local(2027, 2, 28, 8)),
 ]

@@ -140,8 +140,9 @@ class AccessRequestForm(PortalForm):
     customer_id = IntegerField(_l("Customer number"), validators=[Optional()])
     project_id = SelectField(_l("Project"), coerce=int, validators=[Optional()])
     volume_year = IntegerField(_l("Year"), validators=[Optional(), NumberRange(min=1990, max=2100)])
+    # left empty: the default period (DOMAIN.md §3: default 7 days, at most 30)
     period_days = IntegerField(_l("Period (days)"), default=DEFAULT_PERIOD_DAYS,
-                               validators=[DataRequired(), NumberRange(min=1, max=MAX_PERIOD_DAYS)])
+                               validators=[Optional(), NumberRange(min=1, max=MAX_PERIOD_DAYS)])
     wants_export = BooleanField(_l("I also need to export the records to Excel"))
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
 
