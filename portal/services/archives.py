@@ -106,6 +106,13 @@ QUALITY_LABELS = {
 }
 KIND_LABELS = {CustomerKind.OWNER: _l("Owner"), CustomerKind.PROSPECT: _l("Prospective customer")}
 GENDER_LABELS = {Gender.MALE: _l("Male"), Gender.FEMALE: _l("Female")}
+# where a record was read (archive_read_log.context), for the "who read it" page
+READ_CONTEXT_LABELS = {
+    "list": _l("Archive list"), "detail": _l("Customer page"), "history": _l("Change history"),
+    "attachment": _l("Attachment"), "edit": _l("Edit form"), "reveal": _l("Number revealed"),
+    "export": _l("Export"), "reception_search": _l("Customer search when registering a contact"),
+    "complaint_search": _l("Customer search when registering a complaint"),
+}
 CARE_KINDS = {
     "birthday": _l("Birthday greeting"),
     "festival": _l("Festival greeting or gift"),
@@ -412,6 +419,14 @@ def care_activities(customer: Customer) -> list[CareActivity]:
 
 
 # --- reading: the read log -------------------------------------------------------------------
+
+def reading_role(user) -> str:
+    """The role under which ``user`` reads archives directly, as the read log names it."""
+    for role in ("center_manager", "center_staff"):
+        if any(r.value == role for r in user.roles):
+            return role
+    return "role"
+
 
 def log_reads(user, customers: Iterable[Customer], context: str, *, grants: dict[int, object] | None = None,
               via_role: str | None = None) -> int:

@@ -277,10 +277,24 @@ def test_leader_sees_who_read_a_record_and_why(client, login, people, cust_a):
         login(client, viewer)
         page = html(client.get(f"/archives/customers/{cust_a.id}/readers"))
         assert people.branch.display_name in page and grant.reason in page
-        assert people.staff.display_name in page and "center_staff" in page
+        assert people.staff.display_name in page and "客服专员" in page and "客户档案页" in page
         assert "王建国" not in page  # the audit page itself shows no archive data
     login(client, people.staff)
     assert client.get(f"/archives/customers/{cust_a.id}/readers").status_code == 403
+
+
+def test_the_customer_searches_of_reception_and_complaints_are_logged_reads(client, login, people, cust_a, db):
+    """They show an archive customer's name, masked phone and room: reads like the archive list's,
+    named on the "who read it" page in words."""
+    login(client, people.staff)
+    assert "王建国" in html(client.get("/reception/customers/search?customer_q=王建"))
+    assert "王建国" in html(client.get("/complaints/customers?q=王建"))
+    contexts = set(db.session.scalars(select(ArchiveReadLog.context).where(ArchiveReadLog.customer_id == cust_a.id)))
+    assert contexts == {"reception_search", "complaint_search"}
+    login(client, people.leader)
+    page = html(client.get(f"/archives/customers/{cust_a.id}/readers"))
+    assert "登记来电时查找客户" in page and "登记投诉时查找客户" in page and "客服专员" in page
+    assert "reception_search" not in page and "center_staff" not in page
 
 
 def test_edit_keeps_masked_history_and_logs_hold_no_full_numbers(client, login, people, cust_a, csrf_off, db):

@@ -19,6 +19,7 @@ from werkzeug.exceptions import Forbidden
 
 from portal.auth import Perm, require
 from portal.auth.access import deny, wants_fragment
+from portal.blueprints.admin.forms import ROLE_LABELS
 from portal.blueprints.archives import bp
 from portal.blueprints.archives.forms import (
     AccessRequestForm, AttachmentForm, CareForm, CustomerForm, DecisionForm, ImportForm, PurchaseForm, QualityForm,
@@ -26,6 +27,7 @@ from portal.blueprints.archives.forms import (
 )
 from portal.extensions import db, htmx
 from portal.http import db_id
+from portal.labels import translated
 from portal.models import (
     AccessScope, AccessStatus, ArchiveAccessRequest, ArchiveImport, Attachment, Customer, CustomerKind,
     ImportSource, ImportStatus, Project, Purchase, QualityBasis, QualityBasisKind, User,
@@ -45,11 +47,9 @@ INLINE_IMPORT_BYTES = 256 * 1024
 
 # --- the per-customer gate -------------------------------------------------------------------
 
-def _role_name(user) -> str:
-    for role in ("center_manager", "center_staff"):
-        if any(r.value == role for r in user.roles):
-            return role
-    return "role"
+_role_name = archives.reading_role
+# the read log's "via" column holds a role's value
+_VIA_ROLE_LABELS = {role.value: label for role, label in ROLE_LABELS.items()}
 
 
 def _refuse_customer(customer_id: int | None):
@@ -306,7 +306,9 @@ def readers(customer_id: int):
     archive data itself, so leaders and the administrator may see it without a grant."""
     if db.session.get(Customer, customer_id) is None:
         abort(404)
-    return render_template("archives/readers.html", customer_id=customer_id, rows=archives.read_log(customer_id))
+    labels = translated({"contexts": archives.READ_CONTEXT_LABELS, "roles": _VIA_ROLE_LABELS})
+    return render_template("archives/readers.html", customer_id=customer_id, rows=archives.read_log(customer_id),
+                           **labels)
 
 
 # --- purchases, quality, care, attachments --------------------------------------------------

@@ -29,7 +29,7 @@ from portal.models import Attachment, ComplaintCategory, Customer, OrgKind, OrgU
 from portal.models.complaint import (
     Channel, Complaint, ComplaintStatus, ContactWay, FilingStatus, LeaderReport, Matter, Severity, WorkContactForm,
 )
-from portal.services import attachments, complaints as svc, lookups
+from portal.services import archives, attachments, complaints as svc, lookups
 from portal.services.clock import local_date, now_utc, to_local
 from portal.services.complaint_rules import can_see_complainant, can_view, clock_state, is_permitted, viewer_for
 from portal.services.masking import mask_phone
@@ -283,6 +283,9 @@ def customers():
         rows = db.session.scalars(select(Customer).where(or_(
             Customer.name.contains(q), Customer.phone1.contains(q), Customer.phone2.contains(q)))
             .order_by(Customer.name).limit(10)).all()
+    # names and masked phones from the archive: a read, logged like the archive list's
+    archives.log_reads(current_user, rows, "complaint_search", via_role=archives.reading_role(current_user))
+    db.session.commit()
     return render_template("complaints/_customers.html", rows=rows, q=q)
 
 

@@ -25,7 +25,7 @@ from portal.models.reception import (
     Channel, Contact, ContactCategory, ContactStatus, RepairKind, RepairType, ReplyMethod, Urgency, WorkOrder,
     WorkOrderStatus,
 )
-from portal.services import attachments, lookups, reception
+from portal.services import archives, attachments, lookups, reception
 from portal.services.clock import end_of_local_day, now_utc, start_of_local_day, to_local
 from portal.services.masking import mask_phone
 from portal.services.paging import keyset_page
@@ -208,6 +208,9 @@ def customer_search():
     Phones are shown masked."""
     q = (request.args.get("customer_q") or "").strip()[:50]
     customers = reception.search_customers(q) if q else []
+    # names, masked phones and rooms from the archive: a read, logged like the archive list's
+    archives.log_reads(current_user, customers, "reception_search", via_role=archives.reading_role(current_user))
+    db.session.commit()
     return render_template("reception/_customer_results.html", customers=customers, q=q)
 
 
