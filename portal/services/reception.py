@@ -360,7 +360,9 @@ def dispatch(contact: Contact, unit: OrgUnit, instructions: str, due_at: datetim
                 org.leaders_for(unit), kind="reception.repeat_repair",
                 title=_("Repeat repair %(serial)s: %(place)s again within 30 days; please revisit in person",
                         serial=work_order.serial, place=place_label(contact)),
-                link=work_order_link(work_order), object_type="work_order", object_id=work_order.id)
+                # the contact page: a leader reads the contacts of his unit's work orders, while the
+                # work order page is for the unit's staff who work on it
+                link=contact_link(contact), object_type="work_order", object_id=work_order.id)
     return work_order
 
 

@@ -103,6 +103,7 @@ def test_same_room_same_repair_within_30_days_is_flagged(db, org, staff, days_be
     to_leader = db.session.scalars(select(Notification).where(
         Notification.user_id == leader.id, Notification.kind == "reception.repeat_repair")).all()
     assert len(to_leader) == (1 if flagged else 0)
+    assert all(n.link == f"/reception/{second.id}" for n in to_leader)  # a page the leader may open
     assert any(e.kind == EventKind.REPEAT_FLAGGED for e in second.events) is flagged
 
 

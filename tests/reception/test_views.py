@@ -442,3 +442,36 @@ def test_registering_a_complaint_contact_goes_on_to_the_complaint_form(staff_cli
     # any other category stays on the contact's page
     other = staff_client.post("/reception/new", data=_form(category="inquiry"))
     assert "/reception/" in other.headers["Location"]
+
+
+def test_praise_for_center_staff_names_the_center_which_is_told(staff_client, db, org):
+    """Center staff are the ones customers meet first: their unit must be a choice."""
+    from portal.models import Notification
+
+    colleague = f.make_user(org.center, Role.CENTER_STAFF, username="kefu_praised")
+    resp = staff_client.post("/reception/new", data=_form(category="praise", praised_unit_id=str(org.center.id),
+                                                          praised_name="客服小李", content="感谢客服小李耐心解答"))
+    assert resp.status_code == 302
+    contact = db.session.scalar(select(Contact))
+    assert contact.praised_unit_id == org.center.id
+    told = db.session.scalars(select(Notification.user_id).where(Notification.kind == "reception.praise")).all()
+    assert colleague.id in told
+
+
+def test_the_leader_told_of_a_repeat_repair_opens_the_link(client, login, db, org, staff):
+    from portal.models import Notification
+    from portal.models.reception import RepairType
+    from portal.services import reception
+    from tests.reception.factories import make_contact
+
+    leader = f.make_user(org.engineering, Role.LEADER, username="gc_lingdao_link")
+    for days_ago in (3, 1):
+        contact = make_contact(staff, category=ContactCategory.REPAIR, project=org.project1, room="3-1-502",
+                               received_at=now_utc() - timedelta(days=days_ago), content="卫生间漏水")
+        reception.dispatch(contact, org.engineering, "上门查看", now_utc() + timedelta(days=1), by=staff,
+                           repair_type=RepairType.WATER_LEAK)
+    db.session.commit()
+    note = db.session.scalar(select(Notification).where(Notification.user_id == leader.id,
+                                                         Notification.kind == "reception.repeat_repair"))
+    login(client, leader)
+    assert client.get(note.link).status_code == 200

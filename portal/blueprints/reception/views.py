@@ -72,9 +72,11 @@ def _project_choices(blank):
     return [(0, blank)] + lookups.names_and_active(Project, Project.name)[1]
 
 
-def _unit_choices(blank):
+def _unit_choices(blank, kinds=(OrgKind.DEPARTMENT, OrgKind.BRANCH)):
+    """Units work is sent to: departments and branches. Praise may name any unit, the center
+    first of all (its staff are the ones customers meet)."""
     rows = db.session.scalars(select(OrgUnit).where(
-        OrgUnit.active.is_(True), OrgUnit.kind.in_([OrgKind.DEPARTMENT, OrgKind.BRANCH])
+        OrgUnit.active.is_(True), OrgUnit.kind.in_(list(kinds))
     ).order_by(OrgUnit.kind, OrgUnit.name))
     return [(0, blank)] + [(u.id, u.name) for u in rows]
 
@@ -164,7 +166,7 @@ def new():
     form = ContactForm()
     form.project_id.choices = _project_choices("—")
     form.handling_unit_id.choices = _unit_choices("—")
-    form.praised_unit_id.choices = _unit_choices("—")
+    form.praised_unit_id.choices = _unit_choices("—", kinds=tuple(OrgKind))
     if request.method == "GET":
         form.received_at.data = local_input_value(now_utc())
     if form.validate_on_submit():
