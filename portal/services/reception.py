@@ -227,6 +227,15 @@ def register_contact(data: ContactData, *, by: User, scan: FileStorage | None = 
         from portal.services.reception_reminders import schedule_emergency
 
         schedule_emergency(contact, now)
+    elif contact.urgency == Urgency.IMPORTANT:
+        # Seed 003: "来电涉及重要事项时，应及时向相关领导报告": the leaders of the unit handling it,
+        # or the center's managers (客户服务中心主任) when the center answers it itself.
+        leaders = org.leaders_for(contact.handling_unit) if contact.handling_unit is not None else org.center_managers()
+        notifications.notify(
+            [u for u in leaders if u.id != by.id], kind="reception.important",
+            title=_("Important %(serial)s: %(category)s %(place)s, to be answered today",
+                    serial=contact.serial, category=category_label(contact.category), place=place_label(contact)),
+            link=contact_link(contact), object_type="reception_contact", object_id=contact.id)
     if contact.category == ContactCategory.PRAISE and contact.praised_unit is not None:
         # Seed 003 §3.3.3: the praise letter is posted in the praised employee's department.
         notifications.notify(

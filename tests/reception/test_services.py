@@ -199,6 +199,24 @@ def test_an_emergency_notifies_the_department_and_a_leader_without_phone_numbers
     assert contact.reply_due_at == contact.received_at
 
 
+@pytest.mark.parametrize("urgency, unit, told", [
+    (Urgency.IMPORTANT, "engineering", "engineering_leader"),
+    (Urgency.IMPORTANT, None, "center_manager"),
+    (Urgency.GENERAL, "engineering", None),
+])
+def test_an_important_contact_is_reported_to_the_relevant_leaders(db, org, staff, urgency, unit, told):
+    """Seed 003: 来电涉及重要事项时，应及时向相关领导报告."""
+    people = {"engineering_leader": f.make_user(org.engineering, Role.LEADER, username="gc_ld_imp"),
+              "center_manager": f.make_user(org.center, Role.CENTER_MANAGER, username="zr_imp")}
+    contact = make_contact(staff, urgency=urgency, handling_unit=getattr(org, unit) if unit else None,
+                           project=org.project1, room="3-1-502", customer_phone="13912340000")
+    rows = db.session.scalars(select(Notification).where(Notification.kind == "reception.important")).all()
+    assert {n.user_id for n in rows} == ({people[told].id} if told else set())
+    for n in rows:
+        assert contact.serial in n.title and "3-1-502" in n.title and "13912340000" not in n.title
+        assert n.link == f"/reception/{contact.id}"
+
+
 def test_praise_notifies_the_praised_persons_department(db, org, staff):
     marketer = f.make_user(org.marketing, Role.DEPARTMENT_STAFF)
     make_contact(staff, category=ContactCategory.PRAISE, praised_name="钱营销", praised_unit=org.marketing)
