@@ -219,7 +219,8 @@ def complaint_counts(period: Period, scope: Scope) -> dict:
     "was recorded no later than 48 hours after receipt — even if the reply came after the period "
     "ended. Late: replied after 48 hours, or not replied and the 48 hours have passed. Pending: "
     "not replied and still within 48 hours when the report was computed; pending complaints are "
-    "left out of the share. Share = on time / (on time + late)."))
+    "left out of the share, and so are those a branch or department handled and filed (it answered "
+    "the customer itself). Share = on time / (on time + late)."))
 def first_reply(period: Period, scope: Scope, now: datetime) -> dict:
     C = Complaint
     replied = C.first_replied_at.is_not(None)
@@ -227,7 +228,8 @@ def first_reply(period: Period, scope: Scope, now: datetime) -> dict:
     late = or_(and_(replied, C.first_replied_at > C.first_reply_due_at),
                and_(C.first_replied_at.is_(None), C.first_reply_due_at < now))
     pending = and_(C.first_replied_at.is_(None), C.first_reply_due_at >= now)
-    stmt = select(_sum(on_time), _sum(late), _sum(pending)).where(_in(C.received_at, period))
+    stmt = select(_sum(on_time), _sum(late), _sum(pending)).where(_in(C.received_at, period),
+                                                                  C.filed_by_unit_id.is_(None))
     n_on_time, n_late, n_pending = (int(x) for x in _one(_scoped(stmt, C.project_id, scope)))
     return {"on_time": n_on_time, "late": n_late, "pending": n_pending,
             "rate": _ratio(n_on_time, n_on_time + n_late)}

@@ -312,7 +312,9 @@ def test_branch_files_submits_and_sees_only_its_own(client, login, org, people, 
     assert resp.status_code == 302
     c = db.session.scalar(db.select(Complaint))
     assert c.filed_by_unit_id == org.branch1.id and c.filing_status == FilingStatus.SUBMITTED
-    assert "欧阳明月" in client.get(f"/complaints/{c.id}").get_data(as_text=True)  # it took the complaint itself
+    page = client.get(f"/complaints/{c.id}").get_data(as_text=True)
+    assert "欧阳明月" in page  # it took the complaint itself
+    assert "首次答复：由第一房产分公司自行处理并答复" in page.replace(org.branch1.name, "第一房产分公司")
     other = make_complaint(org, people.staff, subject="别家的投诉", responsible_unit_id=org.branch2.id,
                            received_at=now_utc() - timedelta(hours=1))
     listing = client.get("/complaints/").get_data(as_text=True)

@@ -78,6 +78,19 @@ def test_first_reply_within_48_hours(org, data):
     assert rf.first_reply(OCT, rf.Scope(branch_id=org.branch1.id), NOW)["rate"] == 50.0  # A on time, B late
 
 
+def test_a_complaint_a_branch_handled_and_filed_is_left_out_of_the_first_reply_share(org, data):
+    """The branch answered its customer itself; the center's 48-hour clock never ran for it."""
+    from portal.services import complaints
+    from tests.complaints.factories import complaint_input
+
+    clerk = f.make_user(org.branch1, Role.BRANCH_STAFF, username="fgs1_filing_fr")
+    complaints.register_filing(complaint_input(org, received_at=local(2026, 10, 10, 9)),
+                               complaints.FilingRecord(date(2026, 10, 12), "已更换门锁", "锁芯老化"),
+                               unit=org.branch1, by=clerk, submit=True, now=local(2026, 10, 12, 18))
+    assert rf.first_reply(OCT, rf.Scope(), NOW) == {"on_time": 3, "late": 2, "pending": 1, "rate": 60.0}
+    assert rf.complaint_counts(OCT, rf.Scope())["received"] == 7  # it is still one of October's complaints
+
+
 def test_resolution_time_median_and_90th_percentile(org, data):
     """Resolved in October: H 12 h, E 36 h (received in September), A 48 h, B 240 h."""
     res = rf.resolution_time(OCT, rf.Scope())
