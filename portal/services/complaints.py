@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.models import Customer, OrgUnit, User
 from portal.models.complaint import (
     OPEN_STATUSES, Channel, Complaint, ComplaintEvent, ComplaintStatus, CustomerContact, ContactWay, FilingStatus,
-    LeaderComment, LeaderReport, Matter, Severity, WorkContactForm,
+    SEVERITY_RANK, LeaderComment, LeaderReport, Matter, Severity, WorkContactForm,
 )
 from portal.services import audit, notifications, org, reminders, serials, settings
 from portal.services.clock import end_of_local_day, local_date, now_utc, to_local
@@ -149,6 +149,15 @@ def apply_severity(c: Complaint, *, by=None, now: datetime | None = None, calend
     previous = None if initial else c.severity
     rule_changed = not initial and rule != c.rule_severity
     c.rule_severity, c.rule_severity_reason = rule, reason
+    if c.severity_override is not None and rule_changed and SEVERITY_RANK[rule] > SEVERITY_RANK[c.severity_override]:
+        # New facts (a lawsuit filed, twelve people now) make it graver than the manager judged
+        # it: his reason was about the facts then. Keeping it would keep a major complaint from
+        # the group leaders (DOMAIN.md §2: major → every group leader at once).
+        event(c, "override_lifted", by=by, now=now, note=c.severity_override_reason,
+              detail={"override": c.severity_override.value, "to": rule.value, "reason": reason})
+        audit.record("complaint.severity_override_lifted", object_type="complaint", object_id=c.id,
+                     detail={"override": c.severity_override.value, "rule": rule.value, "serial": c.serial})
+        c.severity_override = c.severity_override_reason = c.severity_override_by_id = c.severity_override_at = None
     if c.severity_override is not None:
         effective, effective_reason = c.severity_override, "override"
         if rule_changed:
@@ -156,6 +165,8 @@ def apply_severity(c: Complaint, *, by=None, now: datetime | None = None, calend
     else:
         effective, effective_reason = rule, reason
     c.severity, c.severity_reason = effective, effective_reason
+    if effective == Severity.GENERAL and c.reported_to_leaders_at is None:
+        c.leader_report_due_at = None  # a general complaint owes no report (an override or a fact withdrawn)
     changed = previous != effective
     if changed:
         event(c, "severity", by=by, now=now, detail={

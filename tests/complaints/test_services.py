@@ -137,6 +137,32 @@ def test_manager_override_is_audited_and_survives_recomputation(org, staff):
     assert c.severity == Severity.GENERAL
 
 
+@pytest.mark.parametrize("override, facts, severity, lifted", [
+    # three of one family, judged general; then twelve people or a lawsuit: major, the override goes
+    (Severity.GENERAL, {"people_count": 12}, Severity.MAJOR, True),
+    (Severity.GENERAL, {"lawsuit_filed": True}, Severity.MAJOR, True),
+    # a fact that leaves the rule where it was, or below the override, keeps the manager's judgement
+    (Severity.GENERAL, {"people_count": 4}, Severity.GENERAL, False),
+    (Severity.MAJOR, {"people_count": 5}, Severity.MAJOR, False),
+    # raised by the manager to important, then the rule says major: graver, lifted
+    (Severity.IMPORTANT, {"media_exposed": True}, Severity.MAJOR, True),
+])
+def test_an_override_is_lifted_when_new_facts_make_the_rule_graver(org, staff, leaders, override, facts, severity,
+                                                                   lifted):
+    manager = f.make_user(org.center, Role.CENTER_MANAGER, username="zhuren_lift")
+    c = make_complaint(org, staff, people_count=3)
+    svc.override_severity(c, override, "同一家庭的三位成员", by=manager, now=NOW + timedelta(hours=1))
+    if override == Severity.GENERAL:
+        assert c.leader_report_due_at is None  # a general complaint owes no report
+    svc.update_complaint(c, facts, by=staff, now=NOW + timedelta(hours=2))
+    db.session.commit()
+    assert c.severity == severity
+    assert (c.severity_override is None) is lifted
+    assert any(e.kind == "override_lifted" for e in c.events) is lifted
+    if severity == Severity.MAJOR:
+        assert {r.leader_id for r in c.leader_reports} >= {u.id for u in leaders}
+
+
 def _progress_titles(user):
     return [n.title for n in db.session.scalars(db.select(Notification).where(
         Notification.user_id == user.id, Notification.kind == "complaint.progress").order_by(Notification.id))]

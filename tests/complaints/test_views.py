@@ -297,6 +297,16 @@ def test_the_staff_member_complained_about_can_neither_search_by_nor_edit_his_wa
     assert c.serial in client.get("/complaints/?q=13966667777").get_data(as_text=True)
 
 
+def test_the_timeline_tells_when_new_facts_lift_an_override(client, login, org, people):
+    c = make_complaint(org, people.staff, people_count=3, received_at=now_utc() - timedelta(hours=2))
+    svc.override_severity(c, Severity.GENERAL, "同一家庭", by=people.manager)
+    svc.update_complaint(c, {"lawsuit_filed": True}, by=people.staff)
+    db.session.commit()
+    login(client, people.staff)
+    page = client.get(f"/complaints/{c.id}").get_data(as_text=True)
+    assert "调整已取消" in page and "同一家庭" in page
+
+
 def _filing_form(org, **kw):
     data = _new_form(org, handled_closed_on=to_local(now_utc()).date().isoformat(), resolution="已上门维修",
                      cause_analysis="电梯控制板老化", corrective_measures="", preventive_measures="")
