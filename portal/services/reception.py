@@ -296,6 +296,10 @@ def close_contact(contact: Contact, reply_text: str, method: ReplyMethod, satisf
     if open_orders:
         raise ReceptionError(_("Work order %(serial)s is still open; it needs its result before closing.",
                                serial=open_orders[0].serial))
+    if contact.category == ContactCategory.COMPLAINT and contact.complaint_id is None:
+        # DOMAIN.md §1: a complaint contact becomes a complaint record; closed without one it would
+        # escape the complaint register, its 48-hour reply and the monthly figures.
+        raise ReceptionError(_("This contact is a complaint: register it as a complaint before closing it."))
     now = now or now_utc()
     if contact.replied_at is None:
         contact.replied_at = now

@@ -290,6 +290,11 @@ def test_close_reopen_and_the_timeline(staff_client, db, staff):
     bad = staff_client.post(f"/reception/{contact.id}/close", data={"reply": "已电话答复", "reply_method": "phone",
                                                                     "satisfaction": "9"})
     assert bad.status_code == 200 and "已电话答复" in bad.get_data(as_text=True)
+    unrated = staff_client.post(f"/reception/{contact.id}/close", data={"reply": "已电话答复", "reply_method": "phone",
+                                                                        "satisfaction": ""})
+    assert unrated.status_code == 200 and "请记录客户满意度" in unrated.get_data(as_text=True)
+    db.session.refresh(contact)
+    assert contact.status != ContactStatus.CLOSED
     ok = staff_client.post(f"/reception/{contact.id}/close", data={"reply": "已电话答复交房时间",
                                                                    "reply_method": "phone", "satisfaction": "5"})
     assert ok.status_code == 302
@@ -475,3 +480,27 @@ def test_the_leader_told_of_a_repeat_repair_opens_the_link(client, login, db, or
                                                          Notification.kind == "reception.repeat_repair"))
     login(client, leader)
     assert client.get(note.link).status_code == 200
+
+
+def test_a_customer_who_gives_no_rating_is_recorded_as_such(staff_client, db, staff):
+    contact = make_contact(staff, category=ContactCategory.INQUIRY)
+    assert staff_client.post(f"/reception/{contact.id}/close", data={
+        "reply": "已答复", "reply_method": "phone", "satisfaction": "declined"}).status_code == 302
+    db.session.refresh(contact)
+    assert contact.status == ContactStatus.CLOSED and contact.satisfaction is None
+    assert "客户未作评价" in staff_client.get(f"/reception/{contact.id}").get_data(as_text=True)
+
+
+def test_a_complaint_contact_closes_only_once_it_is_a_complaint(staff_client, db, staff, org):
+    from tests.complaints.factories import make_complaint
+
+    contact = make_contact(staff, category=ContactCategory.COMPLAINT, content="楼上漏水到我家")
+    resp = staff_client.post(f"/reception/{contact.id}/close", data={
+        "reply": "已答复", "reply_method": "phone", "satisfaction": "4"})
+    assert resp.status_code == 200 and "请先登记为投诉" in resp.get_data(as_text=True)
+    db.session.refresh(contact)
+    assert contact.status != ContactStatus.CLOSED
+    contact.complaint_id = make_complaint(org, staff).id
+    db.session.commit()
+    assert staff_client.post(f"/reception/{contact.id}/close", data={
+        "reply": "已答复", "reply_method": "phone", "satisfaction": "4"}).status_code == 302

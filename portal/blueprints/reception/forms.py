@@ -155,14 +155,20 @@ class ReplyForm(PortalForm):
     method = SelectField(_l("How"), choices=choices(REPLY_METHOD_LABELS))
 
 
-SATISFACTION_CHOICES = [("", _l("Not given")), ("5", "5"), ("4", "4"), ("3", "3"), ("2", "2"), ("1", "1")]
+# DOMAIN.md §1: "Closing records the reply given to the customer and the customer's satisfaction":
+# a choice must be made; a customer who would not rate is recorded as such, not left blank by oversight.
+SATISFACTION_DECLINED = "declined"
+SATISFACTION_CHOICES = [("", _l("Choose…")), ("5", "5"), ("4", "4"), ("3", "3"), ("2", "2"), ("1", "1"),
+                        (SATISFACTION_DECLINED, _l("The customer gave no rating"))]
 
 
 class CloseForm(PortalForm):
     reply = TextAreaField(_l("Reply given to the customer"), validators=[DataRequired(message=REQUIRED),
                                                                          Length(max=2000)])
     reply_method = SelectField(_l("How the reply was given"), choices=choices(REPLY_METHOD_LABELS))
-    satisfaction = SelectField(_l("Customer satisfaction (1–5)"), choices=SATISFACTION_CHOICES, default="")
+    satisfaction = SelectField(_l("Customer satisfaction (1–5)"), choices=SATISFACTION_CHOICES, default="",
+                               validators=[DataRequired(message=_l("Record the customer's satisfaction, or that "
+                                                                   "the customer gave no rating."))])
 
 
 class ReopenForm(PortalForm):

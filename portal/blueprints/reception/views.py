@@ -17,7 +17,7 @@ from portal.auth.access import deny
 from portal.blueprints.reception import bp
 from portal.blueprints.reception.forms import (
     CloseForm, CompleteForm, ContactFilterForm, ContactForm, DispatchForm, ProgressForm, ReassignForm, ReopenForm,
-    ReplyForm, local_input_value,
+    SATISFACTION_DECLINED, ReplyForm, local_input_value,
 )
 from portal.extensions import db, htmx
 from portal.models import Attachment, OrgKind, OrgUnit, Project, User
@@ -290,7 +290,7 @@ def close(contact_id: int):
     _handle_or_403(contact)
     form = CloseForm()
     if form.validate_on_submit():
-        satisfaction = int(form.satisfaction.data) if form.satisfaction.data else None
+        satisfaction = None if form.satisfaction.data == SATISFACTION_DECLINED else int(form.satisfaction.data)
         try:
             reception.close_contact(contact, form.reply.data.strip(), ReplyMethod(form.reply_method.data), satisfaction,
                                     by=current_user)
