@@ -112,8 +112,13 @@ def _answer(rng, contact, days_ago, now):
     """Most older contacts were answered and closed; recent ones are still open."""
     at = contact.received_at + timedelta(hours=rng.choice([1, 3, 6, 20, 30]))
     if days_ago >= 2 and rng.random() < 0.85 and at < now:
-        reception.close_contact(contact, "已向客户说明情况并答复", rng.choice(list(ReplyMethod)[:2]),
-                                rng.choice([5, 5, 4, 4, 3, None]), by=contact.responsible, now=at)
+        method, satisfaction = rng.choice(list(ReplyMethod)[:2]), rng.choice([5, 5, 4, 4, 3, None])
+        if contact.category == ContactCategory.COMPLAINT:
+            # a complaint contact closes only as a complaint record; here it was answered and waits
+            reception.record_reply(contact, "已受理，转投诉处理", method, by=contact.responsible, now=at)
+        else:
+            reception.close_contact(contact, "已向客户说明情况并答复", method, satisfaction, by=contact.responsible,
+                                    now=at)
     elif days_ago >= 1 and rng.random() < 0.5 and at < now:
         reception.record_reply(contact, "已告知客户正在处理", ReplyMethod.PHONE, by=contact.responsible, now=at)
 
