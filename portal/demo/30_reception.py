@@ -10,7 +10,9 @@ from sqlalchemy import select
 from portal.demo import DemoContext
 from portal.extensions import db
 from portal.models import Customer
-from portal.models.reception import Channel, ContactCategory, RepairKind, RepairType, ReplyMethod, Urgency
+from portal.models.reception import (
+    Channel, ContactCategory, RepairKind, RepairRevisitWay, RepairType, ReplyMethod, Urgency,
+)
 from portal.services import reception
 from portal.services.clock import now_utc, portal_tz, to_local
 
@@ -142,5 +144,13 @@ def _work(rng, contact, unit, repair_type, days_ago, now, finish=None):
             reception.complete_work_order(work_order, "已维修完毕，业主确认", by=contact.responsible,
                                           repair_kind=RepairKind.MAJOR if rng.random() < 0.2 else RepairKind.ORDINARY,
                                           now=done_at)
-            reception.close_contact(contact, "维修完成，已电话回访", ReplyMethod.PHONE, rng.choice([5, 4, 4, 3]),
+            if work_order.repeat_repair:
+                return  # its leader revisits in person: left for him in the demo
+            major = work_order.repair_kind == RepairKind.MAJOR
+            satisfaction = rng.choice([5, 4, 4, 3])
+            reception.record_repair_revisit(
+                work_order, by=contact.responsible, way=RepairRevisitWay.ON_SITE if major else RepairRevisitWay.PHONE,
+                at=done_at + timedelta(hours=2), result="业主对维修结果满意", satisfaction=satisfaction,
+                now=done_at + timedelta(hours=2))
+            reception.close_contact(contact, "维修完成，已回访", ReplyMethod.PHONE, satisfaction,
                                     by=contact.responsible, now=done_at + timedelta(hours=2))

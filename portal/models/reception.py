@@ -66,6 +66,12 @@ class RepairKind(str, enum.Enum):
     MAJOR = "major"  # 大型维修: on-site revisit
 
 
+class RepairRevisitWay(str, enum.Enum):
+    """How a finished repair's customer was revisited (seed 003 §五)."""
+    PHONE = "phone"  # 电话回访: enough for an ordinary repair
+    ON_SITE = "on_site"  # 上门回访: required after a major repair
+
+
 class RepairType(str, enum.Enum):
     """What was repaired: "the same repair" twice in a room within 30 days is the same type."""
 
@@ -91,6 +97,7 @@ class EventKind(str, enum.Enum):
     REOPENED = "reopened"
     COMPLAINT_LINKED = "complaint_linked"
     REPEAT_FLAGGED = "repeat_flagged"
+    REPAIR_REVISITED = "repair_revisited"
 
 
 class Contact(db.Model):
@@ -201,11 +208,22 @@ class WorkOrder(db.Model):
     # The same room's same repair within 30 days: the responsible leader revisits in person.
     repeat_repair: Mapped[bool] = mapped_column(default=False, index=True)
     repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("work_order.id"))
+    # The revisit after the repair (seed 003 §五, migration 0017): by phone after an ordinary repair,
+    # on site after a major one, by the responsible leader in person after a repeat, who also
+    # records its cause and the measures taken.
+    revisit_way: Mapped[RepairRevisitWay | None] = mapped_column(str_enum(RepairRevisitWay, 16))
+    revisited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revisited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    revisit_result: Mapped[str | None] = mapped_column(Text)
+    revisit_satisfaction: Mapped[int | None] = mapped_column(Integer)
+    revisit_cause: Mapped[str | None] = mapped_column(Text)
+    revisit_measures: Mapped[str | None] = mapped_column(Text)
 
     contact: Mapped[Contact] = relationship(back_populates="work_orders")
     unit: Mapped[OrgUnit] = relationship()
     dispatched_by: Mapped[User] = relationship(foreign_keys=[dispatched_by_id])
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+    revisited_by: Mapped[User | None] = relationship(foreign_keys=[revisited_by_id])
     repeat_of: Mapped[WorkOrder | None] = relationship(remote_side=[id])
 
     def __repr__(self) -> str:

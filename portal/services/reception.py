@@ -11,14 +11,15 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select
 from werkzeug.datastructures import FileStorage
 
 from portal.extensions import db
 from portal.models import Customer, OrgKind, OrgUnit, Project, Purchase, User
 from portal.models.reception import (
-    Channel, Contact, ContactCategory, ContactEvent, ContactStatus, EventKind, RepairKind, RepairType, ReplyMethod,
-    Urgency, WorkOrder, WorkOrderStatus,
+    Channel, Contact, ContactCategory, ContactEvent, ContactStatus, EventKind, RepairKind, RepairRevisitWay,
+    RepairType, ReplyMethod, Urgency, WorkOrder, WorkOrderStatus,
 )
 from portal.services import attachments, notifications, org, serials
 from portal.services.clock import end_of_local_day, local_date, now_utc, start_of_local_day, to_local
@@ -90,6 +91,29 @@ def revisit_method(repair_kind: RepairKind | None, repeat: bool) -> str | None:
     if repair_kind == RepairKind.ORDINARY:
         return "phone"
     return None
+
+
+def repair_revisit_problems(repair_kind: RepairKind | None, repeat: bool, way: RepairRevisitWay | None,
+                            by_leader: bool, cause: str, measures: str) -> dict[str, str]:
+    """What is wrong with a repair's revisit as entered (field → message; empty when it is right).
+
+    Seed 003 §五: "一般问题，负责人可电话回访" (an ordinary repair: a phone revisit is enough, a
+    visit will do too); "如遇大型维修…工作完成后进行上门回访" (a major repair: on site only);
+    "如短期内同一维修工作发生两次，负责人也要亲自回访客户，分析原因，制定处理措施" (a repeat:
+    the responsible leader himself, with the cause and the measures). A major repeat needs both."""
+    problems: dict[str, str] = {}
+    if way is None:
+        problems["way"] = _l("Say how the customer was revisited.")
+    elif repair_kind == RepairKind.MAJOR and way != RepairRevisitWay.ON_SITE:
+        problems["way"] = _l("A major repair is revisited on site.")
+    if repeat:
+        if not by_leader:
+            problems["way"] = _l("A repeat repair is revisited by the responsible leader in person.")
+        if not (cause or "").strip():
+            problems["cause"] = _l("Give the cause of the repeat repair.")
+        if not (measures or "").strip():
+            problems["measures"] = _l("Give the measures taken so that it does not happen again.")
+    return problems
 
 
 def progress_check_window(now: datetime, tz: ZoneInfo | None = None) -> tuple[datetime, datetime]:
@@ -296,6 +320,10 @@ def close_contact(contact: Contact, reply_text: str, method: ReplyMethod, satisf
     if open_orders:
         raise ReceptionError(_("Work order %(serial)s is still open; it needs its result before closing.",
                                serial=open_orders[0].serial))
+    waiting = awaiting_repair_revisit(contact)
+    if waiting:
+        raise ReceptionError(_("The customer of work order %(serial)s has not been revisited yet (%(way)s).",
+                               serial=waiting[0].serial, way=_revisit_label(waiting[0])))
     if contact.category == ContactCategory.COMPLAINT and contact.complaint_id is None:
         # DOMAIN.md §1: a complaint contact becomes a complaint record; closed without one it would
         # escape the complaint register, its 48-hour reply and the monthly figures.
@@ -398,9 +426,86 @@ def complete_work_order(work_order: WorkOrder, result: str, *, by: User, repair_
     work_order.repair_kind = RepairKind(repair_kind) if repair_kind else None
     _event(contact, EventKind.WORK_DONE, by, text=result, work_order=work_order, at=now,
            detail={"repair_kind": work_order.repair_kind.value if work_order.repair_kind else None})
-    notifications.notify([contact.responsible], kind="reception.work_done",
-                         title=_("Work order %(serial)s is done", serial=work_order.serial),
+    if work_order.repair_kind is None:
+        title = _("Work order %(serial)s is done", serial=work_order.serial)
+    else:
+        title = _("Work order %(serial)s is done; now the revisit: %(way)s", serial=work_order.serial,
+                  way=_revisit_label(work_order))
+    notifications.notify([contact.responsible], kind="reception.work_done", title=title,
                          link=contact_link(contact), object_type="reception_contact", object_id=contact.id)
+    if work_order.repeat_repair:
+        notifications.notify(repair_revisit_leaders(work_order), kind="reception.repair_revisit_due",
+                             title=_("Repeat repair %(serial)s is done: please revisit the customer in person",
+                                     serial=work_order.serial),
+                             link=contact_link(contact), object_type="reception_contact", object_id=contact.id)
+
+
+def _revisit_label(work_order: WorkOrder) -> str:
+    from portal.services.reception_labels import REVISIT_LABELS
+
+    return str(REVISIT_LABELS[revisit_method(work_order.repair_kind, work_order.repeat_repair)])
+
+
+def awaiting_repair_revisit(contact: Contact) -> list[WorkOrder]:
+    """The contact's finished repairs whose customer has not yet been revisited."""
+    if contact.category != ContactCategory.REPAIR:
+        return []
+    return [wo for wo in contact.work_orders
+            if wo.status == WorkOrderStatus.DONE and wo.repair_kind is not None and wo.revisited_at is None]
+
+
+def repair_revisit_leaders(work_order: WorkOrder) -> list[User]:
+    """Who revisits a repeat repair in person: the leaders the repeat was reported to."""
+    return org.leaders_for(work_order.unit)
+
+
+def may_record_repair_revisit(user: User, work_order: WorkOrder) -> bool:
+    """A repeat: only its responsible leaders. Otherwise the center (the first responder and his
+    colleagues), the unit that did the repair (its 负责人), or those leaders."""
+    from portal.auth.permissions import Perm
+
+    leaders = {u.id for u in repair_revisit_leaders(work_order)}
+    if work_order.repeat_repair:
+        return user.id in leaders
+    return (user.can(Perm.RECEPTION_WRITE) or work_order.unit_id in scope_units(user)
+            or user.id in leaders) and can_see_contact(user, work_order.contact)
+
+
+class RepairRevisitRejected(ReceptionError):
+    def __init__(self, problems: dict[str, str]):
+        super().__init__(next(iter(problems.values())))
+        self.problems = problems
+
+
+def record_repair_revisit(work_order: WorkOrder, *, by: User, way: RepairRevisitWay | None, at: datetime,
+                          result: str, satisfaction: int | None, cause: str = "", measures: str = "",
+                          now: datetime | None = None) -> None:
+    """Record the revisit of a finished repair; a repair contact closes only after it."""
+    now = now or now_utc()
+    if work_order.status != WorkOrderStatus.DONE or work_order.repair_kind is None:
+        raise ReceptionError(_("Only a finished repair is revisited."))
+    if work_order.revisited_at is not None:
+        raise ReceptionError(_("This repair has been revisited already."))
+    problems = repair_revisit_problems(work_order.repair_kind, work_order.repeat_repair, way,
+                                       by.id in {u.id for u in repair_revisit_leaders(work_order)}, cause, measures)
+    if at > now:
+        problems["revisited_at"] = _l("The revisit cannot be in the future.")
+    # times are entered to the minute: a revisit in the minute the repair was finished is after it
+    elif work_order.completed_at is not None and at < work_order.completed_at.replace(second=0, microsecond=0):
+        problems["revisited_at"] = _l("The revisit comes after the repair was finished.")
+    if problems:
+        raise RepairRevisitRejected({k: str(v) for k, v in problems.items()})
+    work_order.revisit_way, work_order.revisited_at, work_order.revisited_by_id = RepairRevisitWay(way), at, by.id
+    work_order.revisit_result, work_order.revisit_satisfaction = result.strip(), satisfaction
+    work_order.revisit_cause = (cause or "").strip() or None
+    work_order.revisit_measures = (measures or "").strip() or None
+    contact = work_order.contact
+    _event(contact, EventKind.REPAIR_REVISITED, by, text=work_order.revisit_result, work_order=work_order, at=at,
+           detail={"way": work_order.revisit_way.value, "satisfaction": satisfaction, "serial": work_order.serial})
+    if contact.responsible is not None and contact.responsible.id != by.id:
+        notifications.notify([contact.responsible], kind="reception.repair_revisited",
+                             title=_("Work order %(serial)s: the customer has been revisited", serial=work_order.serial),
+                             link=contact_link(contact), object_type="reception_contact", object_id=contact.id)
 
 
 def link_complaint(contact: Contact, complaint_id: int, *, by: User | None, now: datetime | None = None) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from portal.models.reception import (
-    Channel, ContactCategory, ContactStatus, EventKind, RepairKind, RepairType, ReplyMethod, Urgency, WorkOrderStatus,
+    Channel, ContactCategory, ContactStatus, EventKind, RepairKind, RepairRevisitWay, RepairType, ReplyMethod, Urgency,
+    WorkOrderStatus,
 )
 
 CHANNEL_LABELS = {
@@ -43,7 +44,9 @@ EVENT_LABELS = {
     EventKind.CLOSED: _l("Closed"), EventKind.REOPENED: _l("Reopened"),
     EventKind.COMPLAINT_LINKED: _l("Registered as a complaint"),
     EventKind.REPEAT_FLAGGED: _l("Repeat repair within 30 days: leader revisits in person"),
+    EventKind.REPAIR_REVISITED: _l("Customer revisited after the repair"),
 }
+REVISIT_WAY_LABELS = {RepairRevisitWay.PHONE: _l("By phone"), RepairRevisitWay.ON_SITE: _l("On site")}
 REVISIT_LABELS = {
     "phone": _l("Phone revisit"), "on_site": _l("On-site revisit"),
     "leader_in_person": _l("Leader revisits in person"),
@@ -63,5 +66,6 @@ TEMPLATE_LABELS = {
     "status_labels": STATUS_LABELS, "reply_method_labels": REPLY_METHOD_LABELS,
     "wo_status_labels": WORK_ORDER_STATUS_LABELS, "repair_kind_labels": REPAIR_KIND_LABELS,
     "repair_type_labels": REPAIR_TYPE_LABELS, "event_labels": EVENT_LABELS, "revisit_labels": REVISIT_LABELS,
+    "revisit_way_labels": REVISIT_WAY_LABELS,
     "reply_state_labels": REPLY_STATE_LABELS,
 }

@@ -1,7 +1,8 @@
 """Journey 1: center staff register a phone call (the customer found by the live archive
 search), dispatch a work order to 工程部; the engineer signs in, notes progress and finishes
-the work order (the portal refuses to close a call with an open work order); the call is closed with the reply and the customer's satisfaction. A stored-XSS canary in the
-call's content fires no dialog on any page that renders it."""
+the work order (the portal refuses to close a call with an open work order); the ordinary repair
+gets its phone revisit; the call is closed with the reply and the customer's satisfaction. A
+stored-XSS canary in the call's content fires no dialog on any page that renders it."""
 from __future__ import annotations
 
 from playwright.sync_api import expect
@@ -73,6 +74,15 @@ def test_call_dispatched_to_engineering_progressed_and_closed(journey, e2e_env):
 
     page = kefu.go(f"/reception/{contact_id}")
     expect(page.locator("body")).to_contain_text("已到现场，更换防水层")
+    # an ordinary repair gets its phone revisit before the call is closed (seed 003 §五)
+    expect(page.locator("#repair-revisits")).to_contain_text("电话回访")
+    page.get_by_text(f"记录 {wo_serial} 的维修回访", exact=True).click()
+    page.select_option("#repair-revisits select[name$='-way']", "phone")
+    page.fill("#repair-revisits textarea[name$='-result']", "业主确认不再漏水")
+    page.select_option("#repair-revisits select[name$='-satisfaction']", "5")
+    kefu.shot("repair-revisit")
+    submit(page, "保存回访")
+    expect(flash(page)).to_contain_text(f"{wo_serial} 的回访已记录")
     page.get_by_text("办结", exact=True).click()
     page.fill("#reply", "已安排工程部维修，客户表示认可")
     page.select_option("#satisfaction", "5")

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from portal.models.reception import RepairKind, Urgency
+from portal.models.reception import RepairKind, RepairRevisitWay, Urgency
 from portal.services import reception
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -105,3 +105,28 @@ def test_revisit_method_for_a_repair(kind, repeat, method):
 ])
 def test_progress_check_window_is_the_local_day(now, start, end):
     assert reception.progress_check_window(now) == (start, end)
+
+
+PHONE, ON_SITE = RepairRevisitWay.PHONE, RepairRevisitWay.ON_SITE
+ORDINARY, MAJOR = RepairKind.ORDINARY, RepairKind.MAJOR
+
+
+@pytest.mark.parametrize("kind, repeat, way, by_leader, cause, measures, wrong", [
+    # 一般问题，负责人可电话回访: a phone call is enough, a visit does too, anyone allowed may make it
+    (ORDINARY, False, PHONE, False, "", "", set()),
+    (ORDINARY, False, ON_SITE, False, "", "", set()),
+    (ORDINARY, False, None, False, "", "", {"way"}),
+    # 大型维修…工作完成后进行上门回访: on site only
+    (MAJOR, False, ON_SITE, False, "", "", set()),
+    (MAJOR, False, PHONE, False, "", "", {"way"}),
+    # 短期内同一维修工作发生两次，负责人也要亲自回访客户，分析原因，制定处理措施
+    (ORDINARY, True, PHONE, True, "防水层施工不规范", "返工并加强验收", set()),
+    (ORDINARY, True, PHONE, False, "防水层施工不规范", "返工并加强验收", {"way"}),
+    (ORDINARY, True, PHONE, True, "  ", "返工并加强验收", {"cause"}),
+    (ORDINARY, True, PHONE, True, "防水层施工不规范", "", {"measures"}),
+    # a major repeat: the leader, on site
+    (MAJOR, True, PHONE, True, "原因", "措施", {"way"}),
+    (MAJOR, True, ON_SITE, True, "原因", "措施", set()),
+])
+def test_repair_revisit_rule(kind, repeat, way, by_leader, cause, measures, wrong):
+    assert set(reception.repair_revisit_problems(kind, repeat, way, by_leader, cause, measures)) == wrong

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from portal.auth.permissions import Role
 from portal.models import Notification
 from portal.models.reception import (
-    Contact, ContactCategory, ContactStatus, EventKind, RepairKind, RepairType, ReplyMethod, Urgency, WorkOrder,
+    Contact, ContactCategory, ContactStatus, EventKind, RepairKind, RepairRevisitWay, RepairType, ReplyMethod, Urgency,
+    WorkOrder,
 )
 from portal.services import reception
 from portal.services.clock import now_utc
@@ -233,6 +234,10 @@ def test_closing_needs_finished_work_orders_and_reopening_owes_a_new_reply(db, o
     with pytest.raises(reception.ReceptionError):  # a repair must say ordinary or major
         reception.complete_work_order(wo, "已修好", by=staff)
     reception.complete_work_order(wo, "已修好", by=staff, repair_kind=RepairKind.MAJOR)
+    with pytest.raises(reception.ReceptionError, match="尚未回访"):  # a finished repair is revisited first
+        reception.close_contact(contact, "已修好并告知业主", ReplyMethod.PHONE, 4, by=staff)
+    reception.record_repair_revisit(wo, by=staff, way=RepairRevisitWay.ON_SITE, at=now_utc(), result="门窗开关顺畅",
+                                    satisfaction=4)
     reception.close_contact(contact, "已修好并告知业主", ReplyMethod.PHONE, 4, by=staff)
     assert contact.status == ContactStatus.CLOSED and contact.satisfaction == 4 and contact.replied_at
     later = now_utc() + timedelta(hours=2)
@@ -241,8 +246,8 @@ def test_closing_needs_finished_work_orders_and_reopening_owes_a_new_reply(db, o
     assert contact.reply_due_at == later + timedelta(hours=24)
     db.session.commit()
     kinds = [e.kind for e in contact.events]
-    assert kinds == [EventKind.CREATED, EventKind.DISPATCHED, EventKind.WORK_DONE, EventKind.CLOSED,
-                     EventKind.REOPENED]
+    assert kinds == [EventKind.CREATED, EventKind.DISPATCHED, EventKind.WORK_DONE, EventKind.REPAIR_REVISITED,
+                     EventKind.CLOSED, EventKind.REOPENED]
     assert all(e.user_id == staff.id for e in contact.events)
 
 
@@ -279,3 +284,58 @@ def test_customer_search_by_name_phone_or_room(db, org):
     assert reception.search_customers("1111") == [zhang]
     assert reception.search_customers("8-2-11") == [zhang]
     assert reception.search_customers("%") == []
+
+
+def _finished_repair(staff, org, kind, *, repeat=False, room="5-2-801"):
+    from portal.extensions import db as database
+
+    if repeat:
+        first = _repair(staff, org, now_utc() - timedelta(days=10), room=room)
+        reception.dispatch(first, org.engineering, "上门", now_utc() + timedelta(days=1), by=staff,
+                           repair_type=RepairType.WATER_LEAK)
+    contact = _repair(staff, org, now_utc() - timedelta(days=2), room=room)
+    wo = reception.dispatch(contact, org.engineering, "上门", now_utc() + timedelta(days=1), by=staff,
+                            repair_type=RepairType.WATER_LEAK, now=now_utc() - timedelta(days=2))
+    reception.complete_work_order(wo, "已修好", by=staff, repair_kind=kind, now=now_utc() - timedelta(days=1))
+    database.session.commit()
+    return contact, wo
+
+
+def test_an_ordinary_repair_is_revisited_by_phone_a_major_one_only_on_site(db, org, staff):
+    contact, wo = _finished_repair(staff, org, RepairKind.MAJOR)
+    done = db.session.scalar(select(Notification).where(Notification.kind == "reception.work_done"))
+    assert "上门回访" in done.title
+    with pytest.raises(reception.RepairRevisitRejected) as refused:
+        reception.record_repair_revisit(wo, by=staff, way=RepairRevisitWay.PHONE, at=now_utc(), result="满意",
+                                        satisfaction=5)
+    assert set(refused.value.problems) == {"way"} and wo.revisited_at is None
+    with pytest.raises(reception.RepairRevisitRejected):  # before the repair was finished
+        reception.record_repair_revisit(wo, by=staff, way=RepairRevisitWay.ON_SITE, at=now_utc() - timedelta(days=2),
+                                        result="满意", satisfaction=5)
+    reception.record_repair_revisit(wo, by=staff, way=RepairRevisitWay.ON_SITE, at=now_utc(), result="满意",
+                                    satisfaction=5)
+    assert reception.awaiting_repair_revisit(contact) == []
+    with pytest.raises(reception.ReceptionError):  # once only
+        reception.record_repair_revisit(wo, by=staff, way=RepairRevisitWay.ON_SITE, at=now_utc(), result="又",
+                                        satisfaction=5)
+
+
+def test_a_repeat_repair_is_revisited_by_its_leader_with_cause_and_measures(db, org, staff):
+    leader = f.make_user(org.engineering, Role.LEADER, username="gc_leader_rv")
+    engineer = f.make_user(org.engineering, Role.DEPARTMENT_STAFF, username="gc_staff_rv")
+    contact, wo = _finished_repair(staff, org, RepairKind.ORDINARY, repeat=True)
+    assert wo.repeat_repair
+    told = db.session.scalars(select(Notification).where(Notification.kind == "reception.repair_revisit_due")).all()
+    assert [n.user_id for n in told] == [leader.id]
+    assert not reception.may_record_repair_revisit(staff, wo)
+    assert not reception.may_record_repair_revisit(engineer, wo)
+    assert reception.may_record_repair_revisit(leader, wo)
+    with pytest.raises(reception.RepairRevisitRejected) as refused:
+        reception.record_repair_revisit(wo, by=leader, way=RepairRevisitWay.ON_SITE, at=now_utc(), result="已上门",
+                                        satisfaction=4)
+    assert set(refused.value.problems) == {"cause", "measures"}
+    reception.record_repair_revisit(wo, by=leader, way=RepairRevisitWay.ON_SITE, at=now_utc(), result="已上门",
+                                    satisfaction=4, cause="防水层搭接不足", measures="整体返工，工程部复验")
+    assert (wo.revisited_by_id, wo.revisit_cause) == (leader.id, "防水层搭接不足")
+    assert db.session.scalar(select(Notification).where(Notification.kind == "reception.repair_revisited",
+                                                         Notification.user_id == contact.responsible_id))

@@ -504,3 +504,37 @@ def test_a_complaint_contact_closes_only_once_it_is_a_complaint(staff_client, db
     db.session.commit()
     assert staff_client.post(f"/reception/{contact.id}/close", data={
         "reply": "已答复", "reply_method": "phone", "satisfaction": "4"}).status_code == 302
+
+
+def test_the_leader_records_a_repeat_repairs_revisit_on_the_contact_page(client, login, db, org, staff, csrf_off):
+    from portal.models.reception import RepairKind, WorkOrder
+
+    leader = f.make_user(org.engineering, Role.LEADER, username="gc_lingdao_rv")
+    contacts = []
+    for days_ago in (5, 2):
+        contact = make_contact(staff, category=ContactCategory.REPAIR, project=org.project1, room="6-1-201",
+                               received_at=now_utc() - timedelta(days=days_ago), content="阳台漏水")
+        wo = reception.dispatch(contact, org.engineering, "上门", now_utc() + timedelta(days=1), by=staff,
+                                repair_type=RepairType.WATER_LEAK, now=now_utc() - timedelta(days=days_ago))
+        contacts.append((contact, wo))
+    contact, wo = contacts[-1]
+    reception.complete_work_order(wo, "已修好", by=staff, repair_kind=RepairKind.ORDINARY,
+                                  now=now_utc() - timedelta(hours=3))
+    db.session.commit()
+    login(client, staff)  # the center sees the revisit is due but it is the leader's
+    page = client.get(f"/reception/{contact.id}").get_data(as_text=True)
+    assert "待回访" in page and "领导亲自回访" in page and f"/reception/work-orders/{wo.id}/revisit" not in page
+    form = {f"rv{wo.id}-way": "on_site", f"rv{wo.id}-revisited_at": _local(now_utc() - timedelta(minutes=5)),
+            f"rv{wo.id}-result": "业主确认不再渗漏", f"rv{wo.id}-satisfaction": "4", f"rv{wo.id}-cause": "",
+            f"rv{wo.id}-measures": ""}
+    assert client.post(f"/reception/work-orders/{wo.id}/revisit", data=form).status_code == 403
+    login(client, leader)
+    refused = client.post(f"/reception/work-orders/{wo.id}/revisit", data=form)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 200 and "请填写重复维修的原因分析" in html and "业主确认不再渗漏" in html
+    form.update({f"rv{wo.id}-cause": "排水坡度不足", f"rv{wo.id}-measures": "重做找坡层"})
+    assert client.post(f"/reception/work-orders/{wo.id}/revisit", data=form).status_code == 302
+    done = db.session.get(WorkOrder, wo.id)
+    assert done.revisited_by_id == leader.id and done.revisit_measures == "重做找坡层"
+    page = client.get(f"/reception/{contact.id}").get_data(as_text=True)
+    assert "排水坡度不足" in page and "待回访" not in page

@@ -17,8 +17,8 @@ from portal.models.reception import Channel, ContactCategory, Urgency
 from portal.services import attachments, validators
 from portal.services.clock import now_utc, parse_local, to_local
 from portal.services.reception_labels import (
-    CATEGORY_LABELS, CHANNEL_LABELS, REPAIR_KIND_LABELS, REPAIR_TYPE_LABELS, REPLY_METHOD_LABELS, STATUS_LABELS,
-    URGENCY_LABELS, choices,
+    CATEGORY_LABELS, CHANNEL_LABELS, REPAIR_KIND_LABELS, REPAIR_TYPE_LABELS, REPLY_METHOD_LABELS, REVISIT_WAY_LABELS,
+    STATUS_LABELS, URGENCY_LABELS, choices,
 )
 
 REQUIRED = _l("This field is required.")
@@ -149,17 +149,40 @@ class CompleteForm(PortalForm):
     repair_kind = SelectField(_l("Size of the repair"), choices=choices(REPAIR_KIND_LABELS, blank="—"), default="")
 
 
-class ReplyForm(PortalForm):
-    text = TextAreaField(_l("What the customer was told"), validators=[DataRequired(message=REQUIRED),
-                                                                       Length(max=1000)])
-    method = SelectField(_l("How"), choices=choices(REPLY_METHOD_LABELS))
-
-
 # DOMAIN.md §1: "Closing records the reply given to the customer and the customer's satisfaction":
 # a choice must be made; a customer who would not rate is recorded as such, not left blank by oversight.
 SATISFACTION_DECLINED = "declined"
 SATISFACTION_CHOICES = [("", _l("Choose…")), ("5", "5"), ("4", "4"), ("3", "3"), ("2", "2"), ("1", "1"),
                         (SATISFACTION_DECLINED, _l("The customer gave no rating"))]
+SATISFACTION_REQUIRED = _l("Record the customer's satisfaction, or that the customer gave no rating.")
+
+
+class RepairRevisitForm(PortalForm):
+    """The revisit after a finished repair (seed 003 §五); the rule of who and how is
+    ``reception.repair_revisit_problems``."""
+    way = SelectField(_l("How the customer was revisited"), choices=choices(REVISIT_WAY_LABELS, blank="—"), default="")
+    revisited_at = StringField(_l("Revisited at"), validators=[Length(max=20)])
+    result = TextAreaField(_l("What the customer said"), validators=[DataRequired(message=REQUIRED), Length(max=2000)])
+    satisfaction = SelectField(_l("Customer satisfaction (1–5)"), choices=SATISFACTION_CHOICES, default="",
+                               validators=[DataRequired(message=SATISFACTION_REQUIRED)])
+    cause = TextAreaField(_l("Cause of the repeat repair"), validators=[Length(max=2000)])
+    measures = TextAreaField(_l("Measures taken"), validators=[Length(max=2000)])
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        self.revisited_at_utc = _parse_local_field(self.revisited_at)
+        if self.revisited_at_utc is not None:
+            now = now_utc()
+            if self.revisited_at_utc > now + CLOCK_SLACK:
+                self.revisited_at.errors.append(_l("The revisit cannot be in the future."))
+            self.revisited_at_utc = min(self.revisited_at_utc, now)
+        return ok and not any(f.errors for f in self)
+
+
+class ReplyForm(PortalForm):
+    text = TextAreaField(_l("What the customer was told"), validators=[DataRequired(message=REQUIRED),
+                                                                       Length(max=1000)])
+    method = SelectField(_l("How"), choices=choices(REPLY_METHOD_LABELS))
 
 
 class CloseForm(PortalForm):
@@ -167,8 +190,7 @@ class CloseForm(PortalForm):
                                                                          Length(max=2000)])
     reply_method = SelectField(_l("How the reply was given"), choices=choices(REPLY_METHOD_LABELS))
     satisfaction = SelectField(_l("Customer satisfaction (1–5)"), choices=SATISFACTION_CHOICES, default="",
-                               validators=[DataRequired(message=_l("Record the customer's satisfaction, or that "
-                                                                   "the customer gave no rating."))])
+                               validators=[DataRequired(message=SATISFACTION_REQUIRED)])
 
 
 class ReopenForm(PortalForm):

@@ -16,13 +16,13 @@ from portal.auth import Perm, require
 from portal.auth.access import deny
 from portal.blueprints.reception import bp
 from portal.blueprints.reception.forms import (
-    CloseForm, CompleteForm, ContactFilterForm, ContactForm, DispatchForm, ProgressForm, ReassignForm, ReopenForm,
-    SATISFACTION_DECLINED, ReplyForm, local_input_value,
+    SATISFACTION_DECLINED, CloseForm, CompleteForm, ContactFilterForm, ContactForm, DispatchForm, ProgressForm,
+    ReassignForm, ReopenForm, RepairRevisitForm, ReplyForm, local_input_value,
 )
 from portal.extensions import db, htmx
 from portal.models import Attachment, OrgKind, OrgUnit, Project, User
 from portal.models.reception import (
-    Channel, Contact, ContactCategory, ContactStatus, RepairKind, RepairType, ReplyMethod, Urgency, WorkOrder,
+    Channel, Contact, ContactCategory, ContactStatus, RepairKind, RepairRevisitWay, RepairType, ReplyMethod, Urgency, WorkOrder,
     WorkOrderStatus,
 )
 from portal.services import archives, attachments, lookups, reception
@@ -232,8 +232,18 @@ def _render_detail(contact: Contact, **forms):
     reassign_form = forms.get("reassign_form") or ReassignForm()
     reassign_form.user_id.choices = [(0, "—")] + lookups.center_staff_choices()
     complaint_url = url_for("complaints.new", contact_id=contact.id)
+    # finished repairs still owing their revisit, with a form for each this user may record
+    awaiting = reception.awaiting_repair_revisit(contact)
+    revisit_forms = {}
+    for wo in awaiting:
+        if reception.may_record_repair_revisit(current_user, wo):
+            form = forms["revisit_form"] if forms.get("revisit_wo_id") == wo.id else RepairRevisitForm(prefix=f"rv{wo.id}")
+            if not form.revisited_at.data:
+                form.revisited_at.data = local_input_value(now_utc())
+            revisit_forms[wo.id] = form
     return render_template(
         "reception/detail.html", contact=contact, can_handle=can_handle,
+        awaiting_revisit=awaiting, revisit_forms=revisit_forms,
         scans=attachments.for_owner(reception.ATTACHMENT_OWNER, contact.id),
         dispatch_form=dispatch_form, reply_form=forms.get("reply_form") or ReplyForm(),
         close_form=forms.get("close_form") or CloseForm(), reopen_form=forms.get("reopen_form") or ReopenForm(),
@@ -410,6 +420,34 @@ def work_order_progress(work_order_id: int):
             flash(_("Progress noted."), "success")
             return redirect(url_for("reception.work_order", work_order_id=work_order.id))
     return _render_work_order(work_order, progress_form=form)
+
+
+@bp.route("/work-orders/<int:work_order_id>/revisit", methods=["POST"])
+@require(Perm.RECEPTION_READ)
+def work_order_revisit(work_order_id: int):
+    """The revisit of a finished repair, from the contact's page (where its leader can reach it)."""
+    work_order = db.session.get(WorkOrder, work_order_id)
+    if work_order is None:
+        abort(404)
+    contact = get_contact_or_403(work_order.contact_id)
+    if not reception.may_record_repair_revisit(current_user, work_order):
+        deny("repair revisit", "work_order", work_order_id)
+    form = RepairRevisitForm(prefix=f"rv{work_order.id}")
+    if form.validate_on_submit():
+        satisfaction = None if form.satisfaction.data == SATISFACTION_DECLINED else int(form.satisfaction.data)
+        try:
+            reception.record_repair_revisit(
+                work_order, by=current_user, way=RepairRevisitWay(form.way.data) if form.way.data else None,
+                at=form.revisited_at_utc, result=form.result.data, satisfaction=satisfaction,
+                cause=form.cause.data or "", measures=form.measures.data or "")
+        except reception.RepairRevisitRejected as exc:
+            for name, message in exc.problems.items():
+                getattr(form, name).errors.append(message)
+        except reception.ReceptionError as exc:
+            form.result.errors.append(exc.message)
+        else:
+            return _done(contact, _("Revisit of %(serial)s recorded.", serial=work_order.serial))
+    return _render_detail(contact, revisit_form=form, revisit_wo_id=work_order.id)
 
 
 @bp.route("/work-orders/<int:work_order_id>/complete", methods=["POST"])
