@@ -110,6 +110,28 @@ def active_grant_for(user, customer: Customer, now: datetime, *, export: bool = 
     return None
 
 
+def granted_projects(user, customer: Customer, now: datetime) -> set[int] | None:
+    """The projects whose purchases of ``customer`` the user may see: None for all (a direct
+    reader, or a grant of this customer or of his volume); else the projects of the user's live
+    project grants. A grant for 阳光花园 opens a buyer's 阳光花园 room, not his rooms elsewhere."""
+    if reads_directly(user):
+        return None
+    return visible_projects(live_grants(user, now), customer)
+
+
+def visible_projects(grants: list[ArchiveAccessRequest], customer) -> set[int] | None:
+    """Of ``grants``, the projects whose purchases of ``customer`` they open (None: all of them)."""
+    facts = facts_of(customer)
+    projects: set[int] = set()
+    for grant in grants:
+        if not _covers(grant, facts):
+            continue
+        if grant.scope != AccessScope.PROJECT:
+            return None
+        projects.add(grant.project_id)
+    return projects
+
+
 def grant_condition(grants: list[ArchiveAccessRequest]):
     """A WHERE clause over ``Customer`` matching what any of ``grants`` covers (for lists)."""
     clauses = []

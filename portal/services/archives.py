@@ -497,7 +497,15 @@ class ListedCustomer:
         self.archive_year, self.is_quality, self.special_kind = row.archive_year, row.is_quality, row.special_kind
         self.prospect_project_id = row.prospect_project_id
         self.purchases = purchases
-        self.rooms = "；".join(f"{project_names.get(p.project_id, '')} {p.building or ''}{p.room or ''}" for p in purchases)
+        self.rooms = self._rooms(purchases, project_names)
+
+    @staticmethod
+    def _rooms(purchases: list, project_names: dict[int, str]) -> str:
+        return "；".join(f"{project_names.get(p.project_id, '')} {p.building or ''}{p.room or ''}" for p in purchases)
+
+    def show_only_projects(self, projects: set[int], project_names: dict[int, str]) -> None:
+        """The row as a project grant shows it: that project's rooms, not the customer's others."""
+        self.rooms = self._rooms([p for p in self.purchases if p.project_id in projects], project_names)
 
 
 def listed_customers(rows: list, project_names: dict[int, str]) -> list[ListedCustomer]:

@@ -151,6 +151,24 @@ def test_a_project_grant_opens_that_project_only(client, login, people, cust_a, 
     assert client.get(f"/archives/customers/{cust_b.id}").status_code == 403
 
 
+def test_a_project_grant_shows_that_projects_rooms_only(client, login, people, org, cust_a, db):
+    """王建国 owns 1-301 in project 1 and 8-808 in project 2; a grant for project 1 opens his
+    record with the project-1 room only, and filtering by project 2 does not find him."""
+    db.session.add(Purchase(customer=cust_a, project=org.project2, room="8-808"))
+    db.session.commit()
+    make_grant(people.branch, scope=AccessScope.PROJECT, project=org.project1)
+    login(client, people.branch)
+    page = html(client.get(f"/archives/customers/{cust_a.id}"))
+    assert "1-301" in page and "8-808" not in page
+    for url in ("/archives/", f"/archives/?project_id={org.project1.id}"):
+        listing = html(client.get(url))
+        assert "王建国" in listing and "1-301" in listing and "8-808" not in listing
+    assert "王建国" not in html(client.get(f"/archives/?project_id={org.project2.id}"))
+    login(client, people.staff)  # the center sees both
+    page = html(client.get(f"/archives/customers/{cust_a.id}"))
+    assert "1-301" in page and "8-808" in page
+
+
 def test_the_grant_ends_at_its_expiry(client, login, people, cust_a):
     grant = make_grant(people.branch, customer=cust_a, days=7)
     end = grant.expires_at

@@ -129,18 +129,28 @@ def _customer_list(template: str, force_special: bool = False):
         filters["special"] = True
     stmt = archives.search_statement(**filters)
     grants: list = []
+    usable: list = []  # the grants that answer this list's question
     direct = access.reads_directly(current_user)
     if not direct:
         grants = access.live_grants(current_user, now_utc())
         if not grants:
             # Outside the center, no grant means no archive page at all (DOMAIN.md §3).
             _refuse_customer(None)
-        stmt = stmt.where(access.grant_condition(grants))
+        usable = grants
+        if filters["project_id"]:
+            # asking about one project: a grant for another project says nothing about it
+            usable = [g for g in grants if g.scope != AccessScope.PROJECT or g.project_id == filters["project_id"]]
+        stmt = stmt.where(access.grant_condition(usable))
     page = paging.keyset_page(stmt.with_only_columns(*LIST_COLUMNS), Customer.id, Customer.id,
                               request.args.get("after"), PER_PAGE, kind=int)
     project_names, _active = lookups.names_and_active(Project, Project.name, cached=True)
     page.rows = archives.listed_customers(page.rows, project_names)
-    row_grants = {} if direct else {c.id: access.grant_for_row(grants, c) for c in page.rows}
+    row_grants = {} if direct else {c.id: access.grant_for_row(usable, c) for c in page.rows}
+    if not direct:
+        for row in page.rows:
+            projects = access.visible_projects(usable, row)
+            if projects is not None:
+                row.show_only_projects(projects, project_names)
     archives.log_reads(current_user, page.rows, "list", grants=row_grants or None, via_role=_role_name(current_user))
     args = {k: v for k, v in request.args.items() if k != "after"}
     next_url = url_for(request.endpoint, after=page.next_cursor, **args) if page.next_cursor else None
@@ -178,8 +188,10 @@ def customer(customer_id: int):
     customer, grant = get_customer_or_403(customer_id)
     _log_one(customer, grant, "detail")
     db.session.commit()
+    projects = access.granted_projects(current_user, customer, now_utc())
+    purchases = [p for p in customer.purchases if projects is None or p.project_id in projects]
     return render_template(
-        "archives/customer.html", c=customer, grant=grant, age=archives.age_of(customer),
+        "archives/customer.html", c=customer, grant=grant, age=archives.age_of(customer), purchases=purchases,
         mask_id_number=mask_id_number, mask_phone=mask_phone, care=archives.care_activities(customer),
         files=attachments.for_owner("customer", customer.id), linked=sections_for(customer, current_user),
         special_labels=archives.SPECIAL_LABELS, quality_labels=archives.QUALITY_LABELS,
