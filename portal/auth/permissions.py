@@ -76,8 +76,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
         Perm.ADMIN_SETTINGS, Perm.ADMIN_JOBS, Perm.AUDIT_READ, Perm.ARCHIVE_AUDIT_READ,
     }),
     Role.CENTER_STAFF: frozenset(_CENTER_STAFF),
+    # The manager reads archives directly, but exporting them "needs its own approval" (DOMAIN.md
+    # §3): ARCHIVE_REQUEST is for asking a leader for that, and the export opens only under it.
     Role.CENTER_MANAGER: frozenset(_CENTER_STAFF | {
-        Perm.RECEPTION_ASSIGN, Perm.COMPLAINT_MANAGE, Perm.ARCHIVE_EXPORT,
+        Perm.RECEPTION_ASSIGN, Perm.COMPLAINT_MANAGE, Perm.ARCHIVE_EXPORT, Perm.ARCHIVE_REQUEST,
         Perm.REVISIT_SCRIPT_EDIT, Perm.REPORT_SIGN,
     }),
     Role.LEADER: frozenset({

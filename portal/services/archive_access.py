@@ -132,6 +132,11 @@ def visible_projects(grants: list[ArchiveAccessRequest], customer) -> set[int] |
     return projects
 
 
+def export_grants(user, now: datetime) -> list[ArchiveAccessRequest]:
+    """The user's live grants that allow export (DOMAIN.md §3: exporting needs its own approval)."""
+    return [g for g in live_grants(user, now) if g.wants_export]
+
+
 def grant_condition(grants: list[ArchiveAccessRequest]):
     """A WHERE clause over ``Customer`` matching what any of ``grants`` covers (for lists)."""
     clauses = []
@@ -202,6 +207,8 @@ def create_request(requester: User, *, reason: str, scope: AccessScope, customer
         raise AccessRequestError(_l("The period is 1 to %(max)d days.", max=MAX_PERIOD_DAYS))
     if not approvers_for(requester):
         raise AccessRequestError(_l("No leader can decide on this request; ask the administrator."))
+    if reads_directly(requester):
+        wants_export = True  # the center reads without asking: what it asks a leader for is the export
     req = ArchiveAccessRequest(
         requester_id=requester.id, requester_unit_id=requester.org_unit_id, reason=reason[:500], scope=scope,
         customer_id=customer.id if scope == AccessScope.CUSTOMER else None,

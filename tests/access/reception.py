@@ -16,4 +16,6 @@ ACCESS = {
     "reception.work_order": {P.WORKORDER_READ},
     "reception.work_order_progress": {P.WORKORDER_UPDATE},
     "reception.work_order_complete": {P.WORKORDER_UPDATE},
+    # and per object: the repeat's leaders only, else the center, the unit or those leaders
+    "reception.work_order_revisit": {P.RECEPTION_READ},
 }

@@ -32,19 +32,37 @@ def _sheet(resp):
     return [list(r) for r in load_workbook(io.BytesIO(resp.data)).active.iter_rows(values_only=True)]
 
 
-def test_manager_export_is_masked_and_escaped(client, login, people, org):
+def test_manager_export_needs_a_leaders_approval_then_is_masked_and_escaped(client, login, people, org):
     make_customer(org.project1, name="=CMD|'/c calc'!A1", phone1="13812345678")
+    make_customer(org.project2, name="别的项目")
     login(client, people.manager)
+    refused = client.get("/archives/export", follow_redirects=True)
+    assert "导出客户档案须经领导批准" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "archive.exported")) is None
+    make_grant(people.manager, scope="project", project=org.project1, export=True)
     resp = client.get("/archives/export")
     assert resp.status_code == 200
     rows = _sheet(resp)
-    assert rows[1][2] == "'=CMD|'/c calc'!A1"
+    assert [r[2] for r in rows[1:]] == ["'=CMD|'/c calc'!A1"]  # what the approval covers, no more
     assert rows[1][6] == "138****5678"
     assert "13812345678" not in str(rows)
     revealed = _sheet(client.get("/archives/export?reveal=1"))
     assert revealed[1][6] == "13812345678"
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "archive.exported")).all()
     assert [e.detail["revealed"] for e in events] == [False, True]
+
+
+def test_the_managers_request_is_for_export_and_goes_to_a_leader(client, login, people, org, csrf_off):
+    from portal.models import ArchiveAccessRequest
+
+    login(client, people.manager)
+    page = client.get("/archives/requests/new").get_data(as_text=True)
+    assert "导出须经领导批准" in page
+    resp = client.post("/archives/requests/new", data={"scope": "project", "project_id": org.project1.id,
+                                                       "period_days": "3", "reason": "年度档案核对"})
+    assert resp.status_code == 302
+    req = db.session.scalar(select(ArchiveAccessRequest))
+    assert req.wants_export and req.requester_id == people.manager.id
 
 
 def test_center_staff_cannot_export(client, login, people, org):

@@ -479,13 +479,20 @@ def _xlsx(data: bytes, name: str) -> Response:
 @bp.route("/export")
 @require(Perm.ARCHIVE_EXPORT)
 def export():
-    """The center manager's export of the current search. Masked unless ``reveal=1`` (logged)."""
+    """The center manager's export of the current search, as far as his approved export grants
+    cover it (DOMAIN.md §3: exporting archives needs its own approval, the center's too). Masked
+    unless ``reveal=1`` (logged)."""
+    grants = access.export_grants(current_user, now_utc())
+    if not grants:
+        flash(_("Exporting customer archives needs a leader's approval: request it here."), "error")
+        return redirect(url_for("archives.request_new", export=1))
     reveal = request.args.get("reveal") == "1" and current_user.can(Perm.ARCHIVE_REVEAL)
-    stmt = archives.search_statement(**_filters()).order_by(Customer.id).limit(EXPORT_LIMIT).options(
-        selectinload(Customer.purchases).selectinload(Purchase.project))
+    stmt = archives.search_statement(**_filters()).where(access.grant_condition(grants)).order_by(
+        Customer.id).limit(EXPORT_LIMIT).options(selectinload(Customer.purchases).selectinload(Purchase.project))
     customers = list(db.session.scalars(stmt))
-    archives.log_reads(current_user, customers, "export", via_role=_role_name(current_user))
-    audit.record("archive.exported", detail={"count": len(customers), "revealed": reveal})
+    archives.log_reads(current_user, customers, "export", grants={c.id: access.grant_for_row(grants, c) for c in customers})
+    audit.record("archive.exported", detail={"count": len(customers), "revealed": reveal,
+                                             "grant_ids": [g.id for g in grants]})
     data = archive_export.workbook_bytes(customers, reveal=reveal)
     db.session.commit()
     return _xlsx(data, f"archives-{to_local(now_utc()):%Y%m%d-%H%M}.xlsx")
@@ -538,7 +545,9 @@ def _request_labels():
 def request_new():
     form = AccessRequestForm()
     form.project_id.choices = _project_choices(blank=True)
+    direct = access.reads_directly(current_user)
     if request.method == "GET":
+        form.wants_export.data = direct or request.args.get("export") == "1"
         if db_id(request.args.get("customer_id")):
             form.customer_id.data = db_id(request.args["customer_id"])
         if db_id(request.args.get("project_id")):
@@ -562,7 +571,7 @@ def request_new():
                 db.session.commit()
                 flash(_("Your request has gone to the leaders."), "success")
                 return redirect(url_for("archives.request_detail", request_id=req.id))
-    return render_template("archives/request_form.html", form=form)
+    return render_template("archives/request_form.html", form=form, direct=direct)
 
 
 @bp.route("/requests/queue")
