@@ -550,7 +550,10 @@ def _apply_record(c: Complaint, record: FilingRecord, calendar) -> None:
     c.preventive_measures = (record.preventive_measures or "").strip() or None
     c.resolved_at = max(c.received_at, end_of_local_day(record.handled_closed_on) - timedelta(hours=12))
     c.next_progress_due_at = None
-    c.filing_due_at = filing_due(record.handled_closed_on, calendar)
+    # The clock runs from the closing date first stated: a later edit of that date may correct the
+    # record but never moves its deadline later (a draft left too long cannot be re-dated out of it).
+    due = filing_due(record.handled_closed_on, calendar)
+    c.filing_due_at = min(c.filing_due_at, due) if c.filing_due_at is not None else due
 
 
 def update_filing(c: Complaint, values: dict, record: FilingRecord, *, by, now: datetime | None = None) -> None:
@@ -567,9 +570,12 @@ def submit_filing(c: Complaint, *, by, now: datetime | None = None) -> None:
     now = _now(now)
     if c.filing_status not in (FilingStatus.DRAFT, FilingStatus.RETURNED):
         raise ComplaintError("filing_locked")
-    c.filing_status, c.filing_submitted_at = FilingStatus.SUBMITTED, now
-    late = c.filing_due_at is not None and now > c.filing_due_at
-    event(c, "filing_submitted", by=by, now=now, detail={"late": late})
+    resubmitted = c.filing_submitted_at is not None
+    # the deadline is met by the first submission: a record returned for correction and sent
+    # again is not late for having been returned (filing_submitted_at keeps the first)
+    c.filing_status, c.filing_submitted_at = FilingStatus.SUBMITTED, c.filing_submitted_at or now
+    late = c.filing_due_at is not None and c.filing_submitted_at > c.filing_due_at
+    event(c, "filing_submitted", by=by, now=now, detail={"late": late, "resubmitted": resubmitted})
     reviewers = [u for u in _center_users() if u.can(Perm.COMPLAINT_ACCEPT_FILING)]
     notifications.notify(reviewers, kind="complaint.filing_submitted",
                          title=f"{c.serial} 投诉处理记录报备：{c.filed_by_unit.name if c.filed_by_unit else ''}",
@@ -604,7 +610,9 @@ def filing_state(c: Complaint, now: datetime | None = None) -> str | None:
         if c.filing_due_at and c.filing_submitted_at and c.filing_submitted_at > c.filing_due_at:
             return "submitted_late" if c.filing_status == FilingStatus.SUBMITTED else "accepted_late"
         return c.filing_status.value
-    if c.filing_due_at and now > c.filing_due_at:
+    submitted_in_time = c.filing_submitted_at is not None and (c.filing_due_at is None
+                                                              or c.filing_submitted_at <= c.filing_due_at)
+    if c.filing_due_at and now > c.filing_due_at and not submitted_in_time:
         return "overdue"
     return "returned" if c.filing_status == FilingStatus.RETURNED else "due"
 
@@ -707,8 +715,11 @@ def unreported_important_clause():
 
 
 def filing_overdue_clause(now: datetime):
+    """Not filed within 2 working days of closing: a draft past its due time, or a returned record
+    whose first submission already came after it (one submitted in time and returned is not)."""
     return and_(Complaint.filing_status.in_([FilingStatus.DRAFT, FilingStatus.RETURNED]),
-                Complaint.filing_due_at < now)
+                Complaint.filing_due_at < now,
+                or_(Complaint.filing_submitted_at.is_(None), Complaint.filing_submitted_at > Complaint.filing_due_at))
 
 
 def count(stmt_where) -> int:

@@ -11,7 +11,7 @@ from portal.auth.permissions import Role
 from portal.extensions import db
 from portal.models import AuditEvent, Notification
 from portal.models.complaint import (
-    Channel, ComplaintEvent, ComplaintStatus, ContactWay, FilingStatus, LeaderReport, Severity,
+    Channel, Complaint, ComplaintEvent, ComplaintStatus, ContactWay, FilingStatus, LeaderReport, Severity,
 )
 from portal.services import complaints as svc
 from portal.services.clock import to_local
@@ -413,6 +413,44 @@ def test_filing_review_return_needs_reason_then_resubmit(org):
     svc.submit_filing(c, by=clerk)
     svc.review_filing(c, accept=True, reason=None, by=manager)
     assert c.filing_status == FilingStatus.ACCEPTED
+
+
+def test_a_record_filed_in_time_and_returned_after_the_deadline_is_not_late(org):
+    """Closed Tue 10 March, submitted that day, returned Fri 13 March (due Thu 12th 23:59:59):
+    the deadline was met by the first submission; correcting it does not make it overdue."""
+    from tests.complaints.factories import complaint_input
+
+    clerk = f.make_user(org.branch1, Role.BRANCH_STAFF, username="fgs_ret")
+    manager = f.make_user(org.center, Role.CENTER_MANAGER, username="zr_ret")
+    shanghai = timezone(timedelta(hours=8))
+    c = svc.register_filing(complaint_input(org, received_at=datetime(2026, 3, 9, 10, tzinfo=shanghai)),
+                            _record(date(2026, 3, 10)), unit=org.branch1, by=clerk, submit=True,
+                            now=datetime(2026, 3, 10, 17, tzinfo=shanghai))
+    assert to_local(c.filing_due_at).replace(tzinfo=None) == datetime(2026, 3, 12, 23, 59, 59)
+    svc.review_filing(c, accept=False, reason="缺少整改措施", by=manager, now=datetime(2026, 3, 13, 9, tzinfo=shanghai))
+    db.session.commit()
+    assert svc.filing_state(c, datetime(2026, 3, 13, 10, tzinfo=shanghai)) == "returned"
+    overdue = db.session.scalars(db.select(Complaint).where(
+        svc.filing_overdue_clause(datetime(2026, 3, 13, 10, tzinfo=shanghai)))).all()
+    assert c not in overdue
+    svc.submit_filing(c, by=clerk, now=datetime(2026, 3, 16, 9, tzinfo=shanghai))
+    svc.review_filing(c, accept=True, reason=None, by=manager, now=datetime(2026, 3, 16, 10, tzinfo=shanghai))
+    assert svc.filing_state(c) == "accepted"
+
+
+def test_re_dating_a_draft_does_not_move_its_deadline_later(org):
+    """Closed 3 March (due Thu 5th); edited on the 9th to "closed the 9th": still overdue."""
+    from tests.complaints.factories import complaint_input
+
+    clerk = f.make_user(org.branch1, Role.BRANCH_STAFF, username="fgs_redate")
+    shanghai = timezone(timedelta(hours=8))
+    c = svc.register_filing(complaint_input(org, received_at=datetime(2026, 3, 2, 10, tzinfo=shanghai)),
+                            _record(date(2026, 3, 3)), unit=org.branch1, by=clerk,
+                            now=datetime(2026, 3, 3, 17, tzinfo=shanghai))
+    due = c.filing_due_at
+    svc.update_filing(c, {}, _record(date(2026, 3, 9)), by=clerk, now=datetime(2026, 3, 9, 12, tzinfo=shanghai))
+    assert c.handled_closed_on == date(2026, 3, 9) and c.filing_due_at == due
+    assert svc.filing_state(c, datetime(2026, 3, 9, 12, tzinfo=shanghai)) == "overdue"
 
 
 @pytest.mark.parametrize("closed_on, code", [(date(2026, 11, 17), "closed_in_future"),
