@@ -104,17 +104,19 @@ def subject_similarity(a: str, b: str) -> float:
 
 
 def propose_matters(project_id: int | None, category_id: int | None, subject: str = "",
-                    now: datetime | None = None, limit: int = 10) -> list[Matter]:
+                    now: datetime | None = None, limit: int = 10, viewer: Viewer | None = None) -> list[Matter]:
     """Open matters of the same project and category with a complaint in the last 30 days,
-    the most similar subjects first."""
+    the most similar subjects first. A viewer outside the center and the group's leaders (a
+    branch filing its own record) is not offered a matter holding a report (举报): its subject
+    would tell him what was reported."""
     if not project_id or not category_id:
         return []
     since = end_of_local_day(local_date(_now(now)) - timedelta(days=REPEAT_WINDOW_DAYS + 1))
-    rows = list(db.session.scalars(
-        select(Matter).where(Matter.project_id == project_id, Matter.category_id == category_id,
-                             Matter.closed_at.is_(None), Matter.last_complaint_at > since)
-        .order_by(Matter.last_complaint_at.desc()).limit(100)
-    ))
+    stmt = select(Matter).where(Matter.project_id == project_id, Matter.category_id == category_id,
+                                Matter.closed_at.is_(None), Matter.last_complaint_at > since)
+    if viewer is not None and not viewer.sees_all:
+        stmt = stmt.where(~exists().where(Complaint.matter_id == Matter.id, Complaint.is_report.is_(True)))
+    rows = list(db.session.scalars(stmt.order_by(Matter.last_complaint_at.desc()).limit(100)))
     rows.sort(key=lambda m: (-subject_similarity(subject, m.subject), -m.last_complaint_at.timestamp()))
     return rows[:limit]
 

@@ -307,6 +307,18 @@ def test_the_timeline_tells_when_new_facts_lift_an_override(client, login, org, 
     assert "调整已取消" in page and "同一家庭" in page
 
 
+def test_a_branch_filing_is_not_offered_the_matter_of_a_report(client, login, org, people):
+    report = make_complaint(org, people.staff, is_report=True, subject="举报物业经理收受好处",
+                            received_at=now_utc() - timedelta(hours=1))
+    plain = make_complaint(org, people.staff, subject="电梯频繁故障", received_at=now_utc() - timedelta(hours=1))
+    url = f"/complaints/matters?project_id={org.project1.id}&category_id={report.category_id}&subject=物业"
+    login(client, people.branch1)
+    page = client.get(url).get_data(as_text=True)
+    assert "举报物业经理收受好处" not in page and plain.matter.subject in page
+    login(client, people.staff)
+    assert "举报物业经理收受好处" in client.get(url).get_data(as_text=True)
+
+
 def _filing_form(org, **kw):
     data = _new_form(org, handled_closed_on=to_local(now_utc()).date().isoformat(), resolution="已上门维修",
                      cause_analysis="电梯控制板老化", corrective_measures="", preventive_measures="")

@@ -217,7 +217,8 @@ def _store_uploads(form, c: Complaint) -> None:
 
 
 def _proposals(form):
-    return svc.propose_matters(db_id(form.project_id.data), db_id(form.category_id.data), form.subject.data or "")
+    return svc.propose_matters(db_id(form.project_id.data), db_id(form.category_id.data), form.subject.data or "",
+                               viewer=viewer_for(current_user))
 
 
 def _selected_customer(form):
@@ -269,8 +270,8 @@ def matters():
     category_id = db_id(request.args.get("category_id"))
     subject = (request.args.get("subject") or "")[:200]
     selected = db_id(request.args.get("matter_id"))
-    return render_template("complaints/_matters.html", proposals=svc.propose_matters(project_id, category_id, subject),
-                           selected=selected)
+    proposals = svc.propose_matters(project_id, category_id, subject, viewer=viewer_for(current_user))
+    return render_template("complaints/_matters.html", proposals=proposals, selected=selected)
 
 
 @bp.route("/customers")
