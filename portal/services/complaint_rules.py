@@ -181,3 +181,36 @@ def can_see_complainant(viewer: Viewer, complaint) -> bool:
     if viewer.sees_all:
         return True
     return received_by_unit(viewer, complaint)
+
+
+# --- the workflow as seed 002 §4.2 draws it -----------------------------------------------------
+
+@dataclass(frozen=True)
+class WorkflowStep:
+    code: str  # received, classified, in_handling, escalated, resolved, revisited, archived
+    done: bool
+    at: datetime | None = None
+    needed: bool = True  # escalation only where the severity asks for it
+
+
+_ORDER = {S.RECEIVED: 0, S.IN_HANDLING: 1, S.RESOLVED: 2, S.REVISITED: 3, S.ARCHIVED: 4}
+
+
+def workflow_steps(status: S, severity: Severity, *, registered_at: datetime, reported_at: datetime | None,
+                   resolved_at: datetime | None, revisited_at: datetime | None,
+                   archived_at: datetime | None) -> list[WorkflowStep]:
+    """接收 → 归类 → 初步处理 → 上报 → 解决 → 跟进反馈 → 归档 for one complaint. Classification is
+    done on registration (category and severity are set then), so it is never a status of its own;
+    escalation is needed for major and important complaints and done when leaders are reported to.
+    A reopened complaint is a new one: these are the steps of this record."""
+    rank = _ORDER[status]
+    escalate = severity in (Severity.MAJOR, Severity.IMPORTANT)
+    return [
+        WorkflowStep("received", True, registered_at),
+        WorkflowStep("classified", True, registered_at),
+        WorkflowStep("in_handling", rank >= 1),
+        WorkflowStep("escalated", reported_at is not None, reported_at, needed=escalate or reported_at is not None),
+        WorkflowStep("resolved", rank >= 2, resolved_at),
+        WorkflowStep("revisited", rank >= 3, revisited_at),
+        WorkflowStep("archived", rank >= 4, archived_at),
+    ]

@@ -12,7 +12,7 @@ from portal.models.complaint import Severity
 from portal.services.complaint_rules import (
     Clocks, Viewer, can_reopen, can_see_complainant, can_view, clock_state, clocks_after_contact, filing_due,
     first_reply_due, is_permitted, leader_may_comment, leader_report_due, leaders_follow, next_progress_due,
-    transition_problems,
+    transition_problems, workflow_steps,
 )
 from portal.services.workdays import WorkingCalendar
 
@@ -210,3 +210,27 @@ def test_leader_may_comment(severity, reported, may):
 ])
 def test_leaders_follow(severity, step, told):
     assert leaders_follow(severity, step) is told
+
+
+T = datetime(2026, 11, 16, 2, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("status, severity, reported, done, escalation_needed", [
+    (S.RECEIVED, Severity.GENERAL, None, ["received", "classified"], False),
+    (S.IN_HANDLING, Severity.IMPORTANT, None, ["received", "classified", "in_handling"], True),
+    (S.IN_HANDLING, Severity.IMPORTANT, T, ["received", "classified", "in_handling", "escalated"], True),
+    (S.RESOLVED, Severity.MAJOR, T, ["received", "classified", "in_handling", "escalated", "resolved"],
+     True),
+    # a general complaint has no escalation to make, unless staff reported it all the same
+    (S.ARCHIVED, Severity.GENERAL, None,
+     ["received", "classified", "in_handling", "resolved", "revisited", "archived"], False),
+    (S.REVISITED, Severity.GENERAL, T,
+     ["received", "classified", "in_handling", "escalated", "resolved", "revisited"], True),
+])
+def test_workflow_steps_of_seed_002(status, severity, reported, done, escalation_needed):
+    steps = workflow_steps(status, severity, registered_at=T, reported_at=reported, resolved_at=None,
+                           revisited_at=None, archived_at=None)
+    assert [s.code for s in steps] == ["received", "classified", "in_handling", "escalated", "resolved", "revisited",
+                                       "archived"]
+    assert [s.code for s in steps if s.done] == done
+    assert steps[3].needed is escalation_needed

@@ -319,6 +319,19 @@ def test_a_branch_filing_is_not_offered_the_matter_of_a_report(client, login, or
     assert "举报物业经理收受好处" in client.get(url).get_data(as_text=True)
 
 
+def test_the_page_shows_the_handling_steps_of_seed_002(client, login, org, people):
+    c = make_complaint(org, people.staff, people_count=3, received_at=now_utc() - timedelta(hours=1))
+    login(client, people.staff)
+    page = client.get(f"/complaints/{c.id}").get_data(as_text=True)
+    steps = page[page.index('class="workflow"'):]
+    steps = steps[:steps.index("</ol>")]
+    for label in ("已接收", "归类", "初步处理", "上报领导", "跟进反馈", "归档"):
+        assert label in steps
+    assert "一般投诉无需上报" not in steps  # an important complaint must be escalated
+    general = make_complaint(org, people.staff, received_at=now_utc() - timedelta(hours=1))
+    assert "一般投诉无需上报" in client.get(f"/complaints/{general.id}").get_data(as_text=True)
+
+
 def _filing_form(org, **kw):
     data = _new_form(org, handled_closed_on=to_local(now_utc()).date().isoformat(), resolution="已上门维修",
                      cause_analysis="电梯控制板老化", corrective_measures="", preventive_measures="")

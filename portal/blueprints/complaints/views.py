@@ -24,14 +24,16 @@ from portal.blueprints.complaints.forms import (
 )
 from portal.extensions import db, htmx
 from portal.http import db_id
-from portal.labels import translated
+from portal.labels import translated, translated_labels
 from portal.models import Attachment, ComplaintCategory, Customer, OrgKind, OrgUnit, Project, User, UserRole
 from portal.models.complaint import (
     Channel, Complaint, ComplaintStatus, ContactWay, FilingStatus, LeaderReport, Matter, Severity, WorkContactForm,
 )
 from portal.services import archives, attachments, complaints as svc, lookups
 from portal.services.clock import local_date, now_utc, to_local
-from portal.services.complaint_rules import can_see_complainant, can_view, clock_state, is_permitted, viewer_for
+from portal.services.complaint_rules import (
+    can_see_complainant, can_view, clock_state, is_permitted, viewer_for, workflow_steps,
+)
 from portal.services.masking import mask_phone
 from portal.services.paging import keyset_page
 from portal.services.severity import describe_reason
@@ -42,6 +44,12 @@ STATUS_LABELS = {
     ComplaintStatus.RECEIVED: _l("Received"), ComplaintStatus.IN_HANDLING: _l("In handling"),
     ComplaintStatus.RESOLVED: _l("Resolved"), ComplaintStatus.REVISITED: _l("Revisited"),
     ComplaintStatus.ARCHIVED: _l("Archived"),
+}
+# seed 002 §4.2: 接收 → 归类 → 初步处理 → 上报 → 解决 → 跟进反馈 → 归档
+WORKFLOW_LABELS = {
+    "received": _l("Received"), "classified": _l("Classified"), "in_handling": _l("Initial handling"),
+    "escalated": _l("Escalated to leaders"), "resolved": _l("Resolved"), "revisited": _l("Followed up"),
+    "archived": _l("Archived"),
 }
 FILING_LABELS = {
     "due": _l("to submit"), "overdue": _l("submission overdue"), "returned": _l("returned for correction"),
@@ -407,6 +415,9 @@ def _page_context(c: Complaint, where: str) -> dict:
         report_state=clock_state(c.leader_report_due_at, c.reported_to_leaders_at, now)
         if c.leader_report_due_at else "none",
         filing_state=svc.filing_state(c, now),
+        steps=workflow_steps(c.status, c.severity, registered_at=c.created_at, reported_at=c.reported_to_leaders_at,
+                             resolved_at=c.resolved_at, revisited_at=c.revisited_at, archived_at=c.archived_at),
+        step_labels=translated_labels(WORKFLOW_LABELS),
         files=attachments.for_owner("complaint", c.id) if show_person else [],
         # the page links each reopening by its number: two columns, not a complaint's sixty
         reopened_as=db.session.execute(select(Complaint.id, Complaint.serial)
