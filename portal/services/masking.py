@@ -17,10 +17,14 @@ def mask_id_number(value: str | None) -> str:
 
 
 def mask_phone(value: str | None) -> str:
-    """Keep the first 3 and last 4 digits of a mobile number: 138****5678."""
+    """Keep the first 3 and last 4 digits of a mobile number: 138****5678; a landline written
+    with its area code keeps that code and the last 4 digits: 0991-***4567."""
     if not value:
         return ""
     value = value.strip()
+    area, dash, number = value.partition("-")
+    if dash and area.startswith("0") and area.isdigit() and len(number) > 4:
+        return f"{area}-" + "*" * (len(number) - 4) + number[-4:]
     if len(value) >= 11:
         return value[:3] + "*" * (len(value) - 7) + value[-4:]
     if len(value) > 4:

@@ -68,7 +68,9 @@ def test_mask_id_number(value, masked):
 
 
 @pytest.mark.parametrize("value, masked", [
-    ("13812345678", "138****5678"), ("0991-1234567", "099*****4567"), ("1234", "****"), (None, ""),
+    ("13812345678", "138****5678"), ("1234", "****"), (None, ""),
+    # a landline keeps its area code (seed 000's company is in Urumqi, 0991) and its last 4 digits
+    ("0991-1234567", "0991-***4567"), ("010-87654321", "010-****4321"), ("09911234567", "099****4567"),
 ])
 def test_mask_phone(value, masked):
     assert masking.mask_phone(value) == masked
