@@ -188,6 +188,15 @@ def monthly_xlsx(f: dict, narrative: str | None = None) -> bytes:
                     for k, name in (("revisits", "回访"), ("contacts", "来电来访来函办结"), ("overall", "合计"))])
         book.sheet("回访-类型与方式", ["回访类型", "方式", "完成数"], _revisit_done_rows(f["revisits"]["done"]))
         book.sheet("回访-完成率", COMPLETION_HEADER, _completion_rows(f["revisits"]["completion"]))
+        if f["revisits"].get("feedback"):  # not in reports frozen before it existed
+            rf = f["revisits"]["feedback"]
+            book.sheet("回访-客户意见", ["回访时间", "回访类型", "项目", "客户提出的问题", "答复/跟进"],
+                       [[local_time(i["revisited_at"]), label("revisit_kind", i["kind"]), i["project"], i["problem"],
+                         i["answer"] or {"done": "已跟进答复", "open": "跟进中"}.get(i["follow_up"], "")]
+                        for i in rf["items"]]
+                       + [[], ["本月完成回访", rf["done"], "提出问题", rf["raised"], "当场答复", rf["answered_on_spot"]],
+                          ["跟进中", rf["follow_ups"]["open"], "超过承诺时间", rf["follow_ups"]["late"],
+                           "已跟进答复", rf["follow_ups"]["done"]]])
         _feedback_sheet(book, f["feedback"])
         book.sheet("考核指标", ["月份", *KPI_HEADER], [_kpi_rows(f["kpis"], [f["month"]])])
         t = f["trend"]
@@ -197,7 +206,7 @@ def monthly_xlsx(f: dict, narrative: str | None = None) -> bytes:
             book.sheet("分公司对比", ["分公司", "投诉", "来电来访来函"],
                        [[b["branch"], b["complaints"], b["contacts"]] for b in f["branches"]])
         _definitions_sheet(book, ["complaints", "first_reply", "resolution", "overdue", "important_matters", "measures",
-                                  "satisfaction", "revisits_done", "revisit_completion", "feedback", "complaint_rate",
+                                  "satisfaction", "revisits_done", "revisit_completion", "revisit_feedback", "feedback", "complaint_rate",
                                   "first_reply_time", "inquiry_reply_time", "repair_timeliness", "trend", "branches"])
         return book.bytes()
 

@@ -33,7 +33,7 @@ from portal.extensions import db
 from portal.models import OrgKind, OrgUnit, Project
 from portal.models.complaint import OPEN_STATUSES, Complaint, Matter
 from portal.models.reception import Contact, ContactCategory, WorkOrder
-from portal.models.revisit import RevisitPlan, RevisitStatus
+from portal.models.revisit import FollowUpStatus, RevisitFollowUp, RevisitPlan, RevisitStatus
 from portal.models.settings import ComplaintCategory
 from portal.services import revisit_rates as rr
 from portal.services.clock import now_utc, start_of_local_day
@@ -447,6 +447,36 @@ def feedback(period: Period, scope: Scope) -> dict:
             "market": counts["suggestion"] + counts["inquiry"], "latest": latest}
 
 
+@figure("revisit_feedback", N_(
+    "What customers said in revisits (seed 000 §6: 客户反馈的意见或建议的汇总): of the revisits done "
+    "in the period, those that raised a problem, how many were answered on the spot, and the "
+    "follow-ups promised for the others (open, open past the promised reply time, done). The "
+    "latest problems are listed with the answer or the follow-up's state."))
+def revisit_feedback(period: Period, scope: Scope, now: datetime) -> dict:
+    P, F = RevisitPlan, RevisitFollowUp
+    done_in_period = and_(P.status == RevisitStatus.DONE, _in(P.revisited_at, period))
+    raised = and_(P.problem.is_not(None), P.problem != "")
+    stmt = _scoped(select(func.count(), _sum(raised), _sum(and_(raised, P.problem_reply.is_not(None),
+                                                                 P.problem_reply != "")))
+                   .where(done_in_period), P.project_id, scope)
+    n_done, n_raised, n_on_spot = (int(x or 0) for x in _one(stmt))
+    f_stmt = _scoped(select(_sum(F.status == FollowUpStatus.OPEN),
+                            _sum(and_(F.status == FollowUpStatus.OPEN, F.promised_at < now)),
+                            _sum(F.status == FollowUpStatus.DONE))
+                     .join(P, P.id == F.plan_id).where(done_in_period), P.project_id, scope)
+    f_open, f_late, f_done = (int(x or 0) for x in _one(f_stmt))
+    lst = (select(P.kind, P.revisited_at, Project.name, P.problem, P.problem_reply,
+                  select(func.max(F.status)).where(F.plan_id == P.id).scalar_subquery())
+           .outerjoin(Project, Project.id == P.project_id).where(done_in_period, raised))
+    lst = _scoped(lst, P.project_id, scope).order_by(P.revisited_at.desc(), P.id.desc()).limit(LIST_LIMIT)
+    items = [{"kind": getattr(k, "value", k), "revisited_at": at.isoformat(), "project": proj or "",
+              "problem": (problem or "")[:300], "answer": (answer or "")[:300],
+              "follow_up": getattr(fu, "value", fu) or ""}
+             for k, at, proj, problem, answer, fu in db.session.execute(lst)]
+    return {"done": n_done, "raised": n_raised, "answered_on_spot": n_on_spot,
+            "follow_ups": {"open": f_open, "late": f_late, "done": f_done}, "items": items}
+
+
 # --- KPIs (seed 001 §四) ----------------------------------------------------------------------
 
 def _person_key(customer_id, phone, name):
@@ -603,7 +633,8 @@ def monthly_report(month: date, scope: Scope, now: datetime | None = None) -> di
         "important_matters": important_matters(period, scope),
         "measures": measures(period, scope),
         "satisfaction": sat,
-        "revisits": {"done": revisits_done(period, scope), "completion": completion},
+        "revisits": {"done": revisits_done(period, scope), "completion": completion,
+                     "feedback": revisit_feedback(period, scope, now)},
         "feedback": fb,
         "kpis": kpis(period, scope, now, sat=sat),
         "trend": monthly_trend(month, scope),

@@ -136,6 +136,31 @@ def test_revisits(org, data):
     assert (comp["complaint_due"], comp["complaint_rate"]) == (1, 100.0)
 
 
+def test_what_customers_said_in_revisits(org, data, db):
+    """R1 (signing, 8 Oct) raised a problem answered on the spot; R2 (complaint, 25 Oct) one with
+    a follow-up promised for 28 Oct, still open at NOW (1 Nov): past its time. A revisit of
+    September with a problem is not October's."""
+    from portal.models.revisit import RevisitFollowUp
+    from tests.reports.factories import plan
+    from portal.services.revisit_rules import RevisitKind
+
+    staff = f.user_with_role(org, Role.CENTER_STAFF)
+    data["R1"].problem, data["R1"].problem_reply = "车位何时交付", "已告知12月交付"
+    data["R2"].problem = "维修后墙面仍有水渍"
+    db.session.add(RevisitFollowUp(plan=data["R2"], problem=data["R2"].problem, owner_id=staff.id,
+                                   promised_at=local(2026, 10, 28, 18)))
+    september = plan(RevisitKind.SIGNING, data["R1"].project, date(2026, 9, 30), done_at=local(2026, 9, 30, 23))
+    september.problem = "九月的问题"
+    db.session.commit()
+    fb = rf.revisit_feedback(OCT, rf.Scope(), NOW)
+    assert (fb["done"], fb["raised"], fb["answered_on_spot"]) == (2, 2, 1)
+    assert fb["follow_ups"] == {"open": 1, "late": 1, "done": 0}
+    assert [(i["problem"], i["answer"], i["follow_up"]) for i in fb["items"]] == [
+        ("维修后墙面仍有水渍", "", "open"), ("车位何时交付", "已告知12月交付", "")]
+    assert rf.revisit_feedback(OCT, rf.Scope(project_id=data["R1"].project.id), NOW)["raised"] == 1
+    assert rf.monthly_report(OCTOBER, rf.Scope(), NOW)["revisits"]["feedback"] == fb
+
+
 def test_feedback(org, data):
     fb = rf.feedback(OCT, rf.Scope())
     assert fb["by_category"]["inquiry"] == 1  # K5 at 00:00 on 1 November is November's

@@ -148,6 +148,19 @@ def test_monthly_excel_sheets_headers_and_figures(client, login, people, data):
     assert "48" in defs["first_reply"]
 
 
+def test_the_monthly_report_lists_what_customers_said_in_revisits(client, login, people, data, db):
+    data["R2"].problem = "维修后墙面仍有水渍"
+    data["R2"].problem_reply = "已安排工程部复查"
+    db.session.commit()
+    with time_machine.travel(NOW, tick=False):
+        login(client, people["staff"])
+        page = client.get("/reports/monthly?month=2026-10&live=1").get_data(as_text=True)
+        wb = load_workbook(io.BytesIO(client.get("/reports/monthly/export.xlsx?month=2026-10").data))
+    assert "回访中客户的意见和建议" in page and "维修后墙面仍有水渍" in page and "已安排工程部复查" in page
+    rows = [[c.value for c in r] for r in wb["回访-客户意见"].iter_rows(min_row=2)]
+    assert rows[0][3:5] == ["维修后墙面仍有水渍", "已安排工程部复查"]
+
+
 def test_excel_escapes_formula_like_text(client, login, org, people, data):
     data["A"].cause_analysis = "=HYPERLINK(\"http://x\")"
     db.session.commit()
