@@ -407,10 +407,19 @@ def dispatch(contact: Contact, unit: OrgUnit, instructions: str, due_at: datetim
     return work_order
 
 
-def add_progress(work_order: WorkOrder, text: str, *, by: User, now: datetime | None = None) -> ContactEvent:
+def add_progress(work_order: WorkOrder, text: str, *, by: User, now: datetime | None = None,
+                 handover_to: str | None = None, customer_told: bool = False) -> ContactEvent:
+    """A day's progress note; ``handover_to`` when the work goes on tomorrow (the hand-over),
+    ``customer_told`` when the customer has been told the progress (seed 003)."""
     if not work_order.is_open:
         raise ReceptionError(_("This work order is finished."))
-    return _event(work_order.contact, EventKind.PROGRESS, by, text=text, work_order=work_order, at=now)
+    detail = {}
+    if (handover_to or "").strip():
+        detail["handover_to"] = handover_to.strip()[:100]
+    if customer_told:
+        detail["customer_told"] = True
+    return _event(work_order.contact, EventKind.PROGRESS, by, text=text, work_order=work_order, at=now,
+                  detail=detail or None)
 
 
 def complete_work_order(work_order: WorkOrder, result: str, *, by: User, repair_kind: RepairKind | None = None,

@@ -538,3 +538,22 @@ def test_the_leader_records_a_repeat_repairs_revisit_on_the_contact_page(client,
     assert done.revisited_by_id == leader.id and done.revisit_measures == "重做找坡层"
     page = client.get(f"/reception/{contact.id}").get_data(as_text=True)
     assert "排水坡度不足" in page and "待回访" not in page
+
+
+def test_a_progress_note_records_the_hand_over_and_that_the_customer_was_told(client, login, db, org, staff, csrf_off):
+    """Seed 003: 如需第二天继续跟进要安排好工作交接，同时向客户通告工作进度."""
+    engineer = f.make_user(org.engineering, Role.DEPARTMENT_STAFF, username="gc_handover")
+    contact = make_contact(staff, category=ContactCategory.REPAIR, project=org.project1, room="2-2-202")
+    wo = reception.dispatch(contact, org.engineering, "上门", now_utc() + timedelta(days=1), by=staff,
+                            repair_type=RepairType.WATER_LEAK)
+    db.session.commit()
+    login(client, engineer)
+    missing = client.post(f"/reception/work-orders/{wo.id}/progress", data={"text": "配件未到", "continues_tomorrow": "y"})
+    assert missing.status_code == 200 and "请填写明天由谁接手" in missing.get_data(as_text=True)
+    assert client.post(f"/reception/work-orders/{wo.id}/progress", data={
+        "text": "配件未到，明日继续", "continues_tomorrow": "y", "handover_to": "王师傅", "customer_told": "y"}
+    ).status_code == 302
+    note = [e for e in contact.events if e.kind == EventKind.PROGRESS][-1]
+    assert note.detail == {"handover_to": "王师傅", "customer_told": True}
+    page = client.get(f"/reception/work-orders/{wo.id}").get_data(as_text=True)
+    assert "明日继续跟进，已交接给王师傅" in page and "已向客户通告进度" in page

@@ -141,7 +141,18 @@ class DispatchForm(PortalForm):
 
 
 class ProgressForm(PortalForm):
+    """Seed 003: by 16:00 each day the progress of every dispatched problem is known; "如需第二天
+    继续跟进要安排好工作交接，同时向客户通告工作进度"."""
     text = TextAreaField(_l("Progress today"), validators=[DataRequired(message=REQUIRED), Length(max=1000)])
+    continues_tomorrow = BooleanField(_l("Continues tomorrow: the work is handed over"))
+    handover_to = StringField(_l("Handed over to"), validators=[Length(max=100)])
+    customer_told = BooleanField(_l("The customer has been told the progress"))
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.continues_tomorrow.data and not (self.handover_to.data or "").strip():
+            self.handover_to.errors.append(_l("Say who takes the work over tomorrow."))
+        return ok and not any(f.errors for f in self)
 
 
 class CompleteForm(PortalForm):

@@ -412,7 +412,9 @@ def work_order_progress(work_order_id: int):
     form = ProgressForm()
     if form.validate_on_submit():
         try:
-            reception.add_progress(work_order, form.text.data.strip(), by=current_user)
+            reception.add_progress(work_order, form.text.data.strip(), by=current_user,
+                                   handover_to=form.handover_to.data if form.continues_tomorrow.data else None,
+                                   customer_told=bool(form.customer_told.data))
         except reception.ReceptionError as exc:
             form.text.errors.append(exc.message)
         else:
