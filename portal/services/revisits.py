@@ -42,8 +42,12 @@ from portal.services.paging import Page, decode_cursor, encode_cursor, keyset_pa
 from portal.services.revisit_rules import ROUTINE_KINDS, RevisitKind
 
 # A routine window that closed more than this many days before a plan would be created is
-# not planned any more (see ``revisit_rules.is_stale``).
+# not planned any more (see ``revisit_rules.is_stale``): 31 days for an import, where a list of
+# owners from years back would flood the queue; a year for one purchase entered on the form,
+# whose missed revisits of the last months are still owed (签约客户例行回访率100%) and show as
+# overdue, in the completion rate of their month too.
 STALE_GRACE_DAYS = 31
+STALE_GRACE_DAYS_ONE_PURCHASE = 366
 
 KIND_LABELS = {
     RevisitKind.SIGNING: _l("Within 1 week of signing"),
@@ -242,7 +246,7 @@ def _cancel(plan: RevisitPlan, reason: CancelReason) -> None:
 
 
 def _sync_purchase(purchase: Purchase, existing: dict[RevisitKind, RevisitPlan], today: date,
-                   new_plans: list[dict] | None = None) -> SyncResult:
+                   new_plans: list[dict] | None = None, grace_days: int = STALE_GRACE_DAYS) -> SyncResult:
     """One purchase's routine plans. With ``new_plans`` the missing plans are appended there for
     the caller's bulk insert (and counted by it) instead of being inserted one by one."""
     result = SyncResult()
@@ -255,7 +259,7 @@ def _sync_purchase(purchase: Purchase, existing: dict[RevisitKind, RevisitPlan],
                 result.cancelled += 1
             continue
         if plan is None:
-            if rules.is_stale(window, today, STALE_GRACE_DAYS):
+            if rules.is_stale(window, today, grace_days):
                 continue
             values = dict(plan_key=routine_plan_key(kind, purchase.id), kind=kind, customer_id=purchase.customer_id,
                           purchase_id=purchase.id, project_id=purchase.project_id,
@@ -287,13 +291,14 @@ def _routine_plans_of(purchase_ids) -> dict[int, dict[RevisitKind, RevisitPlan]]
     return found
 
 
-def sync_purchase_plans(purchase: Purchase, today: date | None = None) -> SyncResult:
+def sync_purchase_plans(purchase: Purchase, today: date | None = None,
+                        grace_days: int = STALE_GRACE_DAYS_ONE_PURCHASE) -> SyncResult:
     """Bring the four routine revisits of ``purchase`` in line with its signing and handover
     dates: create the missing ones, move open ones whose window changed, cancel open ones
     whose date was cleared. Done plans are never touched."""
     db.session.flush()  # a new purchase needs its id
     existing = _routine_plans_of([purchase.id]).get(purchase.id, {})
-    return _sync_purchase(purchase, existing, today or local_today())
+    return _sync_purchase(purchase, existing, today or local_today(), grace_days=grace_days)
 
 
 BULK_CHUNK = 2000

@@ -176,7 +176,8 @@ def _shape(db, purchase):
 def test_the_bulk_sync_of_an_import_plans_exactly_what_one_by_one_does(db, org):
     singles = [make_purchase(org.project1, signing=s, handover=h) for s, h in BULK_CASES]
     bulk = [make_purchase(org.project1, signing=s, handover=h) for s, h in BULK_CASES]
-    created_singly = sum(revisits.sync_purchase_plans(p, TODAY).created for p in singles)
+    created_singly = sum(revisits.sync_purchase_plans(p, TODAY, grace_days=revisits.STALE_GRACE_DAYS).created
+                         for p in singles)
 
     result = revisits.sync_purchase_plans_bulk([p.id for p in bulk], TODAY)
 
@@ -184,6 +185,20 @@ def test_the_bulk_sync_of_an_import_plans_exactly_what_one_by_one_does(db, org):
     assert [_shape(db, p) for p in bulk] == [_shape(db, p) for p in singles]
     assert revisits.sync_purchase_plans_bulk([p.id for p in bulk], TODAY).as_dict() == {
         "created": 0, "moved": 0, "cancelled": 0, "reopened": 0}
+
+
+def test_a_purchase_entered_by_hand_still_owes_the_revisits_of_the_last_year(db, org):
+    """Signed 2 November 2026, entered on 10 January 2027: its signing revisit (due 9 November)
+    is planned, overdue, and counts in November's rate; an import of the same purchase does not
+    plan it (31 days of grace), and a window closed over a year ago is not planned either way."""
+    by_hand = make_purchase(org.project1, signing=date(2026, 11, 2))
+    imported = make_purchase(org.project1, signing=date(2026, 11, 2))
+    ancient = make_purchase(org.project1, signing=date(2025, 12, 1))
+    assert revisits.sync_purchase_plans(by_hand, TODAY).created == 1
+    assert revisits.sync_purchase_plans_bulk([imported.id], TODAY).created == 0
+    assert revisits.sync_purchase_plans(ancient, TODAY).created == 0
+    plan = _by_kind(db, by_hand)[K.SIGNING]
+    assert plan.due == date(2026, 11, 9) and plan.status == RevisitStatus.OPEN
 
 
 def test_the_bulk_sync_moves_and_cancels_open_plans_like_the_single_one(db, org):
