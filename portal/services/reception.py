@@ -133,19 +133,36 @@ def sees_all(user: User) -> bool:
 
 
 def scope_units(user: User) -> set[int]:
+    """The user's unit, and the unit he leads with the units under it (a leader sees his
+    subtree: the leader a repeat repair of a sub-unit is reported to must be able to open it)."""
     units = {user.org_unit_id}
-    if user.leads_org_unit_id:
-        units.add(user.leads_org_unit_id)
-    return units
+    led: set[int] = set()
+    todo = [user.leads_org_unit] if user.leads_org_unit is not None else []
+    while todo:
+        unit = todo.pop()
+        if unit.id not in led:
+            led.add(unit.id)
+            todo.extend(unit.children)
+    return units | led
+
+
+def _about_user(user: User):
+    """Contacts registered as a complaint about this staff member: they carry the complainant's
+    name and phone, which he must not learn (DOMAIN.md §2 confidentiality)."""
+    from portal.models.complaint import Complaint
+
+    return and_(Contact.complaint_id.is_not(None), exists().where(
+        Complaint.id == Contact.complaint_id, Complaint.complained_staff_id == user.id))
 
 
 def contact_scope(user: User):
     """A WHERE clause limiting contacts to those the user may see (None: all)."""
     if sees_all(user):
-        return None
+        return ~_about_user(user)
     units = scope_units(user)
     dispatched_here = exists().where(WorkOrder.contact_id == Contact.id, WorkOrder.unit_id.in_(units))
-    return or_(Contact.handling_unit_id.in_(units), dispatched_here)
+    return and_(or_(Contact.handling_unit_id.in_(units), Contact.praised_unit_id.in_(units), dispatched_here),
+                ~_about_user(user))
 
 
 def work_order_scope(user: User):
@@ -154,11 +171,22 @@ def work_order_scope(user: User):
     return WorkOrder.unit_id.in_(scope_units(user))
 
 
+def is_about(contact: Contact, user: User) -> bool:
+    return contact.complaint_id is not None and bool(db.session.scalar(
+        select(func.count()).select_from(Contact).where(Contact.id == contact.id, _about_user(user))))
+
+
 def can_see_contact(user: User, contact: Contact) -> bool:
+    """Everything for the center and the group; else what was given to the user's units, or
+    praises their staff (the praised unit is told, and opens the letter). Never a contact that
+    became a complaint about the user himself."""
+    if is_about(contact, user):
+        return False
     if sees_all(user):
         return True
     units = scope_units(user)
-    return contact.handling_unit_id in units or any(wo.unit_id in units for wo in contact.work_orders)
+    return (contact.handling_unit_id in units or contact.praised_unit_id in units
+            or any(wo.unit_id in units for wo in contact.work_orders))
 
 
 def can_see_work_order(user: User, work_order: WorkOrder) -> bool:
@@ -432,7 +460,9 @@ def complete_work_order(work_order: WorkOrder, result: str, *, by: User, repair_
     now = now or now_utc()
     work_order.result, work_order.status = result, WorkOrderStatus.DONE
     work_order.completed_at, work_order.completed_by_id = now, by.id
-    work_order.repair_kind = RepairKind(repair_kind) if repair_kind else None
+    # only a repair has a size (and, with it, a revisit): a size posted for another contact is ignored
+    is_repair = contact.category == ContactCategory.REPAIR
+    work_order.repair_kind = RepairKind(repair_kind) if repair_kind and is_repair else None
     _event(contact, EventKind.WORK_DONE, by, text=result, work_order=work_order, at=now,
            detail={"repair_kind": work_order.repair_kind.value if work_order.repair_kind else None})
     if work_order.repair_kind is None:

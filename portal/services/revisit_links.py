@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from portal.extensions import db
 from portal.models import Complaint, Purchase, RevisitMethod, RevisitPlan, RevisitStatus
@@ -76,8 +76,13 @@ def close_plan_of_complaint(complaint: Complaint, by) -> None:
 
 @link_provider
 def revisits_of(customer, user) -> list[LinkedSection]:
-    plans = db.session.scalars(select(RevisitPlan).where(RevisitPlan.customer_id == customer.id)
-                               .order_by(RevisitPlan.due.desc()).limit(20)).all()
+    # Revisits are the center's work (their pages are the center's): a grant holder sees none,
+    # and nobody sees the revisit of a complaint about himself.
+    if not user.is_center_member:
+        return []
+    stmt = select(RevisitPlan).where(RevisitPlan.customer_id == customer.id,
+                                     or_(RevisitPlan.complaint_id.is_(None), ~revisits.about_user_clause(user.id)))
+    plans = db.session.scalars(stmt.order_by(RevisitPlan.due.desc()).limit(20)).all()
     if not plans:
         return []
     return [LinkedSection(title=str(_l("Revisits")), items=[

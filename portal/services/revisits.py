@@ -529,15 +529,20 @@ def reveal_phones(plan: RevisitPlan, *, by: User) -> list[str]:
     return phones
 
 
-def staff_choices() -> list[User]:
-    """Who can be given a revisit or a follow-up: active center staff and managers."""
+def staff_choices(plan: RevisitPlan | None = None) -> list[User]:
+    """Who can be given a revisit or a follow-up: active center staff and managers, but never
+    the staff member the plan's complaint is about (he may not open it)."""
     from portal.auth.permissions import Role
     from portal.models import UserRole
 
-    return list(db.session.scalars(
-        select(User).join(UserRole).where(User.active.is_(True),
-                                          UserRole.role.in_([Role.CENTER_STAFF, Role.CENTER_MANAGER]))
-        .distinct().order_by(User.display_name, User.id)))
+    stmt = (select(User).join(UserRole).where(User.active.is_(True),
+                                              UserRole.role.in_([Role.CENTER_STAFF, Role.CENTER_MANAGER]))
+            .distinct().order_by(User.display_name, User.id))
+    if plan is not None and plan.complaint_id is not None:
+        about = db.session.scalar(select(Complaint.complained_staff_id).where(Complaint.id == plan.complaint_id))
+        if about is not None:
+            stmt = stmt.where(User.id != about)
+    return list(db.session.scalars(stmt))
 
 
 # --- the work queue --------------------------------------------------------------------------
@@ -562,7 +567,7 @@ def about_user_clause(user_id: int):
 
 def is_about(plan: RevisitPlan, user: User) -> bool:
     return plan.complaint_id is not None and bool(db.session.scalar(
-        select(exists().where(Complaint.id == plan.complaint_id, Complaint.complained_staff_id == user.id))))
+        select(func.count()).select_from(RevisitPlan).where(RevisitPlan.id == plan.id, about_user_clause(user.id))))
 
 
 def queue_statement(f: QueueFilter, user: User | None, today: date):

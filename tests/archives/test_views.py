@@ -446,6 +446,25 @@ def test_a_grant_holder_sees_only_the_linked_complaints_and_contacts_his_own_are
     assert all(s in page for s in (report.serial, elsewhere.serial, own.serial, own_contact.serial, other_contact.serial))
 
 
+def test_revisits_on_the_customer_page_are_the_centers_and_never_of_a_complaint_about_the_viewer(
+        client, login, people, org, cust_a, db):
+    from portal.services import revisits
+    from portal.services.clock import now_utc
+    from tests.complaints.factories import make_complaint
+
+    about = make_complaint(org, people.manager, customer_id=cust_a.id, complained_staff_id=people.staff.id)
+    plan = revisits.sync_complaint_plan(about.id, cust_a.id, org.project1.id, now_utc() - timedelta(hours=1))
+    db.session.commit()
+    link = f"/revisits/{plan.id}"
+    make_grant(people.branch, customer=cust_a)
+    login(client, people.branch)  # a grant holder: the revisits are not his
+    assert link not in html(client.get(f"/archives/customers/{cust_a.id}"))
+    login(client, people.staff)  # the complaint is about him
+    assert link not in html(client.get(f"/archives/customers/{cust_a.id}"))
+    login(client, people.manager)
+    assert link in html(client.get(f"/archives/customers/{cust_a.id}"))
+
+
 def test_list_rows_show_rooms_by_project_for_staff_and_for_a_project_grant(client, login, people, org, cust_a,
                                                                              cust_b):
     """The list reads only the columns it shows and a grant is checked against (purchases' projects,

@@ -557,3 +557,42 @@ def test_a_progress_note_records_the_hand_over_and_that_the_customer_was_told(cl
     assert note.detail == {"handover_to": "王师傅", "customer_told": True}
     page = client.get(f"/reception/work-orders/{wo.id}").get_data(as_text=True)
     assert "明日继续跟进，已交接给王师傅" in page and "已向客户通告进度" in page
+
+
+def test_the_staff_member_complained_about_cannot_open_the_contact_it_came_from(client, login, db, org, staff):
+    from tests.complaints.factories import make_complaint
+
+    about_him = f.make_user(org.center, Role.CENTER_STAFF, username="kefu_about_rc")
+    contact = make_contact(staff, category=ContactCategory.COMPLAINT, customer_name="诸葛明", content="投诉客服态度")
+    contact.complaint_id = make_complaint(org, staff, complained_staff_id=about_him.id).id
+    db.session.commit()
+    login(client, about_him)
+    assert client.get(f"/reception/{contact.id}").status_code == 403
+    assert contact.serial not in client.get("/reception/").get_data(as_text=True)
+    login(client, staff)
+    assert client.get(f"/reception/{contact.id}").status_code == 200
+
+
+def test_the_praised_unit_opens_the_praise_it_is_told_of(client, login, db, org, staff):
+    from portal.models import Notification
+
+    property_staff = f.make_user(org.branch1, Role.BRANCH_STAFF, username="wy_praised")
+    contact = make_contact(staff, category=ContactCategory.PRAISE, praised_name="保安小王", praised_unit=org.branch1,
+                           content="感谢保安小王帮忙")
+    note = db.session.scalar(select(Notification).where(Notification.user_id == property_staff.id,
+                                                         Notification.kind == "reception.praise"))
+    login(client, property_staff)
+    assert client.get(note.link).status_code == 200
+    assert contact.serial in client.get("/reception/").get_data(as_text=True)
+
+
+def test_a_parent_units_leader_sees_the_contacts_of_the_units_under_it(client, login, db, org, staff):
+    from portal.models import OrgKind, OrgUnit
+
+    team = OrgUnit(name="工程部维修班", kind=OrgKind.DEPARTMENT, parent=org.engineering)
+    db.session.add(team)
+    db.session.commit()
+    head = f.make_user(org.engineering, Role.LEADER, username="gc_head_tree")
+    contact = make_contact(staff, category=ContactCategory.REPAIR, handling_unit=team, content="水管漏水")
+    login(client, head)
+    assert client.get(f"/reception/{contact.id}").status_code == 200

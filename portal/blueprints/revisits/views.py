@@ -68,8 +68,8 @@ def _month_arg() -> date:
     return revisits.local_today().replace(day=1)
 
 
-def _staff_choices(blank_label: str) -> list[tuple[int, str]]:
-    return [(0, blank_label)] + [(u.id, u.display_name) for u in revisits.staff_choices()]
+def _staff_choices(blank_label: str, plan=None) -> list[tuple[int, str]]:
+    return [(0, blank_label)] + [(u.id, u.display_name) for u in revisits.staff_choices(plan)]
 
 
 # --- the work queue ---------------------------------------------------------------------------
@@ -117,7 +117,7 @@ def _render_detail(plan: RevisitPlan, form=None, script=None, phones=None, statu
         form.owner_id.choices = _staff_choices(_("— choose —"))
         form.owner_id.data = current_user.id
     assign_form = AssignForm(formdata=None)
-    assign_form.assignee_id.choices = _staff_choices(_("— nobody —"))
+    assign_form.assignee_id.choices = _staff_choices(_("— nobody —"), plan)
     assign_form.assignee_id.data = plan.assignee_id or 0
     return render_template(
         "revisits/detail.html", plan=plan, form=form, script=script, answers=answer_fields(form, script),
@@ -188,7 +188,7 @@ def reveal_phone(plan_id: int):
 def assign(plan_id: int):
     plan = get_plan_or_403(plan_id)
     form = AssignForm()
-    form.assignee_id.choices = _staff_choices(_("— nobody —"))
+    form.assignee_id.choices = _staff_choices(_("— nobody —"), plan)
     if not form.validate():
         flash(_("Choose a staff member of the center."), "error")
         return redirect(url_for("revisits.detail", plan_id=plan.id))
