@@ -137,17 +137,19 @@ def export_grants(user, now: datetime) -> list[ArchiveAccessRequest]:
     return [g for g in live_grants(user, now) if g.wants_export]
 
 
-def grant_condition(grants: list[ArchiveAccessRequest]):
-    """A WHERE clause over ``Customer`` matching what any of ``grants`` covers (for lists)."""
+def grant_condition(grants: list[ArchiveAccessRequest], room: str = ""):
+    """A WHERE clause over ``Customer`` matching what any of ``grants`` covers (for lists).
+    ``room``: the list looks for that room, which a project grant finds only in its project."""
     clauses = []
     for g in grants:
         if g.scope == AccessScope.CUSTOMER and g.customer_id:
             clauses.append(Customer.id == g.customer_id)
         elif g.scope == AccessScope.PROJECT and g.project_id:
-            clauses.append(or_(
-                Customer.prospect_project_id == g.project_id,
-                exists().where(and_(Purchase.customer_id == Customer.id, Purchase.project_id == g.project_id)),
-            ))
+            in_project = [Purchase.customer_id == Customer.id, Purchase.project_id == g.project_id]
+            if room:
+                clauses.append(exists().where(and_(*in_project, Purchase.room == room)))
+                continue
+            clauses.append(or_(Customer.prospect_project_id == g.project_id, exists().where(and_(*in_project))))
         elif g.scope == AccessScope.VOLUME and g.volume_year:
             clauses.append(Customer.archive_year == g.volume_year)
     return or_(*clauses) if clauses else false()

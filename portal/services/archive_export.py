@@ -7,7 +7,7 @@ ID numbers and phones are masked unless the exporter may and chose to reveal the
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from openpyxl import Workbook
 
@@ -27,7 +27,9 @@ def escape_cell(value):
     return value
 
 
-def customer_rows(customer: Customer, reveal: bool) -> Iterable[list]:
+def customer_rows(customer: Customer, reveal: bool, projects: set[int] | None = None) -> Iterable[list]:
+    """One row per purchase (or one without); ``projects``: only the purchases in those projects
+    (a project grant exports that project's rooms, not the customer's others)."""
     def show(field, value):
         if value is None:
             return ""
@@ -40,9 +42,10 @@ def customer_rows(customer: Customer, reveal: bool) -> Iterable[list]:
             customer.address or "", customer.postcode or "", customer.employer or "", customer.position or ""]
     tail = [customer.car_plate or "", customer.archive_year, "是" if customer.is_quality else "",
             str(SPECIAL_LABELS[customer.special_kind]) if customer.special_kind else ""]
-    if not customer.purchases:
+    purchases = [p for p in customer.purchases if projects is None or p.project_id in projects]
+    if not purchases:
         yield base + ["", "", "", "", "", "", ""] + tail
-    for p in customer.purchases:
+    for p in purchases:
         yield base + [p.project.name, p.building or "", p.room,
                       p.signing_date.isoformat() if p.signing_date else "",
                       p.handover_date.isoformat() if p.handover_date else "",
@@ -50,12 +53,14 @@ def customer_rows(customer: Customer, reveal: bool) -> Iterable[list]:
                       p.total_price if p.total_price is not None else ""] + tail
 
 
-def workbook_bytes(customers: Iterable[Customer], *, reveal: bool = False) -> bytes:
+def workbook_bytes(customers: Iterable[Customer], *, reveal: bool = False,
+                   projects_of: Callable[[Customer], set[int] | None] | None = None) -> bytes:
+    """``projects_of(customer)``: the projects whose purchases may be exported (None: all)."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("客户档案")
     ws.append(HEADERS)
     for customer in customers:
-        for row in customer_rows(customer, reveal):
+        for row in customer_rows(customer, reveal, projects_of(customer) if projects_of else None):
             ws.append([escape_cell(v) for v in row])
     buf = io.BytesIO()
     wb.save(buf)

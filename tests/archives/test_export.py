@@ -82,5 +82,11 @@ def test_grant_export_needs_a_grant_that_says_so(client, login, people, org):
     rows = _sheet(resp)
     names = [r[2] for r in rows[1:]]
     assert names == ["导出甲"] and rows[1][6] == "138****2222"
+    from portal.models import Purchase
+
+    db.session.add(Purchase(customer=customer, project=org.project2, room="9-909"))
+    db.session.commit()
+    rows = _sheet(client.get(f"/archives/requests/{with_export.id}/export"))
+    assert "9-909" not in str(rows)  # the project grant exports that project's rooms only
     login(client, people.branch2)  # someone else's grant
     assert client.get(f"/archives/requests/{with_export.id}/export").status_code == 403

@@ -164,6 +164,8 @@ def test_a_project_grant_shows_that_projects_rooms_only(client, login, people, o
         listing = html(client.get(url))
         assert "王建国" in listing and "1-301" in listing and "8-808" not in listing
     assert "王建国" not in html(client.get(f"/archives/?project_id={org.project2.id}"))
+    assert "王建国" not in html(client.get("/archives/?room=8-808"))  # nor by the other project's room
+    assert "王建国" in html(client.get("/archives/?room=1-301"))
     login(client, people.staff)  # the center sees both
     page = html(client.get(f"/archives/customers/{cust_a.id}"))
     assert "1-301" in page and "8-808" in page

@@ -140,7 +140,7 @@ def _customer_list(template: str, force_special: bool = False):
         if filters["project_id"]:
             # asking about one project: a grant for another project says nothing about it
             usable = [g for g in grants if g.scope != AccessScope.PROJECT or g.project_id == filters["project_id"]]
-        stmt = stmt.where(access.grant_condition(usable))
+        stmt = stmt.where(access.grant_condition(usable, room=filters["room"]))
     page = paging.keyset_page(stmt.with_only_columns(*LIST_COLUMNS), Customer.id, Customer.id,
                               request.args.get("after"), PER_PAGE, kind=int)
     project_names, _active = lookups.names_and_active(Project, Project.name, cached=True)
@@ -192,6 +192,8 @@ def customer(customer_id: int):
     purchases = [p for p in customer.purchases if projects is None or p.project_id in projects]
     return render_template(
         "archives/customer.html", c=customer, grant=grant, age=archives.age_of(customer), purchases=purchases,
+        # a project grant: the automatic "bought twice" basis names rooms in other projects
+        show_evidence=projects is None,
         mask_id_number=mask_id_number, mask_phone=mask_phone, care=archives.care_activities(customer),
         files=attachments.for_owner("customer", customer.id), linked=sections_for(customer, current_user),
         special_labels=archives.SPECIAL_LABELS, quality_labels=archives.QUALITY_LABELS,
@@ -493,7 +495,8 @@ def export():
     archives.log_reads(current_user, customers, "export", grants={c.id: access.grant_for_row(grants, c) for c in customers})
     audit.record("archive.exported", detail={"count": len(customers), "revealed": reveal,
                                              "grant_ids": [g.id for g in grants]})
-    data = archive_export.workbook_bytes(customers, reveal=reveal)
+    data = archive_export.workbook_bytes(customers, reveal=reveal,
+                                         projects_of=lambda c: access.visible_projects(grants, c))
     db.session.commit()
     return _xlsx(data, f"archives-{to_local(now_utc()):%Y%m%d-%H%M}.xlsx")
 
@@ -515,7 +518,8 @@ def grant_export(request_id: int):
     archives.log_reads(current_user, customers, "export", grants={c.id: grant for c in customers})
     audit.record("archive.exported", object_type="archive_access_request", object_id=grant.id,
                  detail={"count": len(customers), "revealed": False})
-    data = archive_export.workbook_bytes(customers, reveal=False)
+    data = archive_export.workbook_bytes(customers, reveal=False,
+                                         projects_of=lambda c: access.visible_projects([grant], c))
     db.session.commit()
     return _xlsx(data, f"archives-grant-{grant.id}.xlsx")
 
