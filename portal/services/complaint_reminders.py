@@ -205,9 +205,11 @@ def _filing_recipients(c: Complaint) -> list:
 
 @reminders.sweeper(COMPLAINT_FILING_OVERDUE)
 def _filing_overdue(now: datetime):
-    for c in _complaints(filing_overdue_clause(now), not_reminded(COMPLAINT_FILING_OVERDUE, OBJECT, Complaint.id)):
+    # once per deadline: a returned record has a new one (its correction), reminded again if missed
+    for c in _complaints(filing_overdue_clause(now), not_reminded(COMPLAINT_FILING_OVERDUE, OBJECT, Complaint.id,
+                                                                  Reminder.due_at == Complaint.filing_due_at)):
         yield from ReminderSpec.for_users(COMPLAINT_FILING_OVERDUE, OBJECT, c.id, _filing_recipients(c),
-                                          due_at=c.filing_due_at)
+                                          due_at=c.filing_due_at, occurrence=_occurrence(c.filing_due_at))
 
 
 @reminders.message(COMPLAINT_FILING_OVERDUE)

@@ -552,10 +552,12 @@ def _apply_record(c: Complaint, record: FilingRecord, calendar) -> None:
     c.preventive_measures = (record.preventive_measures or "").strip() or None
     c.resolved_at = max(c.received_at, end_of_local_day(record.handled_closed_on) - timedelta(hours=12))
     c.next_progress_due_at = None
-    # The clock runs from the closing date first stated: a later edit of that date may correct the
-    # record but never moves its deadline later (a draft left too long cannot be re-dated out of it).
-    due = filing_due(record.handled_closed_on, calendar)
-    c.filing_due_at = min(c.filing_due_at, due) if c.filing_due_at is not None else due
+    if c.filing_status in (None, FilingStatus.DRAFT):
+        # Before the first submission the clock runs from the closing date first stated: a later
+        # edit may correct that date but never moves the deadline later (a draft left too long
+        # cannot be re-dated out of it). A returned record keeps its correction deadline.
+        due = filing_due(record.handled_closed_on, calendar)
+        c.filing_due_at = min(c.filing_due_at, due) if c.filing_due_at is not None else due
 
 
 def update_filing(c: Complaint, values: dict, record: FilingRecord, *, by, now: datetime | None = None) -> None:
@@ -572,11 +574,9 @@ def submit_filing(c: Complaint, *, by, now: datetime | None = None) -> None:
     now = _now(now)
     if c.filing_status not in (FilingStatus.DRAFT, FilingStatus.RETURNED):
         raise ComplaintError("filing_locked")
-    resubmitted = c.filing_submitted_at is not None
-    # the deadline is met by the first submission: a record returned for correction and sent
-    # again is not late for having been returned (filing_submitted_at keeps the first)
-    c.filing_status, c.filing_submitted_at = FilingStatus.SUBMITTED, c.filing_submitted_at or now
-    late = c.filing_due_at is not None and c.filing_submitted_at > c.filing_due_at
+    resubmitted = c.filing_status == FilingStatus.RETURNED
+    c.filing_status, c.filing_submitted_at = FilingStatus.SUBMITTED, now
+    late = c.filing_due_at is not None and now > c.filing_due_at
     event(c, "filing_submitted", by=by, now=now, detail={"late": late, "resubmitted": resubmitted})
     reviewers = [u for u in _center_users() if u.can(Perm.COMPLAINT_ACCEPT_FILING)]
     notifications.notify(reviewers, kind="complaint.filing_submitted",
@@ -593,6 +593,11 @@ def review_filing(c: Complaint, *, accept: bool, reason: str | None, by, now: da
     c.filing_status = FilingStatus.ACCEPTED if accept else FilingStatus.RETURNED
     c.filing_return_reason = None if accept else reason.strip()[:500]
     c.filing_reviewed_by_id, c.filing_reviewed_at = by.id, now
+    if not accept:
+        # The correction has a deadline of its own, as the record had: 2 working days from the
+        # return. A record sent in time is not late for having been returned; one left with
+        # the branch after its return falls due again (and is reminded again).
+        c.filing_due_at = filing_due(local_date(now), calendar_from_db())
     event(c, "filing_accepted" if accept else "filing_returned", by=by, now=now, note=c.filing_return_reason)
     if accept:  # the revisits area plans the center's revisit of the resolved complaint here
         db.session.flush()
@@ -612,9 +617,7 @@ def filing_state(c: Complaint, now: datetime | None = None) -> str | None:
         if c.filing_due_at and c.filing_submitted_at and c.filing_submitted_at > c.filing_due_at:
             return "submitted_late" if c.filing_status == FilingStatus.SUBMITTED else "accepted_late"
         return c.filing_status.value
-    submitted_in_time = c.filing_submitted_at is not None and (c.filing_due_at is None
-                                                              or c.filing_submitted_at <= c.filing_due_at)
-    if c.filing_due_at and now > c.filing_due_at and not submitted_in_time:
+    if c.filing_due_at and now > c.filing_due_at:
         return "overdue"
     return "returned" if c.filing_status == FilingStatus.RETURNED else "due"
 
@@ -717,11 +720,10 @@ def unreported_important_clause():
 
 
 def filing_overdue_clause(now: datetime):
-    """Not filed within 2 working days of closing: a draft past its due time, or a returned record
-    whose first submission already came after it (one submitted in time and returned is not)."""
+    """A draft not filed within 2 working days of closing, or a returned record not sent again
+    within 2 working days of its return."""
     return and_(Complaint.filing_status.in_([FilingStatus.DRAFT, FilingStatus.RETURNED]),
-                Complaint.filing_due_at < now,
-                or_(Complaint.filing_submitted_at.is_(None), Complaint.filing_submitted_at > Complaint.filing_due_at))
+                Complaint.filing_due_at < now)
 
 
 def count(stmt_where) -> int:

@@ -415,9 +415,10 @@ def test_filing_review_return_needs_reason_then_resubmit(org):
     assert c.filing_status == FilingStatus.ACCEPTED
 
 
-def test_a_record_filed_in_time_and_returned_after_the_deadline_is_not_late(org):
-    """Closed Tue 10 March, submitted that day, returned Fri 13 March (due Thu 12th 23:59:59):
-    the deadline was met by the first submission; correcting it does not make it overdue."""
+def test_a_returned_record_has_two_working_days_for_its_correction(org):
+    """Closed Tue 10 March, submitted that day, returned Fri 13 March (first due Thu 12th):
+    not overdue for having been returned; due again Tue 17 March 23:59:59 (the 14th and 15th are
+    a weekend); sent on the 16th it is in time; left till the 18th it would be overdue."""
     from tests.complaints.factories import complaint_input
 
     clerk = f.make_user(org.branch1, Role.BRANCH_STAFF, username="fgs_ret")
@@ -429,10 +430,15 @@ def test_a_record_filed_in_time_and_returned_after_the_deadline_is_not_late(org)
     assert to_local(c.filing_due_at).replace(tzinfo=None) == datetime(2026, 3, 12, 23, 59, 59)
     svc.review_filing(c, accept=False, reason="缺少整改措施", by=manager, now=datetime(2026, 3, 13, 9, tzinfo=shanghai))
     db.session.commit()
+    assert to_local(c.filing_due_at).replace(tzinfo=None) == datetime(2026, 3, 17, 23, 59, 59)
     assert svc.filing_state(c, datetime(2026, 3, 13, 10, tzinfo=shanghai)) == "returned"
+    assert svc.filing_state(c, datetime(2026, 3, 18, 9, tzinfo=shanghai)) == "overdue"
     overdue = db.session.scalars(db.select(Complaint).where(
         svc.filing_overdue_clause(datetime(2026, 3, 13, 10, tzinfo=shanghai)))).all()
     assert c not in overdue
+    # editing the record during its correction leaves the correction's deadline alone
+    svc.update_filing(c, {}, _record(date(2026, 3, 10)), by=clerk, now=datetime(2026, 3, 16, 8, tzinfo=shanghai))
+    assert to_local(c.filing_due_at).replace(tzinfo=None) == datetime(2026, 3, 17, 23, 59, 59)
     svc.submit_filing(c, by=clerk, now=datetime(2026, 3, 16, 9, tzinfo=shanghai))
     svc.review_filing(c, accept=True, reason=None, by=manager, now=datetime(2026, 3, 16, 10, tzinfo=shanghai))
     assert svc.filing_state(c) == "accepted"
