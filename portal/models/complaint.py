@@ -139,6 +139,9 @@ class Complaint(db.Model):
     severity_override_reason: Mapped[str | None] = mapped_column(String(500))
     severity_override_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     severity_override_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # what the rules said when the manager overrode (migration 0018): only graver facts than
+    # those he judged lift his override
+    severity_override_rule: Mapped[Severity | None] = mapped_column(str_enum(Severity, 16))
     status: Mapped[ComplaintStatus] = mapped_column(str_enum(ComplaintStatus, 16), default=ComplaintStatus.RECEIVED)
     # handling
     responsible_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), index=True)

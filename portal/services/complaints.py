@@ -151,15 +151,18 @@ def apply_severity(c: Complaint, *, by=None, now: datetime | None = None, calend
     previous = None if initial else c.severity
     rule_changed = not initial and rule != c.rule_severity
     c.rule_severity, c.rule_severity_reason = rule, reason
-    if c.severity_override is not None and rule_changed and SEVERITY_RANK[rule] > SEVERITY_RANK[c.severity_override]:
-        # New facts (a lawsuit filed, twelve people now) make it graver than the manager judged
-        # it: his reason was about the facts then. Keeping it would keep a major complaint from
+    judged = c.severity_override_rule or c.severity_override  # the graver of what he saw and what he set
+    if (c.severity_override is not None and rule_changed
+            and SEVERITY_RANK[rule] > max(SEVERITY_RANK[c.severity_override], SEVERITY_RANK[judged])):
+        # New facts (a lawsuit filed, twelve people now) make it graver than both what he set and
+        # what the rules said when he set it: his reason was about the facts then. Keeping it would keep a major complaint from
         # the group leaders (DOMAIN.md §2: major → every group leader at once).
         event(c, "override_lifted", by=by, now=now, note=c.severity_override_reason,
               detail={"override": c.severity_override.value, "to": rule.value, "reason": reason})
         audit.record("complaint.severity_override_lifted", object_type="complaint", object_id=c.id,
                      detail={"override": c.severity_override.value, "rule": rule.value, "serial": c.serial})
         c.severity_override = c.severity_override_reason = c.severity_override_by_id = c.severity_override_at = None
+        c.severity_override_rule = None
     if c.severity_override is not None:
         effective, effective_reason = c.severity_override, "override"
         if rule_changed:
@@ -224,6 +227,7 @@ def override_severity(c: Complaint, severity: Severity | None, reason: str, *, b
     c.severity_override_reason = reason.strip() if severity is not None else None
     c.severity_override_by_id = by.id if severity is not None else None
     c.severity_override_at = now if severity is not None else None
+    c.severity_override_rule = c.rule_severity if severity is not None else None
     audit.record("complaint.severity_overridden", object_type="complaint", object_id=c.id, reason=reason[:500],
                  detail={"from": before.value, "to": severity.value if severity else None, "serial": c.serial})
     event(c, "override", by=by, now=now, note=reason or None, detail={"to": severity.value if severity else None})

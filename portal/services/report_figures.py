@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, distinct, func, literal, or_, select, union
+from sqlalchemy import String, and_, case, cast, distinct, exists, func, literal, or_, select, union
 
 from portal.extensions import db
 from portal.models import OrgKind, OrgUnit, Project
@@ -465,13 +465,19 @@ def revisit_feedback(period: Period, scope: Scope, now: datetime) -> dict:
                             _sum(F.status == FollowUpStatus.DONE))
                      .join(P, P.id == F.plan_id).where(done_in_period), P.project_id, scope)
     f_open, f_late, f_done = (int(x or 0) for x in _one(f_stmt))
-    lst = (select(P.kind, P.revisited_at, Project.name, P.problem, P.problem_reply,
-                  select(func.max(F.status)).where(F.plan_id == P.id).scalar_subquery())
+    # the follow-up's state: "open" while any is open, else "done" (no string ordering relied on)
+    any_open = select(func.max(case((F.status == FollowUpStatus.OPEN, 1), else_=0))).where(
+        F.plan_id == P.id).scalar_subquery()
+    lst = (select(P.kind, P.revisited_at, Project.name, P.problem, P.problem_reply, any_open)
            .outerjoin(Project, Project.id == P.project_id).where(done_in_period, raised))
+    if scope.branch_id is not None or scope.project_id is not None:
+        # as in "overdue": what a revisit of a report (举报) raised is listed company-wide only
+        lst = lst.where(or_(P.complaint_id.is_(None), ~exists().where(Complaint.id == P.complaint_id,
+                                                                       Complaint.is_report.is_(True))))
     lst = _scoped(lst, P.project_id, scope).order_by(P.revisited_at.desc(), P.id.desc()).limit(LIST_LIMIT)
     items = [{"kind": getattr(k, "value", k), "revisited_at": at.isoformat(), "project": proj or "",
               "problem": (problem or "")[:300], "answer": (answer or "")[:300],
-              "follow_up": getattr(fu, "value", fu) or ""}
+              "follow_up": "" if fu is None else ("open" if fu else "done")}
              for k, at, proj, problem, answer, fu in db.session.execute(lst)]
     return {"done": n_done, "raised": n_raised, "answered_on_spot": n_on_spot,
             "follow_ups": {"open": f_open, "late": f_late, "done": f_done}, "items": items}

@@ -481,3 +481,16 @@ def test_forwarding_goes_to_the_center_in_one_step(org):
     assert c.forwarded_by_unit_id == org.branch1.id and c.status == ComplaintStatus.RECEIVED
     assert db.session.scalar(db.select(Notification).where(Notification.user_id == manager.id,
                                                            Notification.object_id == c.id))
+
+
+def test_an_override_stands_when_a_withdrawn_fact_comes_back(org, staff):
+    """Three people (important), overridden to general; edited to one, then back to three: nothing
+    is graver than what the manager judged, so his override stands."""
+    manager = f.make_user(org.center, Role.CENTER_MANAGER, username="zhuren_back")
+    c = make_complaint(org, staff, people_count=3)
+    svc.override_severity(c, Severity.GENERAL, "同一家庭", by=manager, now=NOW + timedelta(hours=1))
+    svc.update_complaint(c, {"people_count": 1}, by=staff, now=NOW + timedelta(hours=2))
+    svc.update_complaint(c, {"people_count": 3}, by=staff, now=NOW + timedelta(hours=3))
+    assert c.severity == Severity.GENERAL and c.severity_override == Severity.GENERAL
+    svc.update_complaint(c, {"people_count": 10}, by=staff, now=NOW + timedelta(hours=4))
+    assert c.severity == Severity.MAJOR and c.severity_override is None

@@ -159,6 +159,14 @@ def test_what_customers_said_in_revisits(org, data, db):
         ("维修后墙面仍有水渍", "", "open"), ("车位何时交付", "已告知12月交付", "")]
     assert rf.revisit_feedback(OCT, rf.Scope(project_id=data["R1"].project.id), NOW)["raised"] == 1
     assert rf.monthly_report(OCTOBER, rf.Scope(), NOW)["revisits"]["feedback"] == fb
+    # R2 revisits a report (举报): a project's report counts it but does not list what it raised
+    from tests.complaints.factories import make_complaint
+
+    data["R2"].complaint_id = make_complaint(org, staff, is_report=True, project_id=data["R2"].project.id).id
+    db.session.commit()
+    scoped = rf.revisit_feedback(OCT, rf.Scope(project_id=data["R2"].project.id), NOW)
+    assert scoped["raised"] == 1 and scoped["items"] == []
+    assert len(rf.revisit_feedback(OCT, rf.Scope(), NOW)["items"]) == 2
 
 
 def test_feedback(org, data):
