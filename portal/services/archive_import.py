@@ -739,7 +739,7 @@ def apply_rows(rows: list[dict], keys: list[tuple], *, year: int, user,
     touched = sorted(set(customer_id.values()))
     refresh_repeat_purchase_bulk(touched)
     if added_ids:
-        _run_hooks("added", added_ids)
+        _run_hooks("imported", added_ids)
     if purchase_updates:
         _run_hooks("updated", [u["id"] for u in purchase_updates])
     return result

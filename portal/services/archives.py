@@ -140,7 +140,8 @@ _purchase_hooks: list[Callable[[str, list[int]], None]] = []
 
 
 def purchase_hook(fn: Callable[[str, list[int]], None]) -> Callable:
-    """Register ``fn(action, purchase_ids)``; action is "added", "updated" or "deleted".
+    """Register ``fn(action, purchase_ids)``; action is "added" (one purchase entered on the
+    form), "imported" (the new purchases of an import), "updated" or "deleted".
 
     Called inside the transaction, after the change is flushed (for "deleted", before the rows
     go). The revisits area registers here to keep its plans in step with signing/handover dates.

@@ -23,13 +23,16 @@ from portal.services.archive_links import LinkedItem, LinkedSection, link_provid
 
 @archives.purchase_hook
 def follow_purchases(action: str, purchase_ids: list[int]) -> None:
+    """A purchase entered on the form still owes the revisits of the last year; an import, or an
+    edit (of an imported purchase's floor area, say), plans only windows closed within 31 days."""
     if action == "deleted":
         for purchase_id in purchase_ids:
             revisits.cancel_purchase_plans(purchase_id)
     elif len(purchase_ids) == 1:
         purchase = db.session.get(Purchase, purchase_ids[0])
         if purchase is not None:
-            revisits.sync_purchase_plans(purchase)
+            revisits.sync_purchase_plans(purchase, grace_days=revisits.STALE_GRACE_DAYS_ONE_PURCHASE
+                                         if action == "added" else revisits.STALE_GRACE_DAYS)
     else:  # an import: one query and one INSERT per chunk of purchases
         revisits.sync_purchase_plans_bulk(purchase_ids)
 

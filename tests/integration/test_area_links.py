@@ -93,3 +93,35 @@ def test_the_customer_page_lists_complaints_and_revisits(app, client, db, org, s
     with app.test_request_context():
         label = f"{revisits.KIND_LABELS[RevisitKind.SIGNING]} · {signing.due.isoformat()}"
     assert label in html
+
+
+def test_a_purchase_on_the_form_owes_last_years_revisits_an_edit_or_a_one_row_import_does_not(org, db):
+    """Signed 50 days ago: entered on the form, its signing revisit is planned (overdue); the same
+    purchase arriving by an import of one row, or an old imported one edited, is not planned."""
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from portal.auth.permissions import Role
+    from portal.models import Customer, Purchase
+    from portal.models.revisit import RevisitPlan
+    from portal.services import archives, revisits
+    from tests import factories as f
+
+    staff = f.user_with_role(org, Role.CENTER_STAFF)
+    signed = revisits.local_today() - timedelta(days=50)
+
+    def plans_of(purchase):
+        return db.session.scalars(sa.select(RevisitPlan.kind).where(RevisitPlan.purchase_id == purchase.id)).all()
+
+    by_hand = archives.add_purchase(Customer(name="表单业主", phone1="13900005001"),
+                                    {"project_id": org.project1.id, "room": "7-701", "signing_date": signed}, staff)
+    assert [k.value for k in plans_of(by_hand)] == ["signing"]
+    imported = Purchase(customer=Customer(name="导入业主", phone1="13900005002"), project_id=org.project1.id,
+                        room="7-702", signing_date=signed)
+    db.session.add(imported)
+    db.session.flush()
+    archives._run_hooks("imported", [imported.id])  # what an import of one row does
+    assert plans_of(imported) == []
+    archives.update_purchase(imported, {"floor_area": 98.5}, staff)
+    assert plans_of(imported) == []
