@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select
 from werkzeug.datastructures import FileStorage
 
+from portal.auth.permissions import Perm
 from portal.extensions import db
 from portal.models import Customer, OrgKind, OrgUnit, Project, Purchase, User
 from portal.models.reception import (
@@ -352,18 +353,24 @@ def close_contact(contact: Contact, reply_text: str, method: ReplyMethod, satisf
     if waiting:
         raise ReceptionError(_("The customer of work order %(serial)s has not been revisited yet (%(way)s).",
                                serial=waiting[0].serial, way=_revisit_label(waiting[0])))
-    if contact.category == ContactCategory.COMPLAINT and contact.complaint_id is None:
+    without_complaint = contact.category == ContactCategory.COMPLAINT and contact.complaint_id is None
+    if without_complaint and not by.can(Perm.RECEPTION_ASSIGN):
         # DOMAIN.md §1: a complaint contact becomes a complaint record; closed without one it would
-        # escape the complaint register, its 48-hour reply and the monthly figures.
-        raise ReceptionError(_("This contact is a complaint: register it as a complaint before closing it."))
+        # escape the complaint register, its 48-hour reply and the monthly figures. A manager may
+        # still close one registered under the wrong category (the category cannot be changed),
+        # and the timeline says so.
+        raise ReceptionError(_("This contact is a complaint: register it as a complaint before closing it "
+                               "(a center manager may close one that is not a complaint after all)."))
     now = now or now_utc()
     if contact.replied_at is None:
         contact.replied_at = now
     contact.reply_content, contact.reply_method = reply_text, ReplyMethod(method)
     contact.satisfaction = satisfaction
     contact.status, contact.closed_at = ContactStatus.CLOSED, now
-    _event(contact, EventKind.CLOSED, by, text=reply_text, at=now,
-           detail={"method": ReplyMethod(method).value, "satisfaction": satisfaction})
+    detail = {"method": ReplyMethod(method).value, "satisfaction": satisfaction}
+    if without_complaint:
+        detail["without_complaint"] = True
+    _event(contact, EventKind.CLOSED, by, text=reply_text, at=now, detail=detail)
 
 
 def reopen(contact: Contact, reason: str, *, by: User, now: datetime | None = None) -> None:

@@ -506,6 +506,17 @@ def test_a_complaint_contact_closes_only_once_it_is_a_complaint(staff_client, db
         "reply": "已答复", "reply_method": "phone", "satisfaction": "4"}).status_code == 302
 
 
+def test_a_manager_closes_a_contact_wrongly_registered_as_a_complaint(client, login, db, staff, org, csrf_off):
+    manager = f.make_user(org.center, Role.CENTER_MANAGER, username="zr_wrongcat")
+    contact = make_contact(staff, category=ContactCategory.COMPLAINT, content="咨询交房时间（误登为投诉）")
+    login(client, manager)
+    assert client.post(f"/reception/{contact.id}/close", data={
+        "reply": "实为咨询，已答复交房时间", "reply_method": "phone", "satisfaction": "5"}).status_code == 302
+    db.session.refresh(contact)
+    assert contact.status == ContactStatus.CLOSED
+    assert "主任办结，未登记投诉" in client.get(f"/reception/{contact.id}").get_data(as_text=True)
+
+
 def test_the_leader_records_a_repeat_repairs_revisit_on_the_contact_page(client, login, db, org, staff, csrf_off):
     from portal.models.reception import RepairKind, WorkOrder
 
