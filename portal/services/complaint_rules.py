@@ -196,7 +196,8 @@ class WorkflowStep:
 _ORDER = {S.RECEIVED: 0, S.IN_HANDLING: 1, S.RESOLVED: 2, S.REVISITED: 3, S.ARCHIVED: 4}
 
 
-def workflow_steps(status: S, severity: Severity, *, registered_at: datetime, reported_at: datetime | None,
+def workflow_steps(status: S, severity: Severity, *, received_at: datetime, registered_at: datetime,
+                   reported_at: datetime | None,
                    resolved_at: datetime | None, revisited_at: datetime | None,
                    archived_at: datetime | None) -> list[WorkflowStep]:
     """接收 → 归类 → 初步处理 → 上报 → 解决 → 跟进反馈 → 归档 for one complaint. Classification is
@@ -206,7 +207,7 @@ def workflow_steps(status: S, severity: Severity, *, registered_at: datetime, re
     rank = _ORDER[status]
     escalate = severity in (Severity.MAJOR, Severity.IMPORTANT)
     return [
-        WorkflowStep("received", True, registered_at),
+        WorkflowStep("received", True, received_at),
         WorkflowStep("classified", True, registered_at),
         WorkflowStep("in_handling", rank >= 1),
         WorkflowStep("escalated", reported_at is not None, reported_at, needed=escalate or reported_at is not None),

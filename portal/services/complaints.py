@@ -408,7 +408,7 @@ def report_to_leaders(c: Complaint, leaders: list[User], note: str | None, *, by
 
 
 def may_comment(c: Complaint, leader: User) -> bool:
-    return leader_may_comment(c.severity, any(r.leader_id == leader.id for r in c.leader_reports))
+    return leader_may_comment(c.severity, was_reported_to(c, leader))
 
 
 def add_leader_comment(c: Complaint, leader: User, body: str, *, is_instruction: bool = False,
@@ -682,7 +682,7 @@ def record_complainant_view(c: Complaint, *, where: str) -> None:
 
 def scope_filter(stmt, viewer: Viewer):
     """The rows of ``stmt`` (a select of Complaint) the viewer may see (mirrors can_view)."""
-    not_about_me = or_(Complaint.complained_staff_id.is_(None), Complaint.complained_staff_id != viewer.user_id)
+    not_about_me = not_about(viewer.user_id)
     if viewer.sees_all:
         return stmt.where(or_(Complaint.is_report.is_(False), not_about_me))
     unit = viewer.unit_id if viewer.unit_id is not None else -1
@@ -692,14 +692,21 @@ def scope_filter(stmt, viewer: Viewer):
         Complaint.responsible_unit_id == unit)), reported_to_me))
 
 
+def not_about(user_id: int):
+    """The complaint is not about this staff member (he may not learn who made one that is)."""
+    return or_(Complaint.complained_staff_id.is_(None), Complaint.complained_staff_id != user_id)
+
+
 def reported_to_clause(user_id: int):
     """The complaint was reported to this leader (a row of complaint_leader_report names him)."""
     return exists().where(LeaderReport.complaint_id == Complaint.id, LeaderReport.leader_id == user_id)
 
 
 def was_reported_to(c: Complaint, user) -> bool:
-    return db.session.scalar(select(exists().where(LeaderReport.complaint_id == c.id,
-                                                   LeaderReport.leader_id == user.id))) or False
+    if "leader_reports" in c.__dict__:  # loaded already (the page shows them): no query
+        return any(r.leader_id == user.id for r in c.leader_reports)
+    return bool(db.session.scalar(select(func.count()).select_from(Complaint)
+                                  .where(Complaint.id == c.id, reported_to_clause(user.id))))
 
 
 # --- the home page ------------------------------------------------------------------------------

@@ -228,7 +228,7 @@ T = datetime(2026, 11, 16, 2, 0, tzinfo=timezone.utc)
      ["received", "classified", "in_handling", "escalated", "resolved", "revisited"], True),
 ])
 def test_workflow_steps_of_seed_002(status, severity, reported, done, escalation_needed):
-    steps = workflow_steps(status, severity, registered_at=T, reported_at=reported, resolved_at=None,
+    steps = workflow_steps(status, severity, received_at=T, registered_at=T, reported_at=reported, resolved_at=None,
                            revisited_at=None, archived_at=None)
     assert [s.code for s in steps] == ["received", "classified", "in_handling", "escalated", "resolved", "revisited",
                                        "archived"]

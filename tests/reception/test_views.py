@@ -488,7 +488,7 @@ def test_a_customer_who_gives_no_rating_is_recorded_as_such(staff_client, db, st
         "reply": "已答复", "reply_method": "phone", "satisfaction": "declined"}).status_code == 302
     db.session.refresh(contact)
     assert contact.status == ContactStatus.CLOSED and contact.satisfaction is None
-    assert "客户未作评价" in staff_client.get(f"/reception/{contact.id}").get_data(as_text=True)
+    assert "满意度: 未评价" in staff_client.get(f"/reception/{contact.id}").get_data(as_text=True)
 
 
 def test_a_complaint_contact_closes_only_once_it_is_a_complaint(staff_client, db, staff, org):

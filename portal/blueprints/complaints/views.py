@@ -81,7 +81,7 @@ def get_complaint_or_403(complaint_id: int, options=()) -> Complaint:
     if c is None:
         abort(404)
     viewer = viewer_for(current_user)
-    if not can_view(viewer, c) and not can_view(viewer, c, reported_to=svc.was_reported_to(c, current_user)):
+    if not can_view(viewer, c, reported_to=svc.was_reported_to(c, current_user)):
         deny("complaint scope", "complaint", complaint_id)
     return c
 
@@ -307,8 +307,7 @@ def _list_statement(args, viewer, now):
         like = [Complaint.serial.contains(q), Complaint.subject.contains(q), Complaint.room.contains(q)]
         if viewer.sees_all:  # only those who may see complainants may search by them,
             # and never for the complaints about themselves (a hit would tell who complained)
-            not_about_me = or_(Complaint.complained_staff_id.is_(None), Complaint.complained_staff_id != viewer.user_id)
-            like.append(and_(not_about_me, or_(Complaint.complainant_name.contains(q),
+            like.append(and_(svc.not_about(viewer.user_id), or_(Complaint.complainant_name.contains(q),
                                                Complaint.complainant_phone.contains(q))))
         stmt = stmt.where(or_(*like))
     for key, col, kind in (("status", Complaint.status, ComplaintStatus), ("severity", Complaint.severity, Severity),
@@ -415,7 +414,8 @@ def _page_context(c: Complaint, where: str) -> dict:
         report_state=clock_state(c.leader_report_due_at, c.reported_to_leaders_at, now)
         if c.leader_report_due_at else "none",
         filing_state=svc.filing_state(c, now),
-        steps=workflow_steps(c.status, c.severity, registered_at=c.created_at, reported_at=c.reported_to_leaders_at,
+        steps=workflow_steps(c.status, c.severity, received_at=c.received_at, registered_at=c.created_at,
+                             reported_at=c.reported_to_leaders_at,
                              resolved_at=c.resolved_at, revisited_at=c.revisited_at, archived_at=c.archived_at),
         step_labels=translated_labels(WORKFLOW_LABELS),
         files=attachments.for_owner("complaint", c.id) if show_person else [],
@@ -928,6 +928,6 @@ def contact_form(form_id: int):
             return redirect(url_for("complaints.contact_form", form_id=row.id))
     elif row.reply:
         form.reply.data = row.reply
-    can_open = can_view(viewer, row.complaint)
+    can_open = can_view(viewer, row.complaint, reported_to=svc.was_reported_to(row.complaint, current_user))
     return render_template("complaints/contact_form.html", row=row, form=form, may_reply=may_reply,
                            can_open_complaint=can_open)

@@ -168,6 +168,11 @@ SATISFACTION_CHOICES = [("", _l("Choose…")), ("5", "5"), ("4", "4"), ("3", "3"
 SATISFACTION_REQUIRED = _l("Record the customer's satisfaction, or that the customer gave no rating.")
 
 
+def satisfaction_value(choice: str) -> int | None:
+    """A satisfaction choice as stored: 1–5, or None when the customer gave no rating."""
+    return None if choice == SATISFACTION_DECLINED else int(choice)
+
+
 class RepairRevisitForm(PortalForm):
     """The revisit after a finished repair (seed 003 §五); the rule of who and how is
     ``reception.repair_revisit_problems``."""

@@ -16,8 +16,8 @@ from portal.auth import Perm, require
 from portal.auth.access import deny
 from portal.blueprints.reception import bp
 from portal.blueprints.reception.forms import (
-    SATISFACTION_DECLINED, CloseForm, CompleteForm, ContactFilterForm, ContactForm, DispatchForm, ProgressForm,
-    ReassignForm, ReopenForm, RepairRevisitForm, ReplyForm, local_input_value,
+    CloseForm, CompleteForm, ContactFilterForm, ContactForm, DispatchForm, ProgressForm,
+    ReassignForm, ReopenForm, RepairRevisitForm, ReplyForm, local_input_value, satisfaction_value,
 )
 from portal.extensions import db, htmx
 from portal.models import Attachment, OrgKind, OrgUnit, Project, User
@@ -300,7 +300,7 @@ def close(contact_id: int):
     _handle_or_403(contact)
     form = CloseForm()
     if form.validate_on_submit():
-        satisfaction = None if form.satisfaction.data == SATISFACTION_DECLINED else int(form.satisfaction.data)
+        satisfaction = satisfaction_value(form.satisfaction.data)
         try:
             reception.close_contact(contact, form.reply.data.strip(), ReplyMethod(form.reply_method.data), satisfaction,
                                     by=current_user)
@@ -436,7 +436,7 @@ def work_order_revisit(work_order_id: int):
         deny("repair revisit", "work_order", work_order_id)
     form = RepairRevisitForm(prefix=f"rv{work_order.id}")
     if form.validate_on_submit():
-        satisfaction = None if form.satisfaction.data == SATISFACTION_DECLINED else int(form.satisfaction.data)
+        satisfaction = satisfaction_value(form.satisfaction.data)
         try:
             reception.record_repair_revisit(
                 work_order, by=current_user, way=RepairRevisitWay(form.way.data) if form.way.data else None,
