@@ -197,8 +197,6 @@ def can_see_work_order(user: User, work_order: WorkOrder) -> bool:
 def can_handle(user: User, contact: Contact) -> bool:
     """First-responder rule (首问负责制): the responsible person handles the contact until it is
     closed; a manager (who may reassign) may act too."""
-    from portal.auth.permissions import Perm
-
     return contact.responsible_id == user.id or user.can(Perm.RECEPTION_ASSIGN)
 
 
@@ -508,8 +506,6 @@ def repair_revisit_leaders(work_order: WorkOrder) -> list[User]:
 def may_record_repair_revisit(user: User, work_order: WorkOrder) -> bool:
     """A repeat: only its responsible leaders. Otherwise the center (the first responder and his
     colleagues), the unit that did the repair (its 负责人), or those leaders."""
-    from portal.auth.permissions import Perm
-
     leaders = {u.id for u in repair_revisit_leaders(work_order)}
     if work_order.repeat_repair:
         return user.id in leaders
