@@ -408,7 +408,8 @@ def report_to_leaders(c: Complaint, leaders: list[User], note: str | None, *, by
 
 
 def may_comment(c: Complaint, leader: User) -> bool:
-    return leader_may_comment(c.severity, was_reported_to(c, leader))
+    # through the collection, which the complaint's page loads to show anyway (no extra query)
+    return leader_may_comment(c.severity, any(r.leader_id == leader.id for r in c.leader_reports))
 
 
 def add_leader_comment(c: Complaint, leader: User, body: str, *, is_instruction: bool = False,
