@@ -155,8 +155,8 @@ def apply_severity(c: Complaint, *, by=None, now: datetime | None = None, calend
     if (c.severity_override is not None and rule_changed
             and SEVERITY_RANK[rule] > max(SEVERITY_RANK[c.severity_override], SEVERITY_RANK[judged])):
         # New facts (a lawsuit filed, twelve people now) make it graver than both what he set and
-        # what the rules said when he set it: his reason was about the facts then. Keeping it would keep a major complaint from
-        # the group leaders (DOMAIN.md §2: major → every group leader at once).
+        # what the rules said when he set it: his reason was about the facts then. Keeping it
+        # would keep a major complaint from the group leaders (DOMAIN.md §2: major → at once).
         event(c, "override_lifted", by=by, now=now, note=c.severity_override_reason,
               detail={"override": c.severity_override.value, "to": rule.value, "reason": reason})
         audit.record("complaint.severity_override_lifted", object_type="complaint", object_id=c.id,
@@ -704,10 +704,8 @@ def reported_to_clause(user_id: int):
 
 
 def was_reported_to(c: Complaint, user) -> bool:
-    if "leader_reports" in c.__dict__:  # loaded already (the page shows them): no query
-        return any(r.leader_id == user.id for r in c.leader_reports)
-    return bool(db.session.scalar(select(func.count()).select_from(Complaint)
-                                  .where(Complaint.id == c.id, reported_to_clause(user.id))))
+    return bool(db.session.scalar(select(exists().where(LeaderReport.complaint_id == c.id,
+                                                        LeaderReport.leader_id == user.id))))
 
 
 # --- the home page ------------------------------------------------------------------------------

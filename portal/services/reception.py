@@ -173,8 +173,10 @@ def work_order_scope(user: User):
 
 
 def is_about(contact: Contact, user: User) -> bool:
-    return contact.complaint_id is not None and bool(db.session.scalar(
-        select(func.count()).select_from(Contact).where(Contact.id == contact.id, _about_user(user))))
+    from portal.models.complaint import Complaint
+
+    return contact.complaint_id is not None and db.session.scalar(
+        select(Complaint.complained_staff_id).where(Complaint.id == contact.complaint_id)) == user.id
 
 
 def can_see_contact(user: User, contact: Contact) -> bool:

@@ -538,11 +538,17 @@ def staff_choices(plan: RevisitPlan | None = None) -> list[User]:
     stmt = (select(User).join(UserRole).where(User.active.is_(True),
                                               UserRole.role.in_([Role.CENTER_STAFF, Role.CENTER_MANAGER]))
             .distinct().order_by(User.display_name, User.id))
-    if plan is not None and plan.complaint_id is not None:
-        about = db.session.scalar(select(Complaint.complained_staff_id).where(Complaint.id == plan.complaint_id))
-        if about is not None:
-            stmt = stmt.where(User.id != about)
+    about = _complained_staff_id(plan) if plan is not None else None
+    if about is not None:
+        stmt = stmt.where(User.id != about)
     return list(db.session.scalars(stmt))
+
+
+def _complained_staff_id(plan: RevisitPlan) -> int | None:
+    """The staff member the plan's complaint is about, if any."""
+    if plan.complaint_id is None:
+        return None
+    return db.session.scalar(select(Complaint.complained_staff_id).where(Complaint.id == plan.complaint_id))
 
 
 # --- the work queue --------------------------------------------------------------------------
@@ -566,8 +572,7 @@ def about_user_clause(user_id: int):
 
 
 def is_about(plan: RevisitPlan, user: User) -> bool:
-    return plan.complaint_id is not None and bool(db.session.scalar(
-        select(func.count()).select_from(RevisitPlan).where(RevisitPlan.id == plan.id, about_user_clause(user.id))))
+    return _complained_staff_id(plan) == user.id
 
 
 def queue_statement(f: QueueFilter, user: User | None, today: date):

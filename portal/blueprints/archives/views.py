@@ -47,7 +47,6 @@ INLINE_IMPORT_BYTES = 256 * 1024
 
 # --- the per-customer gate -------------------------------------------------------------------
 
-_role_name = archives.reading_role
 # the read log's "via" column holds a role's value
 _VIA_ROLE_LABELS = {role.value: label for role, label in ROLE_LABELS.items()}
 
@@ -79,7 +78,7 @@ def get_customer_or_403(customer_id: int, *, export: bool = False):
 
 def _log_one(customer, grant, context: str) -> None:
     archives.log_reads(current_user, [customer], context, grants={customer.id: grant} if grant else None,
-                       via_role=_role_name(current_user))
+                       via_role=archives.reading_role(current_user))
 
 
 def _project_choices(blank: bool = False):
@@ -151,7 +150,7 @@ def _customer_list(template: str, force_special: bool = False):
             projects = access.visible_projects(usable, row)
             if projects is not None:
                 row.show_only_projects(projects, project_names)
-    archives.log_reads(current_user, page.rows, "list", grants=row_grants or None, via_role=_role_name(current_user))
+    archives.log_reads(current_user, page.rows, "list", grants=row_grants or None, via_role=archives.reading_role(current_user))
     args = {k: v for k, v in request.args.items() if k != "after"}
     next_url = url_for(request.endpoint, after=page.next_cursor, **args) if page.next_cursor else None
     ctx = dict(page=page, filters=filters, next_url=next_url, direct=direct, has_grants=bool(grants),
@@ -211,7 +210,7 @@ def reveal(customer_id: int):
     field = request.form.get("field", "")
     if grant is not None or field not in archives.SENSITIVE:
         abort(400)
-    archives.log_reads(current_user, [customer], "reveal", via_role=_role_name(current_user))
+    archives.log_reads(current_user, [customer], "reveal", via_role=archives.reading_role(current_user))
     audit.record("archive.revealed", object_type="customer", object_id=customer.id, detail={"field": field})
     db.session.commit()
     return render_template("archives/_revealed.html", value=getattr(customer, field) or "")

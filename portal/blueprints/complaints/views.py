@@ -80,11 +80,15 @@ def get_complaint_or_403(complaint_id: int, options=()) -> Complaint:
     c = db.session.get(Complaint, complaint_id, options=options)
     if c is None:
         abort(404)
-    viewer = viewer_for(current_user)
-    # the report lookup only for those the scope alone refuses (a page of the center's makes no extra query)
-    if not (can_view(viewer, c) or can_view(viewer, c, reported_to=svc.was_reported_to(c, current_user))):
+    if not _may_open(viewer_for(current_user), c):
         deny("complaint scope", "complaint", complaint_id)
     return c
+
+
+def _may_open(viewer, c: Complaint) -> bool:
+    """The scope, else a report to this leader: looked up only for those the scope alone refuses
+    (a page of the center's makes no extra query)."""
+    return can_view(viewer, c) or can_view(viewer, c, reported_to=svc.was_reported_to(c, current_user))
 
 
 def _require_center_writer(c: Complaint) -> None:
@@ -929,7 +933,6 @@ def contact_form(form_id: int):
             return redirect(url_for("complaints.contact_form", form_id=row.id))
     elif row.reply:
         form.reply.data = row.reply
-    can_open = can_view(viewer, row.complaint) or can_view(
-        viewer, row.complaint, reported_to=svc.was_reported_to(row.complaint, current_user))
+    can_open = _may_open(viewer, row.complaint)
     return render_template("complaints/contact_form.html", row=row, form=form, may_reply=may_reply,
                            can_open_complaint=can_open)

@@ -22,8 +22,8 @@ from portal.blueprints.reception.forms import (
 from portal.extensions import db, htmx
 from portal.models import Attachment, OrgKind, OrgUnit, Project, User
 from portal.models.reception import (
-    Channel, Contact, ContactCategory, ContactStatus, RepairKind, RepairRevisitWay, RepairType, ReplyMethod, Urgency, WorkOrder,
-    WorkOrderStatus,
+    Channel, Contact, ContactCategory, ContactStatus, RepairKind, RepairRevisitWay, RepairType, ReplyMethod, Urgency,
+    WorkOrder, WorkOrderStatus,
 )
 from portal.services import archives, attachments, lookups, reception
 from portal.services.clock import end_of_local_day, now_utc, start_of_local_day, to_local
