@@ -91,6 +91,14 @@ def sign_in(base: str) -> str:
     return "; ".join(f"{c.name}={c.value}" for c in jar)
 
 
+def check_page(url: str, path: str, cookie: str | None) -> None:
+    """The page answers 200 itself, not a redirect to the login page."""
+    with urllib.request.urlopen(urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {}),
+                                timeout=30) as r:
+        if r.status != 200 or "/auth/login" in r.geturl():
+            raise SystemExit(f"{path} answered {r.status} at {r.geturl()}")
+
+
 def wrk(url: str, cookie: str | None, seconds: int, connections: int, threads: int) -> dict:
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(LUA), url]
     if cookie:
@@ -169,14 +177,14 @@ def http_phase(args, app, ids) -> list[dict]:
         for name, path, signed_in, *conns in pages(ids):
             connections = conns[0] if conns else args.users
             url = base + path
-            with urllib.request.urlopen(urllib.request.Request(
-                    url, headers={"Cookie": cookie} if signed_in else {}), timeout=30) as r:
-                if r.status != 200 or "/auth/login" in r.geturl():
-                    raise SystemExit(f"{path} answered {r.status} at {r.geturl()}")
+            check_page(url, path, cookie if signed_in else None)
             threads = min(2, connections)
             wrk(url, cookie if signed_in else None, args.warmup, connections, threads)
             load = load_average()
             m = wrk(url, cookie if signed_in else None, args.seconds, connections, threads)
+            # wrk counts only statuses of 400 and more: a page that turned into a redirect (the
+            # session ended, say) during the run is caught here
+            check_page(url, path, cookie if signed_in else None)
             m.update(name=name, path=path, connections=connections, load_before=load)
             results.append(m)
             print(f"  {name:<30} {m['rps']:8.1f} req/s  p50 {m['p50_ms']:7.1f}  p95 {m['p95_ms']:7.1f}  "
