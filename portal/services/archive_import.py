@@ -42,7 +42,9 @@ from portal.models import Customer, CustomerChange, CustomerKind, Gender, Projec
 from portal.models.base import utcnow
 from portal.services import audit
 from portal.services.archives import _chunks, _run_hooks, masked, refresh_repeat_purchase_bulk
-from portal.services.validators import is_valid_id_number, is_valid_phone, normalise_id_number, normalise_phone
+from portal.services.validators import (
+    ID_NUMBER_PROBLEMS, id_number_problem, is_valid_phone, normalise_id_number, normalise_phone,
+)
 
 MAX_STORED_ERRORS = 5000
 CHUNK = 5000
@@ -242,8 +244,9 @@ def check_cell(col: Column, raw, projects: dict[str, int]):
         return None, _("At most %(n)d characters.", n=col.max_len)
     if col.kind == "id":
         value = normalise_id_number(text)
-        if not is_valid_id_number(value):
-            return None, _("Not a valid ID number (GB 11643 check digit or birth date wrong).")
+        problem = id_number_problem(value)
+        if problem:
+            return None, _("Not a valid ID number: %(why)s", why=ID_NUMBER_PROBLEMS[problem])
         return value, None
     if col.kind == "phone":
         if not is_valid_phone(text):

@@ -9,15 +9,16 @@ from portal.forms import PortalForm
 from portal.models import AccessScope, CustomerKind, Gender, ImportSource, QualityBasisKind, SpecialKind
 from portal.services.archive_access import DEFAULT_PERIOD_DAYS, MAX_PERIOD_DAYS
 from portal.services.archives import CARE_KINDS, GENDER_LABELS, KIND_LABELS, QUALITY_LABELS, SPECIAL_LABELS
-from portal.services.validators import is_valid_id_number, is_valid_phone
+from portal.services.validators import ID_NUMBER_PROBLEMS, id_number_problem, is_valid_phone
 
 DATE_MSG = _l("Enter a valid date.")
 NUMBER_MSG = _l("Enter a number.")
 
 
 def valid_id_number(form, field):
-    if field.data and not is_valid_id_number(field.data):
-        raise ValidationError(_l("Not a valid ID number (GB 11643 check digit or birth date wrong)."))
+    problem = id_number_problem(field.data) if field.data else None
+    if problem:
+        raise ValidationError(_l("Not a valid ID number: %(why)s", why=ID_NUMBER_PROBLEMS[problem]))
 
 
 def valid_phone(form, field):
