@@ -2,7 +2,8 @@
 
 Cells that a spreadsheet would take for a formula (starting with ``=``, ``+``, ``-``, ``@``, or a
 tab/carriage return) get a leading apostrophe, so a name such as ``=HYPERLINK(…)`` stays text.
-ID numbers and phones are masked unless the exporter may and chose to reveal them (logged).
+ID numbers and phones are masked unless the exporter may and chose to reveal them (logged); beside a
+masked ID number the birthday is month-day only (its year is the number's masked digits).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from collections.abc import Callable, Iterable
 from openpyxl import Workbook
 
 from portal.models import Customer
-from portal.services.archives import KIND_LABELS, SPECIAL_LABELS, masked
+from portal.services.archives import KIND_LABELS, SPECIAL_LABELS, hides_birth_year, masked, month_day
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -27,6 +28,13 @@ def escape_cell(value):
     return value
 
 
+def _birthday(customer: Customer, reveal: bool) -> str:
+    """In full beside the full ID number; month-day beside the masked one (``hides_birth_year``)."""
+    if customer.birthday is None:
+        return ""
+    return customer.birthday.isoformat() if reveal or not hides_birth_year(customer) else month_day(customer.birthday)
+
+
 def customer_rows(customer: Customer, reveal: bool, projects: set[int] | None = None) -> Iterable[list]:
     """One row per purchase (or one without); ``projects``: only the purchases in those projects
     (a project grant exports that project's rooms, not the customer's others)."""
@@ -37,7 +45,7 @@ def customer_rows(customer: Customer, reveal: bool, projects: set[int] | None = 
 
     base = [customer.id, str(KIND_LABELS[customer.kind]), customer.name,
             {"male": "男", "female": "女"}.get(customer.gender.value if customer.gender else "", ""),
-            customer.birthday.isoformat() if customer.birthday else "",
+            _birthday(customer, reveal),
             show("id_number", customer.id_number), show("phone1", customer.phone1), show("phone2", customer.phone2),
             customer.address or "", customer.postcode or "", customer.employer or "", customer.position or ""]
     tail = [customer.car_plate or "", customer.archive_year, "是" if customer.is_quality else "",

@@ -134,6 +134,27 @@ def masked(field: str, value) -> str:
     return str(value)
 
 
+def hides_birth_year(customer: Customer) -> bool:
+    """The mask 110101********1234 hides exactly the eight birth-date digits, so wherever the ID
+    number is shown masked nothing may give the birth year beside it: the birthday is shown as
+    month-day (customer care needs the day), and no age — an age with the month and day is the
+    year again. Shown in full with the revealed number (a logged reveal) or in an export that
+    carries the full number. A customer without an ID number has nothing to complete."""
+    return bool(customer.id_number)
+
+
+def month_day(day: date | None) -> str:
+    """A birthday without its year: 11-23."""
+    return f"{day:%m-%d}" if day else ""
+
+
+# Fields that give the birth year: shown without it beside a masked ID number (``hides_birth_year``).
+BIRTH_YEAR_FIELDS: dict[str, Callable] = {
+    "birthday": lambda value: value[5:10] if isinstance(value, str) else month_day(value),  # history keeps ISO text
+    "stated_age": lambda value: "**" if value not in (None, "") else "",
+}
+
+
 # --- hooks ---------------------------------------------------------------------------------
 
 _purchase_hooks: list[Callable[[str, list[int]], None]] = []
@@ -599,7 +620,7 @@ def _chunks(items: list, size: int):
 
 
 __all__ = [
-    "ArchiveError", "CUSTOMER_FIELDS", "birthday_on_clause", "PURCHASE_FIELDS", "SENSITIVE", "add_care_activity", "add_purchase",
+    "ArchiveError", "BIRTH_YEAR_FIELDS", "CUSTOMER_FIELDS", "hides_birth_year", "month_day", "birthday_on_clause", "PURCHASE_FIELDS", "SENSITIVE", "add_care_activity", "add_purchase",
     "add_quality_basis", "create_customer", "delete_purchase", "history", "log_reads", "masked", "purchase_hook",
     "ListedCustomer", "listed_customers", "refresh_repeat_purchase", "search_statement", "update_customer",
     "update_purchase", "volumes",

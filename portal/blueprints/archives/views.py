@@ -189,8 +189,11 @@ def customer(customer_id: int):
     db.session.commit()
     projects = access.granted_projects(current_user, customer, now_utc())
     purchases = [p for p in customer.purchases if projects is None or p.project_id in projects]
+    hide_year = archives.hides_birth_year(customer)
     return render_template(
-        "archives/customer.html", c=customer, grant=grant, age=archives.age_of(customer), purchases=purchases,
+        "archives/customer.html", c=customer, grant=grant, purchases=purchases,
+        birthday=archives.month_day(customer.birthday) if hide_year else customer.birthday,
+        age=None if hide_year else archives.age_of(customer), hide_year=hide_year and customer.birthday is not None,
         # a project grant: the automatic "bought twice" basis names rooms in other projects
         show_evidence=projects is None,
         mask_id_number=mask_id_number, mask_phone=mask_phone, care=archives.care_activities(customer),
@@ -213,7 +216,11 @@ def reveal(customer_id: int):
     archives.log_reads(current_user, [customer], "reveal", via_role=archives.reading_role(current_user))
     audit.record("archive.revealed", object_type="customer", object_id=customer.id, detail={"field": field})
     db.session.commit()
-    return render_template("archives/_revealed.html", value=getattr(customer, field) or "")
+    # the revealed ID number shows the birth date anyway: the birthday cell gets its year and the age
+    full_birthday = field == "id_number" and customer.birthday is not None
+    return render_template("archives/_revealed.html", value=getattr(customer, field) or "",
+                           birthday=customer.birthday if full_birthday else None,
+                           age=archives.age_of(customer) if full_birthday else None)
 
 
 def _warn_missing_phone(customer: Customer) -> None:
@@ -254,13 +261,17 @@ def customer_edit(customer_id: int):
     form = CustomerForm(obj=customer)
     _fill_customer_form(form)
     # The edit page never shows the ID number and phones (DOMAIN.md §3: masked until a logged
-    # reveal): their inputs start empty, the masked value as a hint, and empty keeps them.
-    stored = {name: getattr(customer, name) for name in SENSITIVE_FIELDS}
+    # reveal), nor beside a masked ID number the birth year (``archives.hides_birth_year``): their
+    # inputs start empty, the masked value as a hint, and empty keeps them.
+    hidden = dict(SENSITIVE_FIELDS)
+    if archives.hides_birth_year(customer):
+        hidden.update(archives.BIRTH_YEAR_FIELDS)
+    stored = {name: getattr(customer, name) for name in hidden if getattr(customer, name) not in (None, "")}
     form.owner_needs_id_number = not (customer.kind == CustomerKind.OWNER and customer.id_number is None)
     if request.method == "POST":
-        remove_phone2 = form.clear_phone2.data and not (form.phone2.data or "").strip()
+        remove_phone2 = form.clear_phone2.data and _left_empty(form.phone2)
         for name, value in stored.items():
-            if value and not (form[name].data or "").strip():
+            if _left_empty(form[name]):
                 form[name].data = value
         if remove_phone2:
             form.phone2.data = ""  # ticked, and no new number typed: the second phone goes
@@ -269,8 +280,6 @@ def customer_edit(customer_id: int):
         form.gender.data = customer.gender.value if customer.gender else ""
         form.special_kind.data = customer.special_kind.value if customer.special_kind else ""
         form.prospect_project_id.data = customer.prospect_project_id or 0
-        _log_one(customer, None, "edit")
-        db.session.commit()
     if form.validate_on_submit():
         try:
             archives.update_customer(customer, form.values(), current_user)
@@ -282,11 +291,19 @@ def customer_edit(customer_id: int):
             flash(_("Customer record saved."), "success")
             _warn_missing_phone(customer)
             return redirect(url_for("archives.customer", customer_id=customer.id))
+    # the page shows the record (the first time, or again with the errors): a read
+    _log_one(customer, None, "edit")
+    db.session.commit()
     for name, value in stored.items():
-        if value and (request.method == "GET" or form[name].data == value):
-            form[name].data = ""
-    masked = {name: mask(stored[name]) for name, mask in SENSITIVE_FIELDS.items()}
+        if request.method == "GET" or form[name].data == value:
+            form[name].data = "" if name in SENSITIVE_FIELDS else None
+    masked = {name: mask(stored.get(name)) for name, mask in hidden.items()}
     return render_template("archives/customer_form.html", form=form, c=customer, masked=masked)
+
+
+def _left_empty(field) -> bool:
+    """Nothing typed into ``field`` (absent, or blanks only)."""
+    return not field.raw_data or not str(field.raw_data[0]).strip()
 
 
 # shown masked on the edit page (with these masks), kept when left empty there
@@ -308,8 +325,14 @@ def history(customer_id: int):
     values = {"kind": {k.value: v for k, v in archives.KIND_LABELS.items()},
               "special_kind": {k.value: v for k, v in archives.SPECIAL_LABELS.items()},
               "gender": {k.value: v for k, v in archives.GENDER_LABELS.items()}}
+    shown = {}  # row id → (old, new) where the stored value is not what the page may show
+    if archives.hides_birth_year(customer):
+        for r in rows:
+            if r.field in archives.BIRTH_YEAR_FIELDS:
+                hide = archives.BIRTH_YEAR_FIELDS[r.field]
+                shown[r.id] = (hide(r.old_value), hide(r.new_value))
     return render_template("archives/history.html", c=customer, rows=rows, users=users, labels=labels, sources=sources,
-                           values=values)
+                           values=values, shown=shown)
 
 
 @bp.route("/customers/<int:customer_id>/readers")
