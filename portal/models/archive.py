@@ -180,7 +180,8 @@ class CareActivity(db.Model):
 
 
 class CustomerChange(db.Model):
-    """One changed field: who, when, old and new value. ID numbers and phones are kept masked."""
+    """One changed field: who, when, old and new value. ID numbers and phones are kept masked, a
+    project by its name."""
 
     __tablename__ = "customer_change"
     __table_args__ = (Index("ix_customer_change_customer_at", "customer_id", "at"),)
@@ -193,6 +194,8 @@ class CustomerChange(db.Model):
     old_value: Mapped[str | None] = mapped_column(String(300))
     new_value: Mapped[str | None] = mapped_column(String(300))
     source: Mapped[str] = mapped_column(String(20), default="form")  # form, import, purchase
+    # a purchase row's project: a project grant shows the history of its project's rooms only
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"))
 
 
 class AccessScope(str, enum.Enum):

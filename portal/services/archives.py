@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from portal.extensions import db
 from portal.models import (
-    ArchiveReadLog, CareActivity, Customer, CustomerChange, CustomerKind, Gender, Purchase, QualityBasis,
+    ArchiveReadLog, CareActivity, Customer, CustomerChange, CustomerKind, Gender, Project, Purchase, QualityBasis,
     QualityBasisKind, SpecialKind,
 )
 from portal.models.base import utcnow
@@ -155,6 +155,18 @@ BIRTH_YEAR_FIELDS: dict[str, Callable] = {
 }
 
 
+# Fields holding a project's id: the history writes the project's name (an id means nothing to a reader).
+PROJECT_FIELDS = ("prospect_project_id", "project_id")
+
+
+def history_value(field: str, value) -> str:
+    """``value`` as the change history keeps it: masked (``masked``), a project by its name."""
+    if field in PROJECT_FIELDS and value:
+        project = db.session.get(Project, value)
+        return project.name if project is not None else str(value)
+    return masked(field, value)
+
+
 # --- hooks ---------------------------------------------------------------------------------
 
 _purchase_hooks: list[Callable[[str, list[int]], None]] = []
@@ -238,8 +250,8 @@ def update_customer(customer: Customer, values: dict, by, source: str = "form") 
         setattr(customer, field, new)
         changed.append(field)
         db.session.add(CustomerChange(customer_id=customer.id, at=now, user_id=getattr(by, "id", None), field=field,
-                                      old_value=masked(field, old)[:300] or None,
-                                      new_value=masked(field, new)[:300] or None, source=source))
+                                      old_value=history_value(field, old)[:300] or None,
+                                      new_value=history_value(field, new)[:300] or None, source=source))
     if changed:
         customer.updated_at = now
         audit.record("archive.customer_updated", object_type="customer", object_id=customer.id,
@@ -247,9 +259,19 @@ def update_customer(customer: Customer, values: dict, by, source: str = "form") 
     return changed
 
 
-def history(customer: Customer) -> list[CustomerChange]:
-    return list(db.session.scalars(select(CustomerChange).where(CustomerChange.customer_id == customer.id)
-                                   .order_by(CustomerChange.at.desc(), CustomerChange.id.desc())))
+def history(customer: Customer, projects: set[int] | None = None) -> list[CustomerChange]:
+    """The customer's changes, newest first. ``projects``: what a project grant opens
+    (``archive_access.granted_projects``): rows about his purchases elsewhere are left out, as are
+    purchase rows written before their project was kept (which project they name is not known)."""
+    rows = db.session.scalars(select(CustomerChange).where(CustomerChange.customer_id == customer.id)
+                              .order_by(CustomerChange.at.desc(), CustomerChange.id.desc()))
+    if projects is None:
+        return list(rows)
+    return [r for r in rows if not is_purchase_change(r.field) or r.project_id in projects]
+
+
+def is_purchase_change(field: str) -> bool:
+    return field == "purchase" or field.startswith("purchase.")
 
 
 # --- purchases -----------------------------------------------------------------------------
@@ -276,10 +298,10 @@ def _check_purchase(values: dict, except_purchase: int | None = None) -> None:
         raise ArchiveError(_l("This room is recorded for a customer already."), "room")
 
 
-def _purchase_history(customer: Customer, by, old: str | None, new: str | None) -> None:
+def _purchase_history(customer: Customer, by, old: str | None, new: str | None, project_id: int) -> None:
     customer.updated_at = utcnow()
     db.session.add(CustomerChange(customer_id=customer.id, user_id=getattr(by, "id", None), field="purchase",
-                                  old_value=old, new_value=new, source="purchase"))
+                                  old_value=old, new_value=new, source="purchase", project_id=project_id))
 
 
 def add_purchase(customer: Customer, values: dict, by) -> Purchase:
@@ -290,7 +312,7 @@ def add_purchase(customer: Customer, values: dict, by) -> Purchase:
     db.session.flush()
     if customer.kind == CustomerKind.PROSPECT:  # a prospect who buys becomes an owner
         update_customer(customer, {"kind": CustomerKind.OWNER}, by, source="purchase")
-    _purchase_history(customer, by, None, _room_label(purchase))
+    _purchase_history(customer, by, None, _room_label(purchase), purchase.project_id)
     refresh_repeat_purchase(customer)
     audit.record("archive.purchase_added", object_type="customer", object_id=customer.id,
                  detail={"purchase_id": purchase.id}, user=by)
@@ -313,8 +335,10 @@ def update_purchase(purchase: Purchase, values: dict, by) -> list[str]:
     db.session.refresh(purchase, ["project"])
     for k in changed:
         db.session.add(CustomerChange(customer_id=purchase.customer_id, user_id=getattr(by, "id", None),
-                                      field=f"purchase.{k}", old_value=f"{old_label}: {masked(k, before[k])}"[:300],
-                                      new_value=masked(k, values[k])[:300] or None, source="purchase"))
+                                      field=f"purchase.{k}",
+                                      old_value=f"{old_label}: {history_value(k, before[k])}"[:300],
+                                      new_value=history_value(k, values[k])[:300] or None, source="purchase",
+                                      project_id=purchase.project_id))
     purchase.customer.updated_at = utcnow()
     refresh_repeat_purchase(purchase.customer)
     audit.record("archive.purchase_updated", object_type="customer", object_id=purchase.customer_id,
@@ -326,7 +350,7 @@ def update_purchase(purchase: Purchase, values: dict, by) -> list[str]:
 def delete_purchase(purchase: Purchase, by) -> None:
     customer = purchase.customer
     _run_hooks("deleted", [purchase.id])
-    _purchase_history(customer, by, _room_label(purchase), None)
+    _purchase_history(customer, by, _room_label(purchase), None, purchase.project_id)
     audit.record("archive.purchase_deleted", object_type="customer", object_id=customer.id,
                  detail={"purchase_id": purchase.id}, user=by)
     db.session.delete(purchase)
@@ -621,7 +645,7 @@ def _chunks(items: list, size: int):
 
 __all__ = [
     "ArchiveError", "BIRTH_YEAR_FIELDS", "CUSTOMER_FIELDS", "hides_birth_year", "month_day", "birthday_on_clause", "PURCHASE_FIELDS", "SENSITIVE", "add_care_activity", "add_purchase",
-    "add_quality_basis", "create_customer", "delete_purchase", "history", "log_reads", "masked", "purchase_hook",
+    "add_quality_basis", "create_customer", "delete_purchase", "history", "history_value", "log_reads", "masked", "purchase_hook",
     "ListedCustomer", "listed_customers", "refresh_repeat_purchase", "search_statement", "update_customer",
     "update_purchase", "volumes",
 ]

@@ -315,7 +315,8 @@ SENSITIVE_FIELDS = {"id_number": mask_id_number, "phone1": mask_phone, "phone2":
 def history(customer_id: int):
     customer, grant = get_customer_or_403(customer_id)
     _log_one(customer, grant, "history")
-    rows = archives.history(customer)
+    # a project grant: his purchases in other projects stay off, as on his page
+    rows = archives.history(customer, access.granted_projects(current_user, customer, now_utc()))
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({r.user_id for r in rows if r.user_id})))}
     db.session.commit()
     labels = {**archives.CUSTOMER_FIELDS, **{f"purchase.{k}": v for k, v in archives.PURCHASE_FIELDS.items()},
@@ -325,6 +326,9 @@ def history(customer_id: int):
     values = {"kind": {k.value: v for k, v in archives.KIND_LABELS.items()},
               "special_kind": {k.value: v for k, v in archives.SPECIAL_LABELS.items()},
               "gender": {k.value: v for k, v in archives.GENDER_LABELS.items()}}
+    # rows written before the history kept a project's name hold its id
+    project_names = {str(pid): name for pid, name in lookups.names_and_active(Project, Project.name, cached=True)[0].items()}
+    values["prospect_project_id"] = values["purchase.project_id"] = project_names
     shown = {}  # row id → (old, new) where the stored value is not what the page may show
     if archives.hides_birth_year(customer):
         for r in rows:
