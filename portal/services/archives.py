@@ -589,7 +589,7 @@ def birthday_on_clause(day: date):
 
 
 def search_statement(*, q: str = "", room: str = "", project_id: int | None = None, kind: str = "",
-                     quality: bool = False, special: bool = False, year: int | None = None,
+                     quality: bool = False, special: bool = False, special_kind: str = "", year: int | None = None,
                      birthday: date | None = None):
     """Customers matching the filters (combine with ``paging.keyset_page``).
 
@@ -622,7 +622,9 @@ def search_statement(*, q: str = "", room: str = "", project_id: int | None = No
         stmt = stmt.where(Customer.kind == CustomerKind(kind))
     if quality:
         stmt = stmt.where(Customer.is_quality.is_(True))
-    if special:
+    if special_kind in {k.value for k in SpecialKind}:  # one kind of special owner (only 军属 …)
+        stmt = stmt.where(Customer.special_kind == SpecialKind(special_kind))
+    elif special:
         stmt = stmt.where(Customer.special_kind.is_not(None))
     if year:
         stmt = stmt.where(Customer.archive_year == year)

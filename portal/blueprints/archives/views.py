@@ -97,7 +97,8 @@ def _filters() -> dict:
             return None
     return {"q": (args.get("q") or "").strip()[:50], "room": (args.get("room") or "").strip()[:30],
             "project_id": as_int("project_id"), "kind": (args.get("kind") or "")[:16],
-            "quality": args.get("quality") == "1", "special": args.get("special") == "1", "year": as_int("year"),
+            "quality": args.get("quality") == "1", "special": args.get("special") == "1",
+            "special_kind": (args.get("special_kind") or "")[:20], "year": as_int("year"),
             "birthday": _as_date(args.get("birthday"))}
 
 

@@ -7,6 +7,13 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 }, true);
+// A submit button with data-native-submit (a download: the archive export) sends its form the
+// browser's way to its formaction; stopped here, the submit never reaches htmx on the form.
+document.addEventListener("submit", function (event) {
+  if (event.submitter && event.submitter.hasAttribute("data-native-submit")) {
+    event.stopPropagation();
+  }
+}, true);
 // An expired session answers htmx with 401 + HX-Redirect; htmx follows that itself.
 document.addEventListener("htmx:responseError", function (event) {
   var status = event.detail.xhr.status;
