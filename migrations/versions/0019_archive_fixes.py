@@ -1,4 +1,4 @@
-"""archive fixes: the project of a purchase's history row
+"""archive fixes: the project of a purchase's history row, prospect registers
 
 Revision ID: 0019_archive_fixes
 Revises: 0018_override_rule
@@ -7,6 +7,9 @@ Create Date: 2026-12-05 18:00:00
 customer_change.project_id: the project of a purchase row of the change history, so that a project
 grant shows the history of that project's rooms and not the customer's rooms elsewhere. Rows written
 before keep NULL and are not shown under a project grant (which project they name is not known).
+
+archive_import.customer_kind: an owner list, or the marketing department's prospect register
+(案场来电来访登记表, seed 000 §5), whose rows become prospects. Existing imports were owner lists.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -22,9 +25,17 @@ def upgrade():
     with op.batch_alter_table('customer_change', schema=None) as batch_op:
         batch_op.add_column(sa.Column('project_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key('fk_customer_change_project_id_project', 'project', ['project_id'], ['id'])
+    with op.batch_alter_table('archive_import', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('customer_kind', sa.Enum('owner', 'prospect', name='customerkind', native_enum=False,
+                                                               length=16), nullable=False, server_default='owner'))
+    with op.batch_alter_table('archive_import', schema=None) as batch_op:
+        batch_op.alter_column('customer_kind', existing_type=sa.Enum('owner', 'prospect', name='customerkind',
+                                                                     native_enum=False, length=16), server_default=None)
 
 
 def downgrade():
+    with op.batch_alter_table('archive_import', schema=None) as batch_op:
+        batch_op.drop_column('customer_kind')
     with op.batch_alter_table('customer_change', schema=None) as batch_op:
         batch_op.drop_constraint('fk_customer_change_project_id_project', type_='foreignkey')
         batch_op.drop_column('project_id')

@@ -281,7 +281,8 @@ class ImportStatus(str, enum.Enum):
 
 
 class ArchiveImport(db.Model):
-    """An uploaded Excel/CSV file, its check and its import (all or nothing)."""
+    """An uploaded Excel/CSV file (an owner list or a prospect register), its check and its import
+    (all or nothing)."""
 
     __tablename__ = "archive_import"
 
@@ -293,6 +294,8 @@ class ArchiveImport(db.Model):
     size: Mapped[int]
     # the project of every row when the file has no 项目 column (the property company's list)
     project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"))
+    # an owner list, or the marketing department's prospect register (案场来电来访登记表)
+    customer_kind: Mapped[CustomerKind] = mapped_column(str_enum(CustomerKind, 16), default=CustomerKind.OWNER)
     status: Mapped[ImportStatus] = mapped_column(str_enum(ImportStatus, 16), default=ImportStatus.QUEUED)
     total_rows: Mapped[int] = mapped_column(default=0)
     error_count: Mapped[int] = mapped_column(default=0)

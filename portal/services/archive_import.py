@@ -1,4 +1,5 @@
-"""Importing owner lists (营销部 and 物业公司 yearly submissions) from Excel (.xlsx) or CSV.
+"""Importing owner lists (营销部 and 物业公司 yearly submissions) and the marketing department's
+prospect register (案场来电来访登记表) from Excel (.xlsx) or CSV.
 
 Every row is checked first (required fields, GB 11643 ID checksum, phone format, dates, numbers,
 duplicates within the file and against the archive) and every problem is reported with its row
@@ -17,6 +18,10 @@ without one and names its building. The list's own headers are accepted beside t
 (unknown ones are named on the result), and a phone cell holding two numbers fills both phones.
 Empty cells never blank what is on file (the two departments submit different columns of the
 same owners).
+
+A prospect register (``PROSPECTS``: its own columns, no rooms) is checked and written the same
+way, matched on the ID number, else name and phone; its new people are prospects of the project
+asked about (its 项目 column, else the upload form's), and a customer on file keeps his type.
 
 Writing uses bulk INSERT/UPDATE statements in chunks, so 100,000 rows take seconds, not minutes;
 large files are checked and imported by an RQ job (``portal.jobs.archives``).
@@ -41,7 +46,7 @@ from portal.extensions import db
 from portal.models import Customer, CustomerChange, CustomerKind, Gender, Project, Purchase
 from portal.models.base import utcnow
 from portal.services import audit
-from portal.services.archives import _chunks, _run_hooks, masked, refresh_repeat_purchase_bulk
+from portal.services.archives import _chunks, _run_hooks, history_value, refresh_repeat_purchase_bulk
 from portal.services.validators import (
     ID_NUMBER_PROBLEMS, id_number_problem, is_valid_phone, normalise_id_number, normalise_phone,
 )
@@ -59,6 +64,7 @@ class Column:
     max_len: int = 100
     customer: bool = True  # a customer field (else a purchase field)
     aliases: tuple[str, ...] = ()  # other headers for the column (the submitted lists' own words)
+    maximum: int = 2_000_000_000  # of an int column
 
 
 COLUMNS: list[Column] = [
@@ -66,12 +72,14 @@ COLUMNS: list[Column] = [
     Column("id_number", "身份证号码", False, "id", 18, aliases=("身份证件号码", "身份证号")),
     Column("gender", "性别", kind="gender"),
     Column("birthday", "出生日期", kind="date", aliases=("生日",)),
+    Column("stated_age", "年龄", kind="int", maximum=130),
     Column("phone1", "联系电话1", True, "phone", 20, aliases=("联系方式", "联系电话")),
     Column("phone2", "联系电话2", kind="phone", max_len=20),
     Column("address", "联系地址", max_len=200, aliases=("地址",)),
     Column("postcode", "邮编", max_len=10),
     Column("employer", "工作单位", max_len=100),
     Column("position", "职位", max_len=50),
+    Column("occupation", "职业", max_len=50),
     Column("living_area", "居住区域", max_len=100),
     Column("working_area", "工作区域", max_len=100),
     Column("education", "教育程度", max_len=30),
@@ -93,14 +101,63 @@ COLUMNS: list[Column] = [
     Column("signing_date", "签约日期", kind="date", customer=False, aliases=("签约时间",)),
     Column("handover_date", "收楼日期", kind="date", customer=False, aliases=("移交时间", "移交日期", "收楼时间", "交房日期")),
 ]
-BY_HEADER = {title: c for c in COLUMNS for title in (c.header, *c.aliases)}
-BY_KEY = {c.key: c for c in COLUMNS}
-CUSTOMER_KEYS = [c.key for c in COLUMNS if c.customer]
+# The marketing department's prospect register (seed 000 §5, 案场来电来访登记表: 客户姓名、联系方式、年龄、
+# 婚否、家庭结构、职业、现居住区域、现工作区域、户型、面积、楼层、项目得知途径、付款方式、购买用途、置业次数、
+# 接待人员): a prospect has no room; 面积 and 楼层 are what he wants, the project is the one he asked about.
+PROSPECT_COLUMNS: list[Column] = [
+    Column("name", "客户姓名", True, max_len=100, aliases=("姓名", "客户名称")),
+    Column("phone1", "联系方式", True, "phone", 20, aliases=("联系电话1", "联系电话")),
+    Column("phone2", "联系电话2", kind="phone", max_len=20),
+    Column("id_number", "身份证号码", False, "id", 18, aliases=("身份证件号码", "身份证号")),
+    Column("gender", "性别", kind="gender"),
+    Column("stated_age", "年龄", kind="int", maximum=130),
+    Column("marital_status", "婚否", max_len=20, aliases=("婚姻状况",)),
+    Column("family_structure", "家庭结构", max_len=50, aliases=("成员结构",)),
+    Column("occupation", "职业", max_len=50),
+    Column("living_area", "现居住区域", max_len=100, aliases=("居住区域",)),
+    Column("working_area", "现工作区域", max_len=100, aliases=("工作区域",)),
+    Column("wanted_layout", "户型", max_len=50, aliases=("意向户型",)),
+    Column("wanted_area", "面积", max_len=30, aliases=("意向面积",)),
+    Column("wanted_floor", "楼层", max_len=30, aliases=("意向楼层",)),
+    Column("how_learned", "项目得知途径", max_len=50),
+    Column("payment_method", "付款方式", max_len=30),
+    Column("purchase_purpose", "购买用途", max_len=50),
+    Column("previous_purchases", "置业次数", kind="int", maximum=99),
+    Column("receiving_salesperson", "接待人员", max_len=50, aliases=("接待置业顾问", "置业顾问")),
+    Column("prospect_project_id", "项目", kind="project", aliases=("意向项目", "项目名称", "楼盘")),
+]
+
+
+class Layout:
+    """The columns of one kind of list, and the column the upload form's project fills."""
+
+    def __init__(self, kind: CustomerKind, columns: list[Column], project_key: str, sample: dict[str, str]):
+        self.kind, self.columns, self.project_key = kind, columns, project_key
+        self.by_header = {title: c for c in columns for title in (c.header, *c.aliases)}
+        self.by_key = {c.key: c for c in columns}
+        self.customer_keys = [c.key for c in columns if c.customer]
+        self.sample_row = [sample.get(c.key, "") for c in columns]
+
+
+OWNERS = Layout(CustomerKind.OWNER, COLUMNS, "project_id", {
+    "name": "张三", "id_number": "110101199003074514", "gender": "男", "birthday": "1990-03-07",
+    "phone1": "13812345678", "phone2": "0991-4567890", "address": "乌鲁木齐市天山区某路1号", "postcode": "830000",
+    "employer": "某某公司", "position": "经理", "occupation": "工程师", "living_area": "天山区", "working_area": "高新区",
+    "education": "本科", "marital_status": "已婚", "family_structure": "三口之家", "household_size": "3",
+    "income_band": "10-20万", "how_learned": "朋友介绍", "car_plate": "新A12345", "project_id": "阳光花园",
+    "building": "3栋", "room": "1-301", "property_nature": "商品房", "property_type": "住宅", "floor_area": "98.5",
+    "unit_price": "8500", "total_price": "837250", "salesperson": "李四", "signing_date": "2025-05-01",
+    "handover_date": "2025-12-20"})
+PROSPECTS = Layout(CustomerKind.PROSPECT, PROSPECT_COLUMNS, "prospect_project_id", {
+    "name": "张伟", "phone1": "13899001122", "stated_age": "35", "marital_status": "已婚",
+    "family_structure": "三口之家", "occupation": "教师", "living_area": "天山区", "working_area": "高新区",
+    "wanted_layout": "三室两厅", "wanted_area": "120", "wanted_floor": "10-15层", "how_learned": "朋友介绍",
+    "payment_method": "按揭", "purchase_purpose": "自住", "previous_purchases": "1", "receiving_salesperson": "李四",
+    "prospect_project_id": "阳光花园"})
+LAYOUTS = {layout.kind: layout for layout in (OWNERS, PROSPECTS)}
+BY_HEADER, BY_KEY, CUSTOMER_KEYS = OWNERS.by_header, OWNERS.by_key, OWNERS.customer_keys
 PURCHASE_KEYS = [c.key for c in COLUMNS if not c.customer and c.key not in ("project_id", "building", "room")]
-SAMPLE_ROW = ["张三", "110101199003074514", "男", "1990-03-07", "13812345678", "0991-4567890", "乌鲁木齐市天山区某路1号",
-              "830000", "某某公司", "经理", "天山区", "高新区", "本科", "已婚", "三口之家", "3", "10-20万", "朋友介绍",
-              "新A12345", "阳光花园", "3栋", "1-301", "商品房", "住宅", "98.5", "8500", "837250", "李四",
-              "2025-05-01", "2025-12-20"]
+SAMPLE_ROW = OWNERS.sample_row
 
 
 class ImportFileError(ValueError):
@@ -115,10 +172,11 @@ class CheckResult:
     ignored: list[str] = field(default_factory=list)  # the file's headers the archive has no field for
     keys: list[tuple] | None = None  # who each row is (``_person_keys``), as the archive check found
     titles: dict[str, str] = field(default_factory=dict)  # column key → the file's header for it
+    kind: CustomerKind = CustomerKind.OWNER  # an owner list, or a prospect register
 
     def header(self, key: str) -> str:
         """The file's name for a column (联系方式, 移交时间 …), else the template's."""
-        return self.titles.get(key) or BY_KEY[key].header
+        return self.titles.get(key) or LAYOUTS[self.kind].by_key[key].header
 
 
 # --- reading files -------------------------------------------------------------------------
@@ -167,27 +225,29 @@ def _header_title(cell) -> str:
     return str(cell or "").strip().rstrip("*").strip()
 
 
-def ignored_headers(header: list) -> list[str]:
-    """The header row's titles that name no column (年龄, 职业 …): said on the import page."""
-    return [t for t in (_header_title(cell) for cell in header) if t and t not in BY_HEADER]
+def ignored_headers(header: list, layout: Layout = OWNERS) -> list[str]:
+    """The header row's titles that name no column (备注 …): said on the import page."""
+    return [t for t in (_header_title(cell) for cell in header) if t and t not in layout.by_header]
 
 
-def map_header(header: list, *, project_given: bool = False) -> dict[int, Column]:
+def map_header(header: list, *, project_given: bool = False, layout: Layout = OWNERS) -> dict[int, Column]:
     found: dict[int, Column] = {}
     for i, cell in enumerate(header):
         title = _header_title(cell)
-        if title not in BY_HEADER:
+        if title not in layout.by_header:
             continue
-        if BY_HEADER[title] in found.values():  # 联系方式 and 联系电话1, or one header twice: which one?
+        if layout.by_header[title] in found.values():  # 联系方式 and 联系电话1, or one header twice: which one?
             raise ImportFileError(_("The header row has two columns for %(col)s: keep one.",
-                                    col=BY_HEADER[title].header))
-        found[i] = BY_HEADER[title]
-    missing = [c.header for c in COLUMNS if c.required and c not in found.values()
+                                    col=layout.by_header[title].header))
+        found[i] = layout.by_header[title]
+    missing = [c.header for c in layout.columns if c.required and c not in found.values()
                and not (c.key == "project_id" and project_given)]
     if missing:
         message = _("The header row lacks the columns: %(cols)s. Use the template.", cols="、".join(missing))
         if BY_KEY["project_id"].header in missing:
             message += " " + _("A list of one project may leave out 项目: choose the project when uploading.")
+        if layout is OWNERS and BY_KEY["room"].header in missing:
+            message += " " + _("A prospect register has no rooms: upload it as a prospect register.")
         raise ImportFileError(message)
     return found
 
@@ -262,8 +322,10 @@ def check_cell(col: Column, raw, projects: dict[str, int]):
             number = float(text.replace(",", ""))
         except ValueError:
             return None, _("Not a number.")
-        if number < 0 or number > 2_000_000_000 or not number.is_integer():
+        if number < 0 or not number.is_integer():
             return None, _("Not a whole number.")
+        if number > col.maximum:
+            return None, _("At most %(n)d.", n=col.maximum)
         return int(number), None
     if col.kind == "float":
         try:
@@ -314,16 +376,19 @@ def _project_lookup() -> dict[str, int]:
 
 
 def check_rows(rows: Iterator[list], progress: Callable[[int], None] | None = None, *,
-               project_id: int | None = None) -> CheckResult:
+               project_id: int | None = None, kind: CustomerKind = CustomerKind.OWNER) -> CheckResult:
     """Check every row; nothing is written. Row numbers are the spreadsheet's (header = 1).
-    ``project_id`` (chosen on the upload form) is the project of rows that name none."""
-    result = CheckResult()
+    ``project_id`` (chosen on the upload form) is the project of rows that name none: of their
+    room in an owner list, of their interest in a prospect register (``kind``)."""
+    layout = LAYOUTS[kind]
+    rooms = kind == CustomerKind.OWNER
+    result = CheckResult(kind=kind)
     try:
         header = next(rows)
     except StopIteration:
         raise ImportFileError(_("The file is empty.")) from None
-    columns = map_header(header, project_given=project_id is not None)
-    result.ignored = ignored_headers(header)
+    columns = map_header(header, project_given=project_id is not None, layout=layout)
+    result.ignored = ignored_headers(header, layout)
     # errors name the columns as the file does (联系方式, 移交时间 …), not as the template
     titles = result.titles = {col.key: _header_title(header[i]) for i, col in columns.items()}
     projects = _project_lookup()
@@ -345,8 +410,8 @@ def check_rows(rows: Iterator[list], progress: Callable[[int], None] | None = No
                     ok = False
                     continue
                 cell, second_phone = numbers if len(numbers) == 2 else (numbers[0], None)
-            if col.key == "project_id" and project_id is not None and not _text(cell):
-                clean["project_id"] = project_id  # the project chosen on the upload form
+            if col.key == layout.project_key and project_id is not None and not _text(cell):
+                clean[col.key] = project_id  # the project chosen on the upload form
                 continue
             value, message = check_cell(col, cell, projects)
             if message:
@@ -354,8 +419,8 @@ def check_rows(rows: Iterator[list], progress: Callable[[int], None] | None = No
                 ok = False
             elif value is not None:
                 clean[col.key] = value
-        if "project_id" not in titles and project_id is not None:
-            clean["project_id"] = project_id
+        if layout.project_key not in titles and project_id is not None:
+            clean[layout.project_key] = project_id
         if second_phone is not None:
             value, message = check_cell(BY_KEY["phone2"], second_phone, projects)
             if message or clean.get("phone2") not in (None, value):
@@ -373,18 +438,19 @@ def check_rows(rows: Iterator[list], progress: Callable[[int], None] | None = No
                 errors.append((row_no, titles["id_number"],
                                _("Same ID number as row %(row)d but a different name.", row=seen[0])))
                 ok = False
-            key = _room_key(clean)
-            if key in first_row_of_room:
-                errors.append((row_no, titles["room"], _(
-                    "Duplicate of row %(row)d (same project, building and room).", row=first_row_of_room[key])))
-                ok = False
-            else:
-                first_row_of_room[key] = row_no
-            if clean.get("signing_date") and clean.get("handover_date") and clean["handover_date"] < clean[
-                    "signing_date"]:
-                errors.append((row_no, titles["handover_date"],
-                               _("The handover date cannot be before the signing date.")))
-                ok = False
+            if rooms:
+                key = _room_key(clean)
+                if key in first_row_of_room:
+                    errors.append((row_no, titles["room"], _(
+                        "Duplicate of row %(row)d (same project, building and room).", row=first_row_of_room[key])))
+                    ok = False
+                else:
+                    first_row_of_room[key] = row_no
+                if clean.get("signing_date") and clean.get("handover_date") and clean["handover_date"] < clean[
+                        "signing_date"]:
+                    errors.append((row_no, titles["handover_date"],
+                                   _("The handover date cannot be before the signing date.")))
+                    ok = False
         if ok:
             result.rows.append(clean)
         if progress and result.total % 2000 == 0:
@@ -465,7 +531,8 @@ def _check_against_archive(result: CheckResult) -> None:
     names another person than its room's owner; one person given two ID numbers or two names; a row
     without an ID number whose name and phone two records share.
     Keeps who each remaining row is in ``result.keys`` for the import."""
-    owners, buildings = _room_owners(result.rows)
+    # a prospect register names no rooms: who a row is follows from the ID number, name and phone
+    owners, buildings = _room_owners(result.rows) if result.kind == CustomerKind.OWNER else ({}, {})
     ids_on_file = _ids_on_file(result.rows)
     bad_rows: set[int] = set()
 
@@ -478,7 +545,7 @@ def _check_against_archive(result: CheckResult) -> None:
         if r.get("building"):
             in_file.setdefault((r["project_id"], r["room"]), set()).add(r["building"])
     first_row_of_room: dict[tuple, int] = {}
-    for r in result.rows:
+    for r in (result.rows if result.kind == CustomerKind.OWNER else []):
         room = (r["project_id"], r["room"])
         known = buildings.get(room, set()) | (set() if r.get("building") else in_file.get(room, set()))
         message = _resolve_building(r, known, owners, ids_on_file)
@@ -503,7 +570,7 @@ def _check_against_archive(result: CheckResult) -> None:
     numbers: dict[tuple, tuple[str, int]] = {}  # person → (the ID number a row gives, that row)
     names: dict[tuple, tuple[str, int]] = {}  # person → (the name a row gives, that row)
     for key, r in zip(keys, rows):
-        number, owner = r.get("id_number"), owners.get(_room_key(r))
+        number, owner = r.get("id_number"), owners.get(_room_key(r)) if owners else None
         if owner is not None and key != ("cid", owner[0]):
             error(r, result.header("id_number"),
                   _("This room's owner on file is not the customer this ID number names."))
@@ -562,7 +629,7 @@ def _person_keys(rows: list[dict], owners: Owners, ids_on_file: dict[str, int],
     keys: list[tuple | None] = [None] * len(rows)
     in_file: dict[tuple, tuple] = {}  # (name, phone) → the person a row of the file is
     for i, row in enumerate(rows):
-        number, owner = row.get("id_number"), owners.get(_room_key(row))
+        number, owner = row.get("id_number"), owners.get(_room_key(row)) if owners else None
         if owner is not None:
             records_numbered.setdefault(owner[0], owner[1] is not None)
         if number and number not in by_number and owner is not None and owner[1] is None:
@@ -619,37 +686,40 @@ def _person_keys(rows: list[dict], owners: Owners, ids_on_file: dict[str, int],
     return keys
 
 
-def _changes(person: dict, rec: dict) -> dict:
+def _changes(person: dict, rec: dict, kind: CustomerKind = CustomerKind.OWNER) -> dict:
     """What an imported person changes on the record: filled cells that differ. The list's phones
     replace the record's only if they are new numbers (a list giving the second number alone
-    leaves both as they are), and anyone on an owner list is an owner (a prospect who bought)."""
+    leaves both as they are), and anyone on an owner list is an owner (a prospect who bought);
+    a prospect register leaves the type alone (an owner asking about another house stays one)."""
     diff = {k: v for k, v in person.items() if v is not None and rec.get(k) != v}
     listed = {person.get("phone1"), person.get("phone2")} - {None}
     if listed <= {rec.get("phone1"), rec.get("phone2")}:
         diff.pop("phone1", None)
         diff.pop("phone2", None)
-    if rec["kind"] != CustomerKind.OWNER:
+    if kind == CustomerKind.OWNER and rec["kind"] != CustomerKind.OWNER:
         diff["kind"] = CustomerKind.OWNER
     return diff
 
 
 def apply_rows(rows: list[dict], keys: list[tuple], *, year: int, user,
-               progress: Callable[[int], None] | None = None) -> ApplyResult:
+               progress: Callable[[int], None] | None = None, kind: CustomerKind = CustomerKind.OWNER) -> ApplyResult:
     """Write checked rows (flush-only; the caller commits or rolls back the whole file). ``keys``:
-    who each row is, from the archive check run just before in the same transaction."""
+    who each row is, from the archive check run just before in the same transaction. ``kind``: an
+    owner list (customers and their rooms) or a prospect register (new customers are prospects)."""
     result = ApplyResult()
     now = utcnow()
+    customer_keys = LAYOUTS[kind].customer_keys
     for row in rows:
         _derive_from_id(row)
     # one customer per person (several rows = several rooms)
     people: dict[tuple, dict] = {}
     for key, row in zip(keys, rows):
         person = people.setdefault(key, {})
-        for k in CUSTOMER_KEYS:
+        for k in customer_keys:
             if k in row:
                 person[k] = row[k]
     existing: dict[tuple, dict] = {}
-    cols = [Customer.__table__.c[k] for k in ["id", "kind", *CUSTOMER_KEYS]]
+    cols = [Customer.__table__.c[k] for k in ["id", "kind", *customer_keys]]
     by_customer_id = [k[1] for k in people if k[0] == "cid"]
     for chunk in _chunks(by_customer_id, CHUNK):
         for rec in db.session.execute(select(*cols).where(_among(Customer.id, chunk))).mappings():
@@ -660,7 +730,7 @@ def apply_rows(rows: list[dict], keys: list[tuple], *, year: int, user,
     customer_table = Customer.__table__
 
     def values_of(person: dict) -> dict:
-        return {**{k: person.get(k) for k in CUSTOMER_KEYS}, "kind": CustomerKind.OWNER, "archive_year": year,
+        return {**{k: person.get(k) for k in customer_keys}, "kind": kind, "archive_year": year,
                 "is_quality": False, "created_at": now}
 
     # Plain executemany INSERTs (no RETURNING): psycopg pipelines them, far faster than one huge
@@ -688,17 +758,19 @@ def apply_rows(rows: list[dict], keys: list[tuple], *, year: int, user,
     # known customers: only what changed, each change in the history (masked)
     updates, changes = [], []
     for key, rec in existing.items():
-        diff = _changes(people[key], rec)
+        diff = _changes(people[key], rec, kind)
         if diff:
             updates.append({"id": rec["id"], **diff, "updated_at": now})
             changes.extend({"customer_id": rec["id"], "at": now, "user_id": user.id, "field": k,
-                            "old_value": masked(k, rec.get(k))[:300] or None, "new_value": masked(k, v)[:300] or None,
-                            "source": "import"} for k, v in diff.items())
+                            "old_value": history_value(k, rec.get(k))[:300] or None,
+                            "new_value": history_value(k, v)[:300] or None, "source": "import"} for k, v in diff.items())
     for chunk in _chunks(updates, CHUNK):
         db.session.execute(update(Customer), chunk)
     for chunk in _chunks(changes, CHUNK):
         db.session.execute(CustomerChange.__table__.insert(), chunk)
     result.updated = len(updates)
+    if kind != CustomerKind.OWNER:
+        return result  # a prospect register has no rooms
 
     # purchases: matched on project + building + room
     purchase_cols = [Purchase.__table__.c[k] for k in ["id", "customer_id", "project_id", "building", "room",
@@ -767,9 +839,13 @@ def _checked_path(imp) -> Path:
     return import_dir() / f"{imp.stored_name}.checked.json"
 
 
+# a column's kind by its key, in either layout (a key is the same field in both)
+KINDS = {c.key: c.kind for c in (*COLUMNS, *PROSPECT_COLUMNS)}
+
+
 def _save_checked(imp, result: CheckResult) -> None:
     """Keep the cleaned rows of a file without errors, so the import need not parse it again."""
-    kinds = {c.key: c.kind for c in COLUMNS}
+    kinds = KINDS
 
     def encode(row: dict) -> dict:
         return {k: (v.isoformat() if kinds.get(k) == "date" else v.value if kinds.get(k) == "gender" else v)
@@ -784,14 +860,15 @@ def _load_checked(imp) -> CheckResult | None:
     path = _checked_path(imp)
     if not path.exists():
         return None
-    kinds = {c.key: c.kind for c in COLUMNS}
+    kinds = KINDS
 
     def decode(row: dict) -> dict:
         return {k: (date.fromisoformat(v) if kinds.get(k) == "date" else Gender(v) if kinds.get(k) == "gender"
                     else v) for k, v in row.items()}
 
     data = json.loads(path.read_text(encoding="utf-8"))
-    return CheckResult(rows=[decode(r) for r in data["rows"]], total=data["total"], titles=data.get("titles") or {})
+    return CheckResult(rows=[decode(r) for r in data["rows"]], total=data["total"], titles=data.get("titles") or {},
+                       kind=imp.customer_kind)
 
 
 def check_import(imp, progress: Callable[[int], None] | None = None) -> CheckResult | None:
@@ -801,7 +878,7 @@ def check_import(imp, progress: Callable[[int], None] | None = None) -> CheckRes
     imp.status = ImportStatus.CHECKING
     try:
         result = check_rows(read_rows(import_dir() / imp.stored_name, imp.filename), progress,
-                            project_id=imp.project_id)
+                            project_id=imp.project_id, kind=imp.customer_kind)
     except ImportFileError as exc:
         imp.status, imp.message, imp.total_rows = ImportStatus.INVALID, str(exc), 0
         _store_errors(imp, [(1, "", str(exc))])
@@ -842,30 +919,33 @@ def run_import(imp, user, progress: Callable[[int], None] | None = None) -> Appl
     if result is None or result.errors:
         return None
     imp.status = ImportStatus.IMPORTING
-    applied = apply_rows(result.rows, result.keys, year=imp.year, user=user, progress=progress)
+    applied = apply_rows(result.rows, result.keys, year=imp.year, user=user, progress=progress,
+                         kind=imp.customer_kind)
     imp.inserted, imp.updated = applied.inserted, applied.updated
     imp.status, imp.finished_at = ImportStatus.DONE, utcnow()
     audit.record("archive.imported", object_type="archive_import", object_id=imp.id, user=user,
                  detail={"rows": result.total, "inserted": applied.inserted, "updated": applied.updated,
                          "purchases_added": applied.purchases_added,
                          "purchases_updated": applied.purchases_updated, "source": imp.source.value,
-                         "year": imp.year})
+                         "kind": imp.customer_kind.value, "year": imp.year})
     db.session.flush()
     return applied
 
 
-def template_workbook() -> bytes:
-    """The downloadable template: Chinese headers (required ones marked *) and one sample row."""
+def template_workbook(kind: CustomerKind = CustomerKind.OWNER) -> bytes:
+    """The downloadable template of an owner list or a prospect register: Chinese headers
+    (required ones marked *) and one sample row."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    layout = LAYOUTS[kind]
     wb = Workbook()
     ws = wb.active
-    ws.title = "业主资料"
-    ws.append([c.header + ("*" if c.required else "") for c in COLUMNS])
+    ws.title = "业主资料" if kind == CustomerKind.OWNER else "来电来访登记"
+    ws.append([c.header + ("*" if c.required else "") for c in layout.columns])
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    ws.append(SAMPLE_ROW)
+    ws.append(layout.sample_row)
     for cell in ws[2]:
         cell.number_format = "@"  # text: keeps ID numbers and phones exact
     buf = io.BytesIO()

@@ -528,16 +528,18 @@ def test_a_new_id_number_finds_the_id_less_customer_another_row_names(client, up
 
 def test_the_seeds_other_headers_are_read_and_unknown_ones_are_named(client, uploader, org):
     header = ["客户名称", "身份证件号码", "生日", "联系电话", "项目名称", "房号", "房屋建筑性质", "类型", "婚否", "年龄",
-              "职业"]
+              "职业", "备注"]
     rows = [["许业主", id_number(700_094), "1985-06-01", "13900000094", org.project1.name, "7-101", "商品房",
-             "住宅", "已婚", "41", "教师"]]
+             "住宅", "已婚", "41", "教师", "老客户"]]
     uploader(xlsx_bytes(rows, header=header))
     imp = _last_import()
-    assert imp.status == ImportStatus.VALID and "年龄" in imp.message and "职业" in imp.message, imp.errors
-    assert "年龄" in client.get(f"/archives/imports/{imp.id}").get_data(as_text=True)
+    # 年龄 and 职业 have their fields (stated_age, occupation); 备注 has none
+    assert imp.status == ImportStatus.VALID and "备注" in imp.message and "年龄" not in imp.message, imp.errors
+    assert "备注" in client.get(f"/archives/imports/{imp.id}").get_data(as_text=True)
     imp = _run_last(client)
     owner = db.session.scalar(select(Customer).where(Customer.name == "许业主"))
     assert (owner.birthday, owner.marital_status) == (date(1985, 6, 1), "已婚")
+    assert (owner.stated_age, owner.occupation) == (41, "教师")
     assert (owner.purchases[0].property_nature, owner.purchases[0].property_type) == ("商品房", "住宅")
 
 

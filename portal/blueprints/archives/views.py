@@ -700,7 +700,8 @@ def imports():
             stored = secrets.token_hex(16) + Path(name).suffix.lower()
             target = archive_import.import_dir() / stored
             upload.save(target)
-            imp = ArchiveImport(source=ImportSource(form.source.data), year=form.year.data, filename=name[:200],
+            imp = ArchiveImport(source=ImportSource(form.source.data), customer_kind=CustomerKind(form.customer_kind.data),
+                                year=form.year.data, filename=name[:200],
                                 stored_name=stored, size=target.stat().st_size, created_by_id=current_user.id,
                                 project_id=form.project_id.data or None)
             db.session.add(imp)
@@ -733,6 +734,8 @@ def _enqueue(what: str, imp: ArchiveImport) -> None:
 @bp.route("/imports/template.xlsx")
 @require(Perm.ARCHIVE_IMPORT)
 def import_template():
+    if request.args.get("kind") == CustomerKind.PROSPECT.value:
+        return _xlsx(archive_import.template_workbook(CustomerKind.PROSPECT), "prospect-register-template.xlsx")
     return _xlsx(archive_import.template_workbook(), "archive-import-template.xlsx")
 
 
