@@ -112,6 +112,7 @@ READ_CONTEXT_LABELS = {
     "attachment": _l("Attachment"), "edit": _l("Edit form"), "reveal": _l("Number revealed"),
     "export": _l("Export"), "reception_search": _l("Customer search when registering a contact"),
     "complaint_search": _l("Customer search when registering a complaint"),
+    "revisit_reveal": _l("Phone numbers shown for a revisit"),
 }
 CARE_KINDS = {
     "birthday": _l("Birthday greeting"),

@@ -34,7 +34,7 @@ from portal.models.revisit import (
     CancelReason, FollowUpStatus, RevisitAttempt, RevisitFollowUp, RevisitMethod, RevisitPlan, RevisitScript,
     RevisitStatus,
 )
-from portal.services import audit, notifications
+from portal.services import archives, audit, notifications
 from portal.services import revisit_rules as rules
 from portal.services.clock import now_utc, portal_tz, to_local
 from portal.services.masking import mask_phone
@@ -526,6 +526,8 @@ def reveal_phones(plan: RevisitPlan, *, by: User) -> list[str]:
     phones = plan.phones
     audit.record("revisit.phone_revealed", object_type="revisit_plan", object_id=plan.id,
                  detail={"customer_id": plan.customer_id, "phones": [mask_phone(p) for p in phones]}, user=by)
+    if plan.customer is not None:  # the archive record's numbers: a read of it, in its read log
+        archives.log_reads(by, [plan.customer], "revisit_reveal", via_role=archives.reading_role(by))
     return phones
 
 

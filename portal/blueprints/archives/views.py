@@ -397,6 +397,8 @@ def purchase_edit(purchase_id: int):
             db.session.commit()
             flash(_("Purchase saved."), "success")
             return redirect(url_for("archives.customer", customer_id=purchase.customer_id))
+    _log_one(purchase.customer, None, "edit")  # the page shows the record's purchase: a read
+    db.session.commit()
     return render_template("archives/purchase_form.html", form=form, c=purchase.customer, purchase=purchase)
 
 
