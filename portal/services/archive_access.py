@@ -18,7 +18,7 @@ from sqlalchemy import and_, exists, false, or_, select
 from portal.auth.permissions import Perm
 from portal.extensions import db
 from portal.models import (
-    AccessScope, AccessStatus, ArchiveAccessRequest, Customer, Purchase, User,
+    AccessScope, AccessStatus, ArchiveAccessRequest, Customer, Project, Purchase, User,
 )
 from portal.services import audit, org
 
@@ -300,3 +300,30 @@ def grants_decided_by_me(leader: User, now: datetime) -> list[ArchiveAccessReque
         ArchiveAccessRequest.status == AccessStatus.APPROVED, ArchiveAccessRequest.expires_at > now,
         ArchiveAccessRequest.requester_id != leader.id).order_by(ArchiveAccessRequest.expires_at))
     return [r for r in rows if can_decide(leader, r)]
+
+
+@dataclass(frozen=True)
+class RequestSubject:
+    """Whom a one-customer request is about, as the leaders it is routed to see him to decide it:
+    the name and the rooms the grant would open, never the ID number or phones. ``id`` is the
+    customer's (what ``archives.log_reads`` logs: showing them is a read of the record)."""
+
+    id: int
+    name: str
+    rooms: list[str]
+
+
+def request_subjects(requests: list[ArchiveAccessRequest]) -> dict[int, RequestSubject]:
+    """request id → its customer, for the one-customer requests among ``requests`` (one query for
+    the names, one for the rooms). Show them only to those who decide (``can_decide``)."""
+    wanted = {r.customer_id for r in requests if r.scope == AccessScope.CUSTOMER and r.customer_id}
+    if not wanted:
+        return {}
+    names = dict(db.session.execute(select(Customer.id, Customer.name).where(Customer.id.in_(wanted))).all())
+    rooms: dict[int, list[str]] = {}
+    for customer_id, project, building, room in db.session.execute(
+            select(Purchase.customer_id, Project.name, Purchase.building, Purchase.room).join(Project)
+            .where(Purchase.customer_id.in_(wanted)).order_by(Purchase.customer_id, Purchase.id)):
+        rooms.setdefault(customer_id, []).append(f"{project} {building or ''}{'-' if building else ''}{room}")
+    return {r.id: RequestSubject(r.customer_id, names[r.customer_id], rooms.get(r.customer_id, []))
+            for r in requests if r.scope == AccessScope.CUSTOMER and r.customer_id in names}

@@ -113,6 +113,7 @@ READ_CONTEXT_LABELS = {
     "export": _l("Export"), "reception_search": _l("Customer search when registering a contact"),
     "complaint_search": _l("Customer search when registering a complaint"),
     "revisit_reveal": _l("Phone numbers shown for a revisit"),
+    "request_decision": _l("Access request to decide"),
 }
 CARE_KINDS = {
     "birthday": _l("Birthday greeting"),

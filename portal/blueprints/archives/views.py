@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import Forbidden
 
 from portal.auth import Perm, require
+from portal.auth.permissions import Role
 from portal.auth.access import deny, wants_fragment
 from portal.blueprints.admin.forms import ROLE_LABELS
 from portal.blueprints.archives import bp
@@ -607,12 +608,27 @@ def request_new():
     return render_template("archives/request_form.html", form=form, direct=direct)
 
 
+def _subjects_for_decider(requests: list) -> dict:
+    """The customers of the one-customer requests the current leader decides (name and rooms, the
+    grant's reach), logged as reads of their records. Nobody else is shown them: a requester would
+    learn the name behind any record number he typed."""
+    subjects = access.request_subjects([r for r in requests if access.can_decide(current_user, r)])
+    if subjects:
+        unique = {s.id: s for s in subjects.values()}.values()
+        archives.log_reads(current_user, unique, "request_decision", via_role=Role.LEADER.value)
+    return subjects
+
+
 @bp.route("/requests/queue")
 @require(Perm.ARCHIVE_APPROVE)
 def request_queue():
     now = now_utc()
-    return render_template("archives/queue.html", rows=access.queue_for(current_user),
-                           grants=access.grants_decided_by_me(current_user, now), now=now, labels=_request_labels())
+    rows, grants = access.queue_for(current_user), access.grants_decided_by_me(current_user, now)
+    subjects = _subjects_for_decider([*rows, *grants])
+    html = render_template("archives/queue.html", rows=rows, grants=grants, now=now, labels=_request_labels(),
+                           subjects=subjects)
+    db.session.commit()
+    return html
 
 
 def _get_request_or_403(request_id: int) -> ArchiveAccessRequest:
@@ -624,15 +640,22 @@ def _get_request_or_403(request_id: int) -> ArchiveAccessRequest:
     return req
 
 
+def _request_page(req: ArchiveAccessRequest, form: DecisionForm, can_decide: bool):
+    now = now_utc()
+    html = render_template("archives/request_detail.html", req=req, now=now, labels=_request_labels(),
+                           live=access.grant_is_live(req.status, req.expires_at, now), can_decide=can_decide,
+                           can_revoke=access.can_revoke(current_user, req), form=form,
+                           subjects=_subjects_for_decider([req]))
+    db.session.commit()
+    return html
+
+
 @bp.route("/requests/<int:request_id>")
 @require(Perm.ARCHIVE_REQUEST, Perm.ARCHIVE_APPROVE)
 def request_detail(request_id: int):
     req = _get_request_or_403(request_id)
-    now = now_utc()
-    return render_template("archives/request_detail.html", req=req, now=now, labels=_request_labels(),
-                           live=access.grant_is_live(req.status, req.expires_at, now),
-                           can_decide=req.status == AccessStatus.PENDING and access.can_decide(current_user, req),
-                           can_revoke=access.can_revoke(current_user, req), form=DecisionForm())
+    return _request_page(req, DecisionForm(),
+                         can_decide=req.status == AccessStatus.PENDING and access.can_decide(current_user, req))
 
 
 @bp.route("/requests/<int:request_id>/decide", methods=["POST"])
@@ -653,11 +676,7 @@ def request_decide(request_id: int):
             db.session.commit()
             flash(_("Decision recorded."), "success")
             return redirect(url_for("archives.request_queue"))
-    now = now_utc()
-    return render_template("archives/request_detail.html", req=req, now=now, labels=_request_labels(),
-                           live=access.grant_is_live(req.status, req.expires_at, now),
-                           can_decide=access.can_decide(current_user, req),
-                           can_revoke=access.can_revoke(current_user, req), form=form)
+    return _request_page(req, form, can_decide=access.can_decide(current_user, req))
 
 
 @bp.route("/requests/<int:request_id>/revoke", methods=["POST"])
