@@ -1,4 +1,4 @@
-"""archive fixes: the project of a purchase's history row, prospect registers
+"""archive fixes: the project of a purchase's history row, prospect registers, import warnings
 
 Revision ID: 0019_archive_fixes
 Revises: 0018_override_rule
@@ -10,6 +10,9 @@ before keep NULL and are not shown under a project grant (which project they nam
 
 archive_import.customer_kind: an owner list, or the marketing department's prospect register
 (案场来电来访登记表, seed 000 §5), whose rows become prospects. Existing imports were owner lists.
+
+archive_import.warning_count/warnings: what a file without errors would change that the user should
+read before importing it (an ID number on file under another name renames that customer).
 """
 import sqlalchemy as sa
 from alembic import op
@@ -28,13 +31,18 @@ def upgrade():
     with op.batch_alter_table('archive_import', schema=None) as batch_op:
         batch_op.add_column(sa.Column('customer_kind', sa.Enum('owner', 'prospect', name='customerkind', native_enum=False,
                                                                length=16), nullable=False, server_default='owner'))
+        batch_op.add_column(sa.Column('warning_count', sa.Integer(), nullable=False, server_default='0'))
+        batch_op.add_column(sa.Column('warnings', sa.JSON(), nullable=True))
     with op.batch_alter_table('archive_import', schema=None) as batch_op:
         batch_op.alter_column('customer_kind', existing_type=sa.Enum('owner', 'prospect', name='customerkind',
                                                                      native_enum=False, length=16), server_default=None)
+        batch_op.alter_column('warning_count', existing_type=sa.Integer(), server_default=None)
 
 
 def downgrade():
     with op.batch_alter_table('archive_import', schema=None) as batch_op:
+        batch_op.drop_column('warnings')
+        batch_op.drop_column('warning_count')
         batch_op.drop_column('customer_kind')
     with op.batch_alter_table('customer_change', schema=None) as batch_op:
         batch_op.drop_constraint('fk_customer_change_project_id_project', type_='foreignkey')

@@ -300,6 +300,9 @@ class ArchiveImport(db.Model):
     total_rows: Mapped[int] = mapped_column(default=0)
     error_count: Mapped[int] = mapped_column(default=0)
     errors: Mapped[list | None] = mapped_column(JSON)  # [[row, column, message], …] (first MAX_STORED_ERRORS)
+    # what a clean file would change that the user should know first (a customer renamed), same form
+    warning_count: Mapped[int] = mapped_column(default=0)
+    warnings: Mapped[list | None] = mapped_column(JSON)
     inserted: Mapped[int] = mapped_column(default=0)
     updated: Mapped[int] = mapped_column(default=0)
     job_id: Mapped[str | None] = mapped_column(String(64))

@@ -173,6 +173,7 @@ class CheckResult:
     keys: list[tuple] | None = None  # who each row is (``_person_keys``), as the archive check found
     titles: dict[str, str] = field(default_factory=dict)  # column key → the file's header for it
     kind: CustomerKind = CustomerKind.OWNER  # an owner list, or a prospect register
+    warnings: list[tuple[int, str, str]] = field(default_factory=list)  # (row, column, message): read, then import
 
     def header(self, key: str) -> str:
         """The file's name for a column (联系方式, 移交时间 …), else the template's."""
@@ -483,13 +484,17 @@ def _room_owners(rows: list[dict]) -> tuple[Owners, dict[tuple, set[str]]]:
     return owners, buildings
 
 
-def _ids_on_file(rows: list[dict]) -> dict[str, int]:
-    """The file's ID numbers that the archive has: ID number → customer id."""
+def _ids_on_file(rows: list[dict], names: dict[str, str] | None = None) -> dict[str, int]:
+    """The file's ID numbers that the archive has: ID number → customer id (and into ``names``,
+    ID number → the name on file)."""
     numbers = sorted({r["id_number"] for r in rows if r.get("id_number")})
     found: dict[str, int] = {}
     for chunk in _chunks(numbers, CHUNK):
-        found.update((number, cid) for cid, number in db.session.execute(
-            select(Customer.id, Customer.id_number).where(_among(Customer.id_number, chunk))))
+        for cid, number, name in db.session.execute(
+                select(Customer.id, Customer.id_number, Customer.name).where(_among(Customer.id_number, chunk))):
+            found[number] = cid
+            if names is not None:
+                names[number] = name
     return found
 
 
@@ -533,7 +538,8 @@ def _check_against_archive(result: CheckResult) -> None:
     Keeps who each remaining row is in ``result.keys`` for the import."""
     # a prospect register names no rooms: who a row is follows from the ID number, name and phone
     owners, buildings = _room_owners(result.rows) if result.kind == CustomerKind.OWNER else ({}, {})
-    ids_on_file = _ids_on_file(result.rows)
+    names_on_file: dict[str, str] = {}
+    ids_on_file = _ids_on_file(result.rows, names_on_file)
     bad_rows: set[int] = set()
 
     def error(r: dict, column: str, message: str) -> None:
@@ -583,6 +589,14 @@ def _check_against_archive(result: CheckResult) -> None:
     # the import writes in the same transaction right after this check: it reuses the keys
     result.keys = [k for k, r in zip(keys, rows) if r["_row"] not in bad_rows]
     result.rows = [r for r in rows if r["_row"] not in bad_rows]
+    # An ID number on file under another name renames that customer (and gives him the file's new
+    # phones): maybe a corrected name, maybe another person's number typed in. Not an error (a
+    # name is corrected this way); a warning the user reads before importing.
+    result.warnings = [
+        (r["_row"], result.header("id_number"), _("On file as %(old)s: importing renames that customer %(new)s and updates "
+                                                  "the record from this row.",
+                                                  old=names_on_file[r["id_number"]], new=r["name"]))
+        for r in result.rows if r.get("id_number") in names_on_file and names_on_file[r["id_number"]] != r["name"]]
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -835,6 +849,11 @@ def _store_errors(imp, errors: list[tuple[int, str, str]]) -> None:
     imp.errors = [list(e) for e in errors[:MAX_STORED_ERRORS]] or None
 
 
+def _store_warnings(imp, warnings: list[tuple[int, str, str]]) -> None:
+    imp.warning_count = len(warnings)
+    imp.warnings = [list(w) for w in warnings[:MAX_STORED_ERRORS]] or None
+
+
 def _checked_path(imp) -> Path:
     return import_dir() / f"{imp.stored_name}.checked.json"
 
@@ -886,6 +905,7 @@ def check_import(imp, progress: Callable[[int], None] | None = None) -> CheckRes
         return None
     imp.total_rows = result.total
     _store_errors(imp, result.errors)
+    _store_warnings(imp, result.warnings if not result.errors else [])
     imp.status = ImportStatus.INVALID if result.errors else ImportStatus.VALID
     imp.message = _("Columns not imported (the archive has no such field): %(cols)s",
                     cols="、".join(result.ignored)) if result.ignored else None
