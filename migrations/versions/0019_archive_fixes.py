@@ -1,4 +1,4 @@
-"""archive fixes: the project of a purchase's history row, prospect registers, import warnings
+"""archive fixes: history rows' project, prospect registers, import warnings, prices with fen
 
 Revision ID: 0019_archive_fixes
 Revises: 0018_override_rule
@@ -13,6 +13,9 @@ archive_import.customer_kind: an owner list, or the marketing department's prosp
 
 archive_import.warning_count/warnings: what a file without errors would change that the user should
 read before importing it (an ID number on file under another name renames that customer).
+
+purchase.unit_price/total_price: NUMERIC(12, 2) instead of INTEGER, so a unit price of 8497.46 yuan
+is kept as the sales contract writes it (the import and the form refused it).
 """
 import sqlalchemy as sa
 from alembic import op
@@ -39,7 +42,17 @@ def upgrade():
         batch_op.alter_column('warning_count', existing_type=sa.Integer(), server_default=None)
 
 
+    with op.batch_alter_table('purchase', schema=None) as batch_op:
+        for column in ('unit_price', 'total_price'):
+            batch_op.alter_column(column, existing_type=sa.Integer(), type_=sa.Numeric(precision=12, scale=2),
+                                  existing_nullable=True)
+
+
 def downgrade():
+    with op.batch_alter_table('purchase', schema=None) as batch_op:
+        for column in ('unit_price', 'total_price'):
+            batch_op.alter_column(column, existing_type=sa.Numeric(precision=12, scale=2), type_=sa.Integer(),
+                                  existing_nullable=True, postgresql_using=f'round({column})::integer')
     with op.batch_alter_table('archive_import', schema=None) as batch_op:
         batch_op.drop_column('warnings')
         batch_op.drop_column('warning_count')

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, Float, ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -141,8 +142,8 @@ class Purchase(db.Model):
     property_nature: Mapped[str | None] = mapped_column(String(30))  # 房屋建筑性质 (商品房 …)
     property_type: Mapped[str | None] = mapped_column(String(30))  # 类型 (住宅、商铺、车位 …)
     floor_area: Mapped[float | None] = mapped_column(Float)  # m²
-    unit_price: Mapped[int | None]  # yuan per m²
-    total_price: Mapped[int | None]  # yuan
+    unit_price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))  # yuan per m², with fen
+    total_price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))  # yuan, with fen
     salesperson: Mapped[str | None] = mapped_column(String(50))
 
     customer: Mapped[Customer] = relationship(back_populates="purchases")

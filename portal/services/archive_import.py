@@ -36,6 +36,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -53,6 +54,7 @@ from portal.services.validators import (
 
 MAX_STORED_ERRORS = 5000
 CHUNK = 5000
+FEN = Decimal("0.01")  # prices are yuan with fen (8497.46)
 
 
 @dataclass(frozen=True)
@@ -60,11 +62,11 @@ class Column:
     key: str
     header: str  # the Chinese header in the template and the files
     required: bool = False
-    kind: str = "text"  # text, date, int, float, gender, id, phone, project
+    kind: str = "text"  # text, date, int, money, float, gender, id, phone, project
     max_len: int = 100
     customer: bool = True  # a customer field (else a purchase field)
     aliases: tuple[str, ...] = ()  # other headers for the column (the submitted lists' own words)
-    maximum: int = 2_000_000_000  # of an int column
+    maximum: int = 2_000_000_000  # of an int or money column
 
 
 COLUMNS: list[Column] = [
@@ -95,8 +97,8 @@ COLUMNS: list[Column] = [
     Column("property_nature", "房屋性质", max_len=30, customer=False, aliases=("房屋建筑性质", "建筑性质")),
     Column("property_type", "房屋类型", max_len=30, customer=False, aliases=("类型",)),
     Column("floor_area", "建筑面积", kind="float", customer=False, aliases=("房屋面积", "面积")),
-    Column("unit_price", "单价", kind="int", customer=False),
-    Column("total_price", "成交总价", kind="int", customer=False, aliases=("总价",)),
+    Column("unit_price", "单价", kind="money", customer=False, maximum=10_000_000),
+    Column("total_price", "成交总价", kind="money", customer=False, aliases=("总价",)),
     Column("salesperson", "业务员", max_len=50, customer=False),
     Column("signing_date", "签约日期", kind="date", customer=False, aliases=("签约时间",)),
     Column("handover_date", "收楼日期", kind="date", customer=False, aliases=("移交时间", "移交日期", "收楼时间", "交房日期")),
@@ -269,7 +271,8 @@ def _text(value) -> str:
 
 
 def parse_date(value) -> date | None:
-    """A date cell: an Excel date, 2025-05-01, 2025/5/1, 2025.05.01 or 20250501. Raises ValueError."""
+    """A date cell: an Excel date, 2025-05-01, 2025/5/1, 2025.5.1, 2025年5月1日 or 20250501.
+    Raises ValueError."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -281,8 +284,11 @@ def parse_date(value) -> date | None:
         return None
     if text.isdigit() and len(text) == 8:
         return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    day = text.split(" ")[0]
+    if "年" in day:  # 2025年5月1日, as Chinese lists write dates typed as text
+        day = day.replace("年", "-").replace("月", "-").removesuffix("日")
     for sep in ("-", "/", "."):
-        parts = text.split(" ")[0].split(sep)
+        parts = day.split(sep)
         if len(parts) == 3 and all(p.isdigit() for p in parts):
             return date(int(parts[0]), int(parts[1]), int(parts[2]))
     raise ValueError(text)
@@ -328,6 +334,16 @@ def check_cell(col: Column, raw, projects: dict[str, int]):
         if number > col.maximum:
             return None, _("At most %(n)d.", n=col.maximum)
         return int(number), None
+    if col.kind == "money":
+        try:
+            amount = Decimal(text.replace(",", "").removesuffix("元").lstrip("¥￥"))
+        except InvalidOperation:
+            return None, _("Not a number.")
+        if not amount.is_finite() or amount < 0 or amount > col.maximum:
+            return None, _("Not a plausible amount.")
+        if amount != amount.quantize(FEN):
+            return None, _("At most two decimals (yuan and fen).")
+        return amount.quantize(FEN), None
     if col.kind == "float":
         try:
             number = float(text.replace(",", ""))
@@ -867,8 +883,8 @@ def _save_checked(imp, result: CheckResult) -> None:
     kinds = KINDS
 
     def encode(row: dict) -> dict:
-        return {k: (v.isoformat() if kinds.get(k) == "date" else v.value if kinds.get(k) == "gender" else v)
-                for k, v in row.items()}
+        return {k: (v.isoformat() if kinds.get(k) == "date" else v.value if kinds.get(k) == "gender"
+                    else str(v) if kinds.get(k) == "money" else v) for k, v in row.items()}
 
     _checked_path(imp).write_text(json.dumps({"total": result.total, "titles": result.titles,
                                               "rows": [encode(r) for r in result.rows]},
@@ -883,7 +899,7 @@ def _load_checked(imp) -> CheckResult | None:
 
     def decode(row: dict) -> dict:
         return {k: (date.fromisoformat(v) if kinds.get(k) == "date" else Gender(v) if kinds.get(k) == "gender"
-                    else v) for k, v in row.items()}
+                    else Decimal(v) if kinds.get(k) == "money" else v) for k, v in row.items()}
 
     data = json.loads(path.read_text(encoding="utf-8"))
     return CheckResult(rows=[decode(r) for r in data["rows"]], total=data["total"], titles=data.get("titles") or {},

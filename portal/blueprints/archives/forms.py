@@ -1,9 +1,12 @@
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
-    BooleanField, DateField, FloatField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField,
+    BooleanField, DateField, DecimalField, FloatField, HiddenField, IntegerField, RadioField, SelectField, StringField,
+    TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
 from portal.forms import PortalForm
 from portal.models import AccessScope, CustomerKind, Gender, ImportSource, QualityBasisKind, SpecialKind
@@ -24,6 +27,17 @@ def valid_id_number(form, field):
 def valid_phone(form, field):
     if field.data and not is_valid_phone(field.data):
         raise ValidationError(_l("Not a valid phone number."))
+
+
+def in_fen(form, field):
+    """A price in yuan with at most two decimals (fen): 8497.46. Before NumberRange, which cannot
+    compare NaN or Infinity (DecimalField takes them)."""
+    if field.data is None:
+        return
+    if not field.data.is_finite() or abs(field.data) >= 10 ** 10:
+        raise StopValidation(_l("Not a plausible amount."))
+    if field.data != field.data.quantize(Decimal("0.01")):
+        raise StopValidation(_l("At most two decimals (yuan and fen)."))
 
 
 def text(label, max_len, required=False, **kw):
@@ -103,8 +117,10 @@ class PurchaseForm(PortalForm):
     property_nature = text(_l("Property nature"), 30)
     property_type = text(_l("Property type"), 30)
     floor_area = FloatField(_l("Floor area (m²)"), validators=[Optional(), NumberRange(min=0.01, max=1_000_000)])
-    unit_price = IntegerField(_l("Unit price (yuan/m²)"), validators=[Optional(), NumberRange(min=0, max=10_000_000)])
-    total_price = IntegerField(_l("Total price (yuan)"), validators=[Optional(), NumberRange(min=0, max=2_000_000_000)])
+    unit_price = DecimalField(_l("Unit price (yuan/m²)"), places=2,
+                              validators=[Optional(), in_fen, NumberRange(min=0, max=10_000_000)])
+    total_price = DecimalField(_l("Total price (yuan)"), places=2,
+                               validators=[Optional(), in_fen, NumberRange(min=0, max=2_000_000_000)])
     salesperson = text(_l("Salesperson"), 50)
 
     def values(self) -> dict:
