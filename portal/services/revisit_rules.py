@@ -12,9 +12,11 @@ The rules, read from DOMAIN.md §4 and seed 000 §6 (签约客户例行回访):
 3. **handover_3m** ("between 1 and 3 months after handover"; the seed's 收楼三个月内 /
    移交3个月后 are ambiguous, DOMAIN.md stands): from handover + 1 month to handover + 3
    months, inclusive. The first day is shared with window 2; they are separate revisits.
-4. **handover_1y** ("1 year after handover, due within the 13th month"): the 13th month
-   after handover begins on handover + 12 months and ends the day before handover + 13
-   months.
+4. **handover_1y** ("1 year after handover, due within the 13th month"): from handover + 12
+   months to handover + 13 months, inclusive. A period of months ends on the corresponding
+   day of its last month (民法典 §201–202: the starting day is not counted, 到期月的对应日为期间的
+   最后一日), the same reading as windows 2 and 3: a 15 March 2025 handover is due by
+   15 April 2026, as its 1-month revisit was due by 15 April 2025.
 5. **complaint** (投诉回访): from the local date of the resolution to 2 days later, inclusive
    (DOMAIN.md's "within 2 days of resolution"; revisits are planned by the day, like
    every other window, so the revisit may be made until 23:59:59 of that second day).
@@ -82,7 +84,7 @@ def handover_windows(handover: date) -> dict[RevisitKind, Window]:
     return {
         RevisitKind.HANDOVER_1M: Window(handover, add_months(handover, 1)),
         RevisitKind.HANDOVER_3M: Window(add_months(handover, 1), add_months(handover, 3)),
-        RevisitKind.HANDOVER_1Y: Window(add_months(handover, 12), add_months(handover, 13) - timedelta(days=1)),
+        RevisitKind.HANDOVER_1Y: Window(add_months(handover, 12), add_months(handover, 13)),
     }
 
 

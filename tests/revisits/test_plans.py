@@ -35,7 +35,7 @@ def test_a_purchase_gets_its_four_routine_revisits_once(db, org):
     plans = _by_kind(db, purchase)
     assert first.created == 4 and again.as_dict() == {"created": 0, "moved": 0, "cancelled": 0, "reopened": 0}
     assert (plans[K.SIGNING].window_start, plans[K.SIGNING].due) == (date(2026, 12, 20), date(2026, 12, 27))
-    assert plans[K.HANDOVER_1Y].due == date(2028, 2, 4)
+    assert plans[K.HANDOVER_1Y].due == date(2028, 2, 5)
     assert all(p.project_id == org.project1.id and p.status == RevisitStatus.OPEN for p in plans.values())
 
 
@@ -66,7 +66,7 @@ def test_a_corrected_handover_date_moves_open_plans_and_leaves_done_ones(db, org
     assert (plans[K.HANDOVER_1M].window_start, plans[K.HANDOVER_1M].due) == (date(2027, 1, 5), date(2027, 2, 5))
     assert plans[K.HANDOVER_1M].status == RevisitStatus.DONE
     assert (plans[K.HANDOVER_3M].window_start, plans[K.HANDOVER_3M].due) == (date(2027, 2, 28), date(2027, 4, 30))
-    assert plans[K.HANDOVER_1Y].due == date(2028, 2, 28)
+    assert plans[K.HANDOVER_1Y].due == date(2028, 2, 29)
 
 
 def test_a_cleared_date_cancels_and_a_restored_date_reopens(db, org):
