@@ -23,7 +23,9 @@ The rules, read from DOMAIN.md §4 and seed 000 §6 (签约客户例行回访):
 6. **old_customer** (老客户例行回访): once per calendar year, 1 January to 31 December. A customer
    is an "old customer" in year Y when a room was handed over to him in year Y-2 or
    earlier: his 1-year routine revisit then began in Y-1 at the latest, so from year Y on
-   the annual revisit takes over and the two do not pile up on a new owner.
+   the annual revisit takes over and the two do not pile up on a new owner. A purchase
+   whose handover date is not recorded counts from its signing date instead (seed 000 §6:
+   每年度进行一次老客户回访 — an owner of years ago whose archive lacks the date is still one).
 
 **Month arithmetic** (``add_months``): the same day of the month N months later; when that
 month is shorter, the last day of that month. So 31 January + 1 month is 28 February (29 in
@@ -110,13 +112,22 @@ def annual_window(year: int) -> Window:
     return Window(date(year, 1, 1), date(year, 12, 31))
 
 
-def is_old_customer(handover_dates, year: int) -> bool:
-    """True when any room was handed over in ``year - 2`` or earlier (see the module doc)."""
-    return any(d is not None and d.year <= year - 2 for d in handover_dates)
+def customer_since(signing: date | None, handover: date | None) -> date | None:
+    """The date a purchase counts from for the old-customer rule: its handover, else (not
+    recorded) its signing date."""
+    return handover if handover is not None else signing
+
+
+def is_old_customer(purchases, year: int) -> bool:
+    """True when any purchase, given as ``(signing, handover)`` dates, was handed over (or, with
+    no handover date recorded, signed) in ``year - 2`` or earlier (see the module doc)."""
+    return any((since := customer_since(signing, handover)) is not None and since.year <= year - 2
+               for signing, handover in purchases)
 
 
 def old_customer_handover_cutoff(year: int) -> date:
-    """The latest handover date that makes a customer an old customer in ``year`` (for SQL)."""
+    """The latest handover (else signing) date that makes a customer an old customer in
+    ``year`` (for SQL)."""
     return date(year - 2, 12, 31)
 
 

@@ -109,6 +109,18 @@ def test_long_past_windows_are_not_planned(db, org):
     assert revisits.sync_purchase_plans(purchase, TODAY).created == 0
 
 
+def test_an_owner_whose_handover_date_is_not_recorded_gets_the_annual_revisit_from_his_signing_date(db, org):
+    """Seed 000 §6 (每年度进行一次老客户回访): signed in 2019, handover never entered, still an
+    old customer in 2026; one who signed in 2025 is not one yet; a recorded handover date governs."""
+    signed_long_ago = make_purchase(org.project1, signing=date(2019, 5, 1))
+    signed_last_year = make_purchase(org.project1, signing=date(2025, 3, 1))
+    handed_over_late = make_purchase(org.project2, signing=date(2019, 5, 1), handover=date(2025, 6, 1))
+    revisits.sync_annual_plans(2026, date(2026, 12, 5))
+    customers = {p.customer_id: p.project_id for p in _plans(db, kind=K.OLD_CUSTOMER)}
+    assert customers == {signed_long_ago.customer_id: org.project1.id}
+    assert signed_last_year.customer_id not in customers and handed_over_late.customer_id not in customers
+
+
 def test_the_plan_job_run_twice_creates_no_second_annual_revisit(app, db, org):
     from portal.jobs.revisits import revisit_plans
 

@@ -91,15 +91,20 @@ def test_annual_window_is_the_calendar_year():
     assert annual_window(2027) == Window(date(2027, 1, 1), date(2027, 12, 31))
 
 
-@pytest.mark.parametrize("handovers, year, old", [
-    ([date(2025, 12, 31)], 2027, True),   # handed over in Y-2: old customer
-    ([date(2026, 1, 1)], 2027, False),    # Y-1: the 1-year revisit is still his
-    ([date(2026, 6, 1), date(2019, 3, 1)], 2027, True),  # any room counts
-    ([None], 2027, False),
+@pytest.mark.parametrize("purchases, year, old", [
+    # (signing, handover)
+    ([(None, date(2025, 12, 31))], 2027, True),   # handed over in Y-2: old customer
+    ([(None, date(2026, 1, 1))], 2027, False),    # Y-1: the 1-year revisit is still his
+    ([(None, date(2026, 6, 1)), (None, date(2019, 3, 1))], 2027, True),  # any room counts
+    ([(date(2019, 5, 1), None)], 2027, True),     # no handover date recorded: the signing date counts
+    ([(date(2025, 12, 31), None)], 2027, True),
+    ([(date(2026, 1, 1), None)], 2027, False),
+    ([(date(2019, 5, 1), date(2026, 1, 1))], 2027, False),  # a recorded handover date governs
+    ([(None, None)], 2027, False),
     ([], 2027, False),
 ])
-def test_old_customer_means_a_handover_two_calendar_years_back(handovers, year, old):
-    assert is_old_customer(handovers, year) is old
+def test_old_customer_means_a_handover_two_calendar_years_back(purchases, year, old):
+    assert is_old_customer(purchases, year) is old
 
 
 @pytest.mark.parametrize("done_on, expected", [
