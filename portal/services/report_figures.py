@@ -53,14 +53,18 @@ def N_(text: str) -> str:
 
 
 DEFINITIONS: dict[str, str] = {}
+# The figure's name as a reader knows it (the 指标 column of the Excel "口径说明" sheet).
+NAMES: dict[str, str] = {}
 
 
-def figure(key: str, definition: str):
-    """Register ``definition`` as the figure's docstring and as its footnote on the pages."""
+def figure(key: str, name: str, definition: str):
+    """Register ``definition`` as the figure's docstring and as its footnote on the pages, and
+    ``name`` as what the figure is called where it is listed with others."""
 
     def deco(func_):
         func_.__doc__ = definition
         DEFINITIONS[key] = definition
+        NAMES[key] = name
         return func_
 
     return deco
@@ -173,7 +177,7 @@ def duration_stats(start_col, end_col, *conditions) -> dict:
 
 # --- complaints -------------------------------------------------------------------------------
 
-@figure("complaints", N_(
+@figure("complaints", N_("Complaints received"), N_(
     "Complaints received: complaints whose time of receipt falls in the period (local time), "
     "counted by project and category and by severity as they stand now. Repeat complaints are "
     "second complaints after closing and reopened complaints."))
@@ -214,7 +218,7 @@ def complaint_counts(period: Period, scope: Scope) -> dict:
     }
 
 
-@figure("first_reply", N_(
+@figure("first_reply", N_("First reply within 48 hours"), N_(
     "Replied within 48 hours: of the complaints received in the period, those whose first reply "
     "was recorded no later than 48 hours after receipt — even if the reply came after the period "
     "ended. Late: replied after 48 hours, or not replied and the 48 hours have passed. Pending: "
@@ -235,7 +239,7 @@ def first_reply(period: Period, scope: Scope, now: datetime) -> dict:
             "rate": _ratio(n_on_time, n_on_time + n_late)}
 
 
-@figure("first_reply_time", N_(
+@figure("first_reply_time", N_("First-reply time"), N_(
     "First-reply time: hours from receipt to the first reply, over the complaints received in the "
     "period that have been replied (mean and median)."))
 def first_reply_time(period: Period, scope: Scope) -> dict:
@@ -244,7 +248,7 @@ def first_reply_time(period: Period, scope: Scope) -> dict:
     return duration_stats(C.received_at, C.first_replied_at, *where)
 
 
-@figure("inquiry_reply_time", N_(
+@figure("inquiry_reply_time", N_("Inquiry response time"), N_(
     "Inquiry response time (咨询响应时间, seed 001): hours from the receipt of an inquiry (咨询) "
     "contact to its first reply, over the inquiries received in the period that have been replied "
     "(mean and median)."))
@@ -254,7 +258,7 @@ def inquiry_reply_time(period: Period, scope: Scope) -> dict:
     return duration_stats(K.received_at, K.replied_at, *where)
 
 
-@figure("resolution", N_(
+@figure("resolution", N_("Resolution time"), N_(
     "Resolution time: hours from receipt to resolution, over the complaints resolved in the period "
     "(whenever they were received). Median: half were resolved faster. 90th percentile: nine in "
     "ten were resolved faster (linear interpolation between the nearest two)."))
@@ -264,7 +268,7 @@ def resolution_time(period: Period, scope: Scope) -> dict:
     return duration_stats(C.received_at, C.resolved_at, *where)
 
 
-@figure("overdue", N_(
+@figure("overdue", N_("Overdue items"), N_(
     "Overdue items, as at the time the report was computed: complaints received in the period and "
     "still open whose first reply or progress update is past due; reception contacts received in "
     "the period replied after their reply deadline or still unanswered past it; work orders due in "
@@ -305,7 +309,7 @@ def overdue(period: Period, scope: Scope, now: datetime) -> dict:
             "work_orders": int(w_overdue), "work_orders_total": int(w_total)}
 
 
-@figure("important_matters", N_(
+@figure("important_matters", N_("Matters that became important"), N_(
     "Matters that became important: matters with a complaint received in the period that was "
     "the third or later distinct complainant about the same matter within 30 days."))
 def important_matters(period: Period, scope: Scope) -> list[dict]:
@@ -323,7 +327,7 @@ def important_matters(period: Period, scope: Scope) -> list[dict]:
             for s, p, c, n, m in db.session.execute(stmt)]
 
 
-@figure("measures", N_(
+@figure("measures", N_("Causes and measures"), N_(
     "Causes and measures: of the complaints resolved in the period, how many record a cause "
     "analysis and corrective or preventive measures; the most recent are listed."))
 def measures(period: Period, scope: Scope) -> dict:
@@ -349,7 +353,7 @@ def measures(period: Period, scope: Scope) -> dict:
 
 # --- satisfaction -----------------------------------------------------------------------------
 
-@figure("satisfaction", N_(
+@figure("satisfaction", N_("Satisfaction"), N_(
     "Satisfaction (1–5): the ratings given in revisits done in the period and on reception "
     "contacts closed in the period. Score = the mean of all these ratings; satisfied = the share "
     "rated 4 or 5."))
@@ -376,7 +380,7 @@ def satisfaction(period: Period, scope: Scope) -> dict:
 
 # --- revisits ---------------------------------------------------------------------------------
 
-@figure("revisits_done", N_(
+@figure("revisits_done", N_("Revisits done"), N_(
     "Revisits done: revisits completed in the period (time of the revisit, local), by type and "
     "method."))
 def revisits_done(period: Period, scope: Scope) -> dict:
@@ -397,10 +401,11 @@ def _rates_dict(rates: rr.RevisitRates) -> dict:
             "complaint_due": rates.complaint_due, "complaint_done": rates.complaint_done,
             "complaint_on_time": rates.complaint_on_time,
             "complaint_rate": _ratio(rates.complaint_done, rates.complaint_due),
-            "old_customer_due": rates.old_customer_due, "old_customer_done": rates.old_customer_done}
+            "old_customer_due": rates.old_customer_due, "old_customer_done": rates.old_customer_done,
+            "old_customer_on_time": rates.old_customer_on_time}
 
 
-@figure("revisit_completion", N_(
+@figure("revisit_completion", N_("Revisit completion"), N_(
     "Revisit completion against what was due (the revisits area's rates): routine revisits of "
     "signed customers due in the month (their window ends in it) done within their window; "
     "complaint revisits due in the month done at all. Target 100% for both."))
@@ -408,7 +413,7 @@ def revisit_completion(month: date, scope: Scope) -> dict:
     return _rates_dict(rr.revisit_rates(month, scope.project_id, scope.branch_id))
 
 
-@figure("revisits_due", N_(
+@figure("revisits_due", N_("Revisits due in the week"), N_(
     "Revisits due in the week: plans whose last day falls in the week, and how many of them are "
     "done (routine: within their window)."))
 def revisits_due(period: Period, scope: Scope) -> dict:
@@ -424,7 +429,7 @@ def revisits_due(period: Period, scope: Scope) -> dict:
 FEEDBACK_KINDS = (ContactCategory.SUGGESTION, ContactCategory.INQUIRY, ContactCategory.PRAISE)
 
 
-@figure("feedback", N_(
+@figure("feedback", N_("Feedback"), N_(
     "Feedback: reception contacts (calls, visits, letters) received in the period, by category; "
     "market feedback = suggestions and inquiries. The latest suggestions, inquiries and praise "
     "are listed."))
@@ -447,7 +452,7 @@ def feedback(period: Period, scope: Scope) -> dict:
             "market": counts["suggestion"] + counts["inquiry"], "latest": latest}
 
 
-@figure("revisit_feedback", N_(
+@figure("revisit_feedback", N_("What customers said in revisits"), N_(
     "What customers said in revisits (seed 000 §6: 客户反馈的意见或建议的汇总): of the revisits done "
     "in the period, those that raised a problem, how many were answered on the spot, and the "
     "follow-ups promised for the others (open, open past the promised reply time, done). The "
@@ -491,7 +496,7 @@ def _person_key(customer_id, phone, name):
     return func.coalesce(literal("c:") + cast(customer_id, String), literal("p:") + phone, literal("n:") + name)
 
 
-@figure("complaint_rate", N_(
+@figure("complaint_rate", N_("Complaint rate"), N_(
     "Complaint rate = complaining customers / customers served × 100%. Complaining customers: "
     "distinct complainants of the complaints received in the period. Customers served: distinct "
     "people with a reception contact or a complaint received in the period. A person is the "
@@ -507,7 +512,7 @@ def complaint_rate(period: Period, scope: Scope) -> dict:
     return {"complaining": int(complaining), "served": int(served), "rate": _ratio(complaining, served)}
 
 
-@figure("repair_timeliness", N_(
+@figure("repair_timeliness", N_("Repair timeliness"), N_(
     "Repair timeliness = repair work orders finished by their due time / repair work orders due "
     "in the period × 100%. Repair work orders are those dispatched from a repair (报修) contact. "
     "One still open but not yet due when the report was computed is left out."))
@@ -564,7 +569,7 @@ def kpi_table(months: list[date], scope: Scope, now: datetime | None = None, pro
 
 # --- trends and comparisons -------------------------------------------------------------------
 
-@figure("trend", N_("Monthly trend: complaints and reception contacts received in each of the last 12 months."))
+@figure("trend", N_("Monthly trend"), N_("Monthly trend: complaints and reception contacts received in each of the last 12 months."))
 def monthly_trend(month: date, scope: Scope, months: int = TREND_MONTHS) -> dict:
     firsts = [add_months(month.replace(day=1), -k) for k in range(months - 1, -1, -1)]
     periods = [month_period(m) for m in firsts]
@@ -578,7 +583,7 @@ def monthly_trend(month: date, scope: Scope, months: int = TREND_MONTHS) -> dict
     return {"months": [m.strftime("%Y-%m") for m in firsts], **series}
 
 
-@figure("branches", N_("Branch comparison: complaints and reception contacts received in the period, per branch "
+@figure("branches", N_("Branch comparison"), N_("Branch comparison: complaints and reception contacts received in the period, per branch "
                        "(through the branch's projects)."))
 def branch_comparison(period: Period) -> list[dict]:
     out: dict[str, dict] = {u.name: {"branch": u.name, "complaints": 0, "contacts": 0} for u in branches()}
