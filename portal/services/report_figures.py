@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import String, and_, case, cast, distinct, exists, func, literal, or_, select, union
+from sqlalchemy.orm import aliased
 
 from portal.extensions import db
 from portal.models import OrgKind, OrgUnit, Project
@@ -311,7 +312,8 @@ def overdue(period: Period, scope: Scope, now: datetime) -> dict:
 
 @figure("important_matters", N_("Matters that became important"), N_(
     "Matters that became important: matters with a complaint received in the period that was "
-    "the third or later distinct complainant about the same matter within 30 days."))
+    "the third or later distinct complainant about the same matter within 30 days. A matter "
+    "holding a report (举报) is listed only in the company-wide report."))
 def important_matters(period: Period, scope: Scope) -> list[dict]:
     C = Complaint
     stmt = (select(Matter.subject, Project.name, ComplaintCategory.name, func.count(), func.max(C.matter_complainants))
@@ -319,6 +321,10 @@ def important_matters(period: Period, scope: Scope) -> list[dict]:
             .join(ComplaintCategory, ComplaintCategory.id == C.category_id)
             .where(_in(C.received_at, period), C.matter_complainants >= 3)
             .group_by(Matter.id, Matter.subject, Project.name, ComplaintCategory.name))
+    if scope.branch_id is not None or scope.project_id is not None:
+        # a report is confidential to the center and the leaders: its matter's subject names it
+        reported = aliased(Complaint)
+        stmt = stmt.where(~exists().where(reported.matter_id == Matter.id, reported.is_report.is_(True)))
     # Most complainants first. (Ordered by the matter id alone, PostgreSQL walked the matter
     # index through all 1,000,000 complaints to skip a sort of a few hundred rows: 600 ms.)
     stmt = _scoped(stmt, C.project_id, scope).order_by(

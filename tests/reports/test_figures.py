@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 
 from portal.auth.permissions import Role
+from portal.extensions import db
 from portal.services import report_figures as rf
 from tests import factories as f
 from tests.reports.factories import NOW, OCTOBER, local, october_data
@@ -117,6 +118,23 @@ def test_important_matters_and_measures(org, data):
     m = rf.measures(OCT, rf.Scope())
     assert (m["resolved"], m["with_cause"], m["with_measures"], m["cause_rate"]) == (4, 1, 1, 25.0)
     assert m["items"][0]["cause"] == "施工不规范"
+
+
+def test_a_matter_holding_a_report_is_listed_only_company_wide(org, data):
+    """A report (举报) is confidential to the center and the leaders: a branch's or project's report
+    does not name its matter (DOMAIN.md §2), the company-wide one does."""
+    from tests.reports.factories import category, complaint
+
+    complaint(org.project1, category("engineering_quality"), local(2026, 10, 11, 9), matter=data["B"].matter,
+              name="匿名", phone="13800000077", is_report=True, matter_complainants=3)
+    db.session.commit()
+    assert [m["subject"] for m in rf.important_matters(OCT, rf.Scope())] == [data["B"].matter.subject]
+    assert rf.important_matters(OCT, rf.Scope(branch_id=org.branch1.id)) == []
+    assert rf.important_matters(OCT, rf.Scope(project_id=org.project1.id)) == []
+
+
+def test_a_matter_without_a_report_is_still_in_its_branch_report(org, data):
+    assert [m["complainants"] for m in rf.important_matters(OCT, rf.Scope(branch_id=org.branch1.id))] == [3]
 
 
 def test_satisfaction(org, data):
