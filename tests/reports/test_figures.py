@@ -12,6 +12,7 @@ import pytest
 
 from portal.auth.permissions import Role
 from portal.extensions import db
+from portal.models.reception import ContactCategory
 from portal.services import report_figures as rf
 from tests import factories as f
 from tests.reports.factories import NOW, OCTOBER, local, october_data
@@ -206,6 +207,45 @@ def test_kpis(org, data):
     # seed 001 咨询响应时间: inquiries only — K1 (replied after 2 h); K4 is a repair, K5 November's
     assert k["inquiry_reply"] == {"count": 1, "mean_hours": 2.0, "median_hours": 2.0}
     assert k["satisfaction"]["score"] == 3.5
+
+
+@pytest.mark.parametrize("records, complaining, served", [
+    # (kind, archive customer, phone, name): one customer linked on his complaint and calling by
+    # phone only (seed 001 四.1: 投诉顾客数量 / 总服务顾客数量) is one person
+    ([("complaint", "张三", "13800000011", "张三"), ("contact", None, "13800000011", "张三")], 1, 1),
+    ([("complaint", None, "13800000011", "张三"), ("contact", "张三", "13800000011", "张三")], 1, 1),
+    # the same number typed with +86, spaces or a hyphen
+    ([("complaint", "张三", "13800000011", "张三"), ("contact", None, "+86 138 0000 0011", "张先生")], 1, 1),
+    ([("complaint", None, "0991-1234567", "李四"), ("contact", None, "09911234567", "李四")], 1, 1),
+    # two archive customers stay two people even when they share a phone (a family's landline)
+    ([("complaint", "张三", "0991-7654321", "张三"), ("contact", "王五", "0991-7654321", "王五")], 1, 2),
+    # unknown callers: by phone, the name only without one
+    ([("complaint", None, "13800000012", "李四"), ("contact", None, "13800000013", "李四")], 1, 2),
+    ([("complaint", None, None, "赵六"), ("contact", None, None, "赵六"), ("contact", None, None, "钱七")], 1, 2),
+    # a linked record's phone makes the unknown caller with that number the customer, once
+    ([("contact", "张三", "13800000011", "张三"), ("complaint", None, "13800000011", "张三"),
+      ("complaint", None, "13800000014", "孙八")], 2, 2),
+])
+def test_complaint_rate_counts_one_person_once(org, records, complaining, served):
+    from tests.reports.factories import category, complaint, contact
+    from tests.revisits.factories import make_customer
+
+    staff = f.user_with_role(org, Role.CENTER_STAFF)
+    customers = {}
+    for i, (kind, customer, phone, name) in enumerate(records):
+        cid = None
+        if customer:
+            cid = customers.setdefault(customer, make_customer(customer, phone)).id
+        at = local(2026, 10, 3 + i, 10)
+        if kind == "complaint":
+            complaint(org.project1, category("engineering_quality"), at, name=name, phone=phone, customer_id=cid)
+        else:
+            k = contact(staff, org.project1, ContactCategory.INQUIRY, at, phone=phone, name=name)
+            k.customer_id = cid
+    db.session.commit()
+    r = rf.complaint_rate(OCT, rf.Scope())
+    assert (r["complaining"], r["served"]) == (complaining, served)
+    assert r["rate"] == round(100.0 * complaining / served, 2)
 
 
 def test_repair_not_yet_due_is_pending(org, data):
