@@ -32,12 +32,13 @@ from sqlalchemy.orm import aliased
 
 from portal.extensions import db
 from portal.models import OrgKind, OrgUnit, Project
-from portal.models.complaint import OPEN_STATUSES, Complaint, Matter
+from portal.models.complaint import OPEN_STATUSES, Complaint, FilingStatus, Matter
 from portal.models.reception import Contact, ContactCategory, WorkOrder
 from portal.models.revisit import FollowUpStatus, RevisitFollowUp, RevisitPlan, RevisitStatus
 from portal.models.settings import ComplaintCategory
 from portal.services import revisit_rates as rr
 from portal.services.clock import now_utc, start_of_local_day
+from portal.services.complaints import filing_overdue_clause, unreported_important_clause
 from portal.services.revisit_rules import add_months
 
 # The version of the figures' JSON layout stored in a submitted report.
@@ -271,28 +272,60 @@ def resolution_time(period: Period, scope: Scope) -> dict:
 
 @figure("overdue", N_("Overdue items"), N_(
     "Overdue items, as at the time the report was computed: complaints received in the period and "
-    "still open whose first reply or progress update is past due; reception contacts received in "
+    "still open whose first reply or progress update is past due; important complaints whose "
+    "report to a leader (due within 1 working day) fell due in the period and has not been made; "
+    "records of complaints a branch or department handled whose filing with the center (due "
+    "within 2 working days of closing, or of a return for correction) fell due in the period, "
+    "submitted after that time or still not submitted past it; reception contacts received in "
     "the period replied after their reply deadline or still unanswered past it; work orders due in "
     "the period finished after their due time or still open past it. Reports (举报) are counted but "
     "listed only in the company-wide report."))
 def overdue(period: Period, scope: Scope, now: datetime) -> dict:
     C = Complaint
+    scoped_list = scope.branch_id is not None or scope.project_id is not None
+
+    def complaint_list(*where, extra=()):
+        lst = (select(C.serial, Project.name, ComplaintCategory.name, C.received_at, C.severity, *extra)
+               .join(Project, Project.id == C.project_id).join(ComplaintCategory, ComplaintCategory.id == C.category_id)
+               .where(*where))
+        if scoped_list:
+            lst = lst.where(C.is_report.is_(False))
+        return _scoped(lst, C.project_id, scope)
+
+    def base_item(serial, project, category, received, severity) -> dict:
+        return {"serial": serial, "project": project, "category": category, "received_at": received.isoformat(),
+                "severity": getattr(severity, "value", severity)}
+
     complaint_overdue = and_(C.status.in_(OPEN_STATUSES), or_(
         and_(C.first_replied_at.is_(None), C.first_reply_due_at < now),
         and_(C.next_progress_due_at.is_not(None), C.next_progress_due_at < now)))
     base = _scoped(select(func.count()).where(_in(C.received_at, period), complaint_overdue), C.project_id, scope)
     n_complaints = db.session.scalar(base) or 0
-    lst = (select(C.serial, Project.name, ComplaintCategory.name, C.received_at, C.severity,
-                  C.first_replied_at, C.first_reply_due_at, C.next_progress_due_at)
-           .join(Project, Project.id == C.project_id).join(ComplaintCategory, ComplaintCategory.id == C.category_id)
-           .where(_in(C.received_at, period), complaint_overdue))
-    if scope.branch_id is not None or scope.project_id is not None:
-        lst = lst.where(C.is_report.is_(False))
-    lst = _scoped(lst, C.project_id, scope).order_by(C.received_at, C.id).limit(LIST_LIMIT)
-    items = [{"serial": s, "project": p, "category": cat, "received_at": r.isoformat(),
-              "severity": getattr(sev, "value", sev),
-              "overdue": "first_reply" if fr is None and frd < now else "progress"}
-             for s, p, cat, r, sev, fr, frd, npd in db.session.execute(lst)]
+    lst = complaint_list(_in(C.received_at, period), complaint_overdue,
+                         extra=(C.first_replied_at, C.first_reply_due_at)).order_by(C.received_at, C.id).limit(LIST_LIMIT)
+    items = [{**base_item(s, p, cat, r, sev), "overdue": "first_reply" if fr is None and frd < now else "progress"}
+             for s, p, cat, r, sev, fr, frd in db.session.execute(lst)]
+
+    # DOMAIN.md §2/§6: an important complaint is reported to a leader within 1 working day (the
+    # due time is cleared when it is reported, so what is left is what was never reported)
+    unreported = and_(unreported_important_clause(), _in(C.leader_report_due_at, period),
+                      C.leader_report_due_at < now)
+    n_unreported = db.session.scalar(_scoped(select(func.count()).where(unreported), C.project_id, scope)) or 0
+    lst = complaint_list(unreported, extra=(C.leader_report_due_at,)).order_by(C.leader_report_due_at, C.id)
+    unreported_items = [{**base_item(s, p, cat, r, sev), "due_at": due.isoformat()}
+                        for s, p, cat, r, sev, due in db.session.execute(lst.limit(LIST_LIMIT))]
+
+    # a branch's record of a complaint it handled, filed with the center within 2 working days
+    filed_late = and_(C.filing_status.in_([FilingStatus.SUBMITTED, FilingStatus.ACCEPTED]),
+                      C.filing_submitted_at > C.filing_due_at)
+    filing_late = and_(C.filed_by_unit_id.is_not(None), _in(C.filing_due_at, period),
+                       or_(filing_overdue_clause(now), filed_late))
+    n_filings = db.session.scalar(_scoped(select(func.count()).where(filing_late), C.project_id, scope)) or 0
+    lst = (complaint_list(filing_late, extra=(OrgUnit.name, C.filing_due_at, C.filing_submitted_at))
+           .outerjoin(OrgUnit, OrgUnit.id == C.filed_by_unit_id).order_by(C.filing_due_at, C.id))
+    filing_items = [{**base_item(s, p, cat, r, sev), "unit": unit or "", "due_at": due.isoformat(),
+                     "submitted_at": sub.isoformat() if sub else None}
+                    for s, p, cat, r, sev, unit, due, sub in db.session.execute(lst.limit(LIST_LIMIT))]
 
     K = Contact
     k_late = or_(and_(K.replied_at.is_not(None), K.replied_at > K.reply_due_at),
@@ -306,6 +339,8 @@ def overdue(period: Period, scope: Scope, now: datetime) -> dict:
     w_stmt = select(func.count(), _sum(w_late)).join(K, K.id == W.contact_id).where(_in(W.due_at, period))
     w_total, w_overdue = _one(_scoped(w_stmt, K.project_id, scope))
     return {"complaints": int(n_complaints), "complaint_items": items,
+            "unreported": int(n_unreported), "unreported_items": unreported_items,
+            "filings": int(n_filings), "filing_items": filing_items,
             "contacts": int(k_overdue), "contacts_total": int(k_total),
             "work_orders": int(w_overdue), "work_orders_total": int(w_total)}
 

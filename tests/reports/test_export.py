@@ -69,3 +69,53 @@ def test_the_definitions_sheet_names_every_figure_in_chinese(org):
         assert not set(names) & set(rf.DEFINITIONS)
     monthly = {r[0]: r[1] for r in _rows(files[0], "口径说明")[1:]}
     assert "48" in monthly["48小时内首次回复"] and "投诉率" in monthly["投诉率"]
+
+
+@pytest.fixture()
+def late_items(org):
+    """An important complaint never reported to a leader and a branch record never filed, both
+    due in October."""
+    from portal.models.complaint import FilingStatus, Severity
+    from tests.reports.factories import category, complaint
+
+    eng = category("engineering_quality")
+    unreported = complaint(org.project1, eng, local(2026, 10, 5, 9), severity=Severity.IMPORTANT, name="甲",
+                           phone="13800000021", leader_report_due_at=local(2026, 10, 6, 23, 59))
+    filing = complaint(org.project2, eng, local(2026, 10, 7, 9), resolved=local(2026, 10, 8, 12), name="乙",
+                       phone="13800000022", filed_by_unit_id=org.branch2.id, filing_status=FilingStatus.DRAFT,
+                       filing_due_at=local(2026, 10, 12, 23, 59), handled_closed_on=date(2026, 10, 8))
+    db.session.commit()
+    return unreported, filing
+
+
+def test_the_overdue_sheet_lists_unreported_important_complaints_and_late_filings(org, late_items):
+    unreported, filing = late_items
+    rows = _rows(report_export.monthly_xlsx(rf.monthly_report(OCTOBER, rf.Scope(), NOW)), "逾期事项")
+    counts = {r[0]: r[1] for r in rows if r and r[0]}
+    assert counts["重要投诉(1个工作日内未向领导汇报)"] == 1
+    assert counts["分子公司投诉处理记录(逾期备案或逾期未备案)"] == 1
+    listed = {r[0]: r[5] for r in rows if r and r[0] in (unreported.serial, filing.serial)}
+    assert listed[unreported.serial].startswith("向领导汇报") and "2026-10-06 23:59" in listed[unreported.serial]
+    assert org.branch2.name in listed[filing.serial] and "尚未报送" in listed[filing.serial]
+
+
+def test_the_monthly_page_shows_them(app, client, login, org, late_items):
+    import time_machine
+
+    from portal.auth.permissions import Role
+    from tests import factories as f
+
+    unreported, filing = late_items
+    with time_machine.travel(NOW, tick=False):
+        login(client, f.user_with_role(org, Role.CENTER_MANAGER))
+        html = client.get("/reports/monthly?month=2026-10&live=1").get_data(as_text=True)
+    assert "1个工作日内未向领导汇报的重要投诉" in html and unreported.serial in html
+    assert "逾期备案" in html and filing.serial in html and "尚未报送" in html
+
+
+def test_a_report_frozen_before_these_figures_still_renders(org, late_items):
+    figures = rf.monthly_report(OCTOBER, rf.Scope(), NOW)
+    for key in ("unreported", "unreported_items", "filings", "filing_items"):
+        del figures["overdue"][key]
+    rows = _rows(report_export.monthly_xlsx(figures), "逾期事项")
+    assert rows[1][0].startswith("投诉") and not any(r and r[0] == "重要投诉(1个工作日内未向领导汇报)" for r in rows)

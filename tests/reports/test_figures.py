@@ -6,7 +6,7 @@ are not October's.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -111,6 +111,53 @@ def test_overdue_items(org, data):
     assert od["complaints"] == 1 and [i["serial"] for i in od["complaint_items"]] == [data["F"].serial]
     assert (od["contacts"], od["contacts_total"]) == (2, 4)  # K2 unanswered, K4 replied late; K3 still in time
     assert (od["work_orders"], od["work_orders_total"]) == (3, 4)  # W2 late, W3 open past due, W5 late
+
+
+def test_overdue_items_count_unreported_important_complaints_and_late_filings(org, data):
+    """DOMAIN.md §2/§6: an important complaint is reported to a leader within 1 working day; a
+    branch files the record of a complaint it handled within 2 working days of closing. Counted
+    when the due time falls in October: never reported and past it; filed after it or not yet
+    filed past it. Reported ones, those filed in time and those not yet due are not."""
+    from portal.models.complaint import FilingStatus, Severity
+    from tests.reports.factories import category, complaint
+
+    eng = category("engineering_quality")
+    unreported = complaint(org.project1, eng, local(2026, 10, 5, 9), severity=Severity.IMPORTANT, name="甲",
+                           phone="13800000021", leader_report_due_at=local(2026, 10, 6, 23, 59))
+    complaint(org.project1, eng, local(2026, 10, 6, 9), severity=Severity.IMPORTANT, name="乙", phone="13800000022",
+              reported_to_leaders_at=local(2026, 10, 6, 10))  # reported: the due time is cleared
+    complaint(org.project1, eng, local(2026, 9, 20, 9), severity=Severity.IMPORTANT, name="丙", phone="13800000023",
+              leader_report_due_at=local(2026, 9, 21, 23, 59))  # September's
+    complaint(org.project1, eng, local(2026, 10, 31, 20), severity=Severity.IMPORTANT, name="丁", phone="13800000024",
+              leader_report_due_at=local(2026, 11, 2, 23, 59))  # not due yet
+
+    def filing(name, due, status, submitted=None, **kw):
+        return complaint(org.project2, eng, due - timedelta(days=4), resolved=due - timedelta(days=3), name=name,
+                         phone=None, filed_by_unit_id=org.branch2.id, filing_status=status, filing_due_at=due,
+                         filing_submitted_at=submitted, handled_closed_on=(due - timedelta(days=3)).date(), **kw)
+
+    never = filing("戊", local(2026, 10, 12, 23, 59), FilingStatus.DRAFT)
+    late = filing("己", local(2026, 10, 14, 23, 59), FilingStatus.ACCEPTED, submitted=local(2026, 10, 16, 9))
+    filing("庚", local(2026, 10, 15, 23, 59), FilingStatus.ACCEPTED, submitted=local(2026, 10, 15, 9))  # in time
+    filing("辛", local(2026, 11, 3, 23, 59), FilingStatus.DRAFT)  # November's
+    returned = filing("壬", local(2026, 10, 20, 23, 59), FilingStatus.RETURNED, is_report=True)
+    db.session.commit()
+
+    od = rf.overdue(OCT, rf.Scope(), NOW)
+    assert od["unreported"] == 1 and [i["serial"] for i in od["unreported_items"]] == [unreported.serial]
+    assert datetime.fromisoformat(od["unreported_items"][0]["due_at"]) == local(2026, 10, 6, 23, 59)
+    assert od["filings"] == 3
+    items = {i["serial"]: i for i in od["filing_items"]}
+    assert list(items) == [never.serial, late.serial, returned.serial]  # by due time
+    assert items[never.serial]["submitted_at"] is None and items[late.serial]["submitted_at"] is not None
+    assert items[never.serial]["unit"] == org.branch2.name
+    # the branch's own report counts the report (举报) but does not list it
+    branch = rf.overdue(OCT, rf.Scope(branch_id=org.branch2.id), NOW)
+    assert branch["filings"] == 3 and returned.serial not in {i["serial"] for i in branch["filing_items"]}
+    assert rf.overdue(OCT, rf.Scope(branch_id=org.branch1.id), NOW)["filings"] == 0
+    # computed before the due times: what is not yet done is not late yet
+    early = rf.overdue(OCT, rf.Scope(), local(2026, 10, 6, 12))
+    assert early["unreported"] == 0 and never.serial not in {i["serial"] for i in early["filing_items"]}
 
 
 def test_important_matters_and_measures(org, data):
