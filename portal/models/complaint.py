@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -104,6 +104,11 @@ class Complaint(db.Model):
               postgresql_include=["is_report", "complained_staff_id"]),
         Index("ix_complaint_open_progress", "status", "next_progress_due_at",
               postgresql_include=["is_report", "complained_staff_id"]),
+        # migration 0022_revisits_reports: the monthly report's "not reported to a leader in time"
+        # (the due time is cleared on reporting: only the few still owed are in it)
+        Index("ix_complaint_leader_report_owed", "leader_report_due_at",
+              postgresql_where=text("reported_to_leaders_at IS NULL AND leader_report_due_at IS NOT NULL"),
+              sqlite_where=text("reported_to_leaders_at IS NULL AND leader_report_due_at IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -25,7 +25,7 @@ from openpyxl.styles import Font
 from portal.services.archive_export import escape_cell
 from portal.services.clock import to_local
 from portal.services.reception_labels import CATEGORY_LABELS
-from portal.services.report_figures import DEFINITIONS
+from portal.services.report_figures import DEFINITIONS, NAMES
 from portal.services.revisits import KIND_LABELS, METHOD_LABELS
 
 LOCALE = "zh_Hans_CN"
@@ -113,7 +113,7 @@ KPI_HEADER = ["满意度得分", "评价数", "投诉客户数", "服务客户�
 
 
 def _definitions_sheet(book: _Book, keys: list[str]) -> None:
-    book.sheet("口径说明", ["指标", "定义"], [[k, _(DEFINITIONS[k])] for k in keys])
+    book.sheet("口径说明", ["指标", "定义"], [[_(NAMES[k]), _(DEFINITIONS[k])] for k in keys])
 
 
 def _complaint_sheets(book: _Book, f: dict) -> None:
@@ -144,15 +144,38 @@ def _revisit_done_rows(done: dict) -> list[list]:
 
 
 def _completion_rows(c: dict) -> list[list]:
+    """按时完成 = done within the window, 逾期完成 = done after it (the complaint revisit's rate still
+    counts both: the target is that every complaint is revisited)."""
+    # a report frozen before the old-customer split existed: its done ones stay under 按时完成
+    old_on_time = c.get("old_customer_on_time", c["old_customer_done"])
     return [["签约客户例行回访", c["routine_due"], c["routine_on_time"], c["routine_late"], c["routine_not_done"],
              _fmt(c["routine_rate"])],
-            ["客户投诉回访", c["complaint_due"], c["complaint_done"], "", c["complaint_due"] - c["complaint_done"],
-             _fmt(c["complaint_rate"])],
-            ["老客户年度回访", c["old_customer_due"], c["old_customer_done"], "",
+            ["客户投诉回访", c["complaint_due"], c["complaint_on_time"], c["complaint_done"] - c["complaint_on_time"],
+             c["complaint_due"] - c["complaint_done"], _fmt(c["complaint_rate"])],
+            ["老客户年度回访", c["old_customer_due"], old_on_time, c["old_customer_done"] - old_on_time,
              c["old_customer_due"] - c["old_customer_done"], ""]]
 
 
 COMPLETION_HEADER = ["回访类型", "应回访", "按时完成", "逾期完成", "未完成", "完成率(%)"]
+
+
+def _overdue_rows(od: dict, received: int) -> list[list]:
+    rows = [["投诉(首次回复或进度告知逾期, 仍未办结)", od["complaints"], received]]
+    if od.get("unreported") is not None:  # not in reports frozen before these were counted
+        rows += [["重要投诉(1个工作日内未向领导汇报)", od["unreported"], ""],
+                 ["分子公司投诉处理记录(逾期备案或逾期未备案)", od["filings"], ""]]
+    rows += [["来电来访来函(回复逾期)", od["contacts"], od["contacts_total"]],
+             ["派工单(完成逾期)", od["work_orders"], od["work_orders_total"]], [],
+             ["投诉编号", "项目", "类别", "受理时间", "严重程度", "逾期环节"]]
+    rows += [[i["serial"], i["project"], i["category"], local_time(i["received_at"]), label("severity", i["severity"]),
+              "首次回复" if i["overdue"] == "first_reply" else "进度告知"] for i in od["complaint_items"]]
+    rows += [[i["serial"], i["project"], i["category"], local_time(i["received_at"]), label("severity", i["severity"]),
+              f"向领导汇报(应于 {local_time(i['due_at'])} 前)"] for i in od.get("unreported_items", [])]
+    rows += [[i["serial"], i["project"], i["category"], local_time(i["received_at"]), label("severity", i["severity"]),
+              f"{i['unit']}备案(应于 {local_time(i['due_at'])} 前; "
+              + (f"{local_time(i['submitted_at'])} 报送)" if i["submitted_at"] else "尚未报送)")]
+             for i in od.get("filing_items", [])]
+    return rows
 
 
 def monthly_xlsx(f: dict, narrative: str | None = None) -> bytes:
@@ -166,14 +189,7 @@ def monthly_xlsx(f: dict, narrative: str | None = None) -> bytes:
         r = f["resolution"]
         book.sheet("处理时长", ["已解决件数", "平均(小时)", "中位数(小时)", "90分位(小时)"],
                    [[r["count"], _fmt(r["mean_hours"]), _fmt(r["median_hours"]), _fmt(r["p90_hours"])]])
-        od = f["overdue"]
-        book.sheet("逾期事项", ["事项", "逾期", "总数"],
-                   [["投诉(首次回复或进度告知逾期, 仍未办结)", od["complaints"], f["complaints"]["received"]],
-                    ["来电来访来函(回复逾期)", od["contacts"], od["contacts_total"]],
-                    ["派工单(完成逾期)", od["work_orders"], od["work_orders_total"]], [],
-                    ["投诉编号", "项目", "类别", "受理时间", "严重程度", "逾期环节"]]
-                   + [[i["serial"], i["project"], i["category"], local_time(i["received_at"]), label("severity", i["severity"]),
-                       "首次回复" if i["overdue"] == "first_reply" else "进度告知"] for i in od["complaint_items"]])
+        book.sheet("逾期事项", ["事项", "逾期", "总数"], _overdue_rows(f["overdue"], f["complaints"]["received"]))
         book.sheet("重复投诉与重要事项", ["事项", "项目", "类别", "本月投诉", "30日内不同投诉人"],
                    [[m["subject"], m["project"], m["category"], m["complaints"], m["complainants"]]
                     for m in f["important_matters"]] + [[], ["重复投诉(二次投诉/重新打开)", f["complaints"]["repeat"]]])

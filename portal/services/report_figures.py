@@ -27,16 +27,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, distinct, exists, func, literal, or_, select, union
+from sqlalchemy import and_, case, distinct, exists, func, literal, or_, select, union_all
+from sqlalchemy.orm import aliased
 
 from portal.extensions import db
 from portal.models import OrgKind, OrgUnit, Project
-from portal.models.complaint import OPEN_STATUSES, Complaint, Matter
+from portal.models.complaint import OPEN_STATUSES, Complaint, FilingStatus, Matter
 from portal.models.reception import Contact, ContactCategory, WorkOrder
 from portal.models.revisit import FollowUpStatus, RevisitFollowUp, RevisitPlan, RevisitStatus
 from portal.models.settings import ComplaintCategory
 from portal.services import revisit_rates as rr
 from portal.services.clock import now_utc, start_of_local_day
+from portal.services.complaints import filing_overdue_clause, unreported_important_clause
 from portal.services.revisit_rules import add_months
 
 # The version of the figures' JSON layout stored in a submitted report.
@@ -53,14 +55,18 @@ def N_(text: str) -> str:
 
 
 DEFINITIONS: dict[str, str] = {}
+# The figure's name as a reader knows it (the 指标 column of the Excel "口径说明" sheet).
+NAMES: dict[str, str] = {}
 
 
-def figure(key: str, definition: str):
-    """Register ``definition`` as the figure's docstring and as its footnote on the pages."""
+def figure(key: str, name: str, definition: str):
+    """Register ``definition`` as the figure's docstring and as its footnote on the pages, and
+    ``name`` as what the figure is called where it is listed with others."""
 
     def deco(func_):
         func_.__doc__ = definition
         DEFINITIONS[key] = definition
+        NAMES[key] = name
         return func_
 
     return deco
@@ -173,7 +179,7 @@ def duration_stats(start_col, end_col, *conditions) -> dict:
 
 # --- complaints -------------------------------------------------------------------------------
 
-@figure("complaints", N_(
+@figure("complaints", N_("Complaints received"), N_(
     "Complaints received: complaints whose time of receipt falls in the period (local time), "
     "counted by project and category and by severity as they stand now. Repeat complaints are "
     "second complaints after closing and reopened complaints."))
@@ -214,7 +220,7 @@ def complaint_counts(period: Period, scope: Scope) -> dict:
     }
 
 
-@figure("first_reply", N_(
+@figure("first_reply", N_("First reply within 48 hours"), N_(
     "Replied within 48 hours: of the complaints received in the period, those whose first reply "
     "was recorded no later than 48 hours after receipt — even if the reply came after the period "
     "ended. Late: replied after 48 hours, or not replied and the 48 hours have passed. Pending: "
@@ -235,7 +241,7 @@ def first_reply(period: Period, scope: Scope, now: datetime) -> dict:
             "rate": _ratio(n_on_time, n_on_time + n_late)}
 
 
-@figure("first_reply_time", N_(
+@figure("first_reply_time", N_("First-reply time"), N_(
     "First-reply time: hours from receipt to the first reply, over the complaints received in the "
     "period that have been replied (mean and median)."))
 def first_reply_time(period: Period, scope: Scope) -> dict:
@@ -244,7 +250,7 @@ def first_reply_time(period: Period, scope: Scope) -> dict:
     return duration_stats(C.received_at, C.first_replied_at, *where)
 
 
-@figure("inquiry_reply_time", N_(
+@figure("inquiry_reply_time", N_("Inquiry response time"), N_(
     "Inquiry response time (咨询响应时间, seed 001): hours from the receipt of an inquiry (咨询) "
     "contact to its first reply, over the inquiries received in the period that have been replied "
     "(mean and median)."))
@@ -254,7 +260,7 @@ def inquiry_reply_time(period: Period, scope: Scope) -> dict:
     return duration_stats(K.received_at, K.replied_at, *where)
 
 
-@figure("resolution", N_(
+@figure("resolution", N_("Resolution time"), N_(
     "Resolution time: hours from receipt to resolution, over the complaints resolved in the period "
     "(whenever they were received). Median: half were resolved faster. 90th percentile: nine in "
     "ten were resolved faster (linear interpolation between the nearest two)."))
@@ -264,30 +270,62 @@ def resolution_time(period: Period, scope: Scope) -> dict:
     return duration_stats(C.received_at, C.resolved_at, *where)
 
 
-@figure("overdue", N_(
+@figure("overdue", N_("Overdue items"), N_(
     "Overdue items, as at the time the report was computed: complaints received in the period and "
-    "still open whose first reply or progress update is past due; reception contacts received in "
+    "still open whose first reply or progress update is past due; important complaints whose "
+    "report to a leader (due within 1 working day) fell due in the period and has not been made; "
+    "records of complaints a branch or department handled whose filing with the center (due "
+    "within 2 working days of closing, or of a return for correction) fell due in the period, "
+    "submitted after that time or still not submitted past it; reception contacts received in "
     "the period replied after their reply deadline or still unanswered past it; work orders due in "
     "the period finished after their due time or still open past it. Reports (举报) are counted but "
     "listed only in the company-wide report."))
 def overdue(period: Period, scope: Scope, now: datetime) -> dict:
     C = Complaint
+    scoped_list = scope.branch_id is not None or scope.project_id is not None
+
+    def complaint_list(*where, extra=()):
+        lst = (select(C.serial, Project.name, ComplaintCategory.name, C.received_at, C.severity, *extra)
+               .join(Project, Project.id == C.project_id).join(ComplaintCategory, ComplaintCategory.id == C.category_id)
+               .where(*where))
+        if scoped_list:
+            lst = lst.where(C.is_report.is_(False))
+        return _scoped(lst, C.project_id, scope)
+
+    def base_item(serial, project, category, received, severity) -> dict:
+        return {"serial": serial, "project": project, "category": category, "received_at": received.isoformat(),
+                "severity": getattr(severity, "value", severity)}
+
     complaint_overdue = and_(C.status.in_(OPEN_STATUSES), or_(
         and_(C.first_replied_at.is_(None), C.first_reply_due_at < now),
         and_(C.next_progress_due_at.is_not(None), C.next_progress_due_at < now)))
     base = _scoped(select(func.count()).where(_in(C.received_at, period), complaint_overdue), C.project_id, scope)
     n_complaints = db.session.scalar(base) or 0
-    lst = (select(C.serial, Project.name, ComplaintCategory.name, C.received_at, C.severity,
-                  C.first_replied_at, C.first_reply_due_at, C.next_progress_due_at)
-           .join(Project, Project.id == C.project_id).join(ComplaintCategory, ComplaintCategory.id == C.category_id)
-           .where(_in(C.received_at, period), complaint_overdue))
-    if scope.branch_id is not None or scope.project_id is not None:
-        lst = lst.where(C.is_report.is_(False))
-    lst = _scoped(lst, C.project_id, scope).order_by(C.received_at, C.id).limit(LIST_LIMIT)
-    items = [{"serial": s, "project": p, "category": cat, "received_at": r.isoformat(),
-              "severity": getattr(sev, "value", sev),
-              "overdue": "first_reply" if fr is None and frd < now else "progress"}
-             for s, p, cat, r, sev, fr, frd, npd in db.session.execute(lst)]
+    lst = complaint_list(_in(C.received_at, period), complaint_overdue,
+                         extra=(C.first_replied_at, C.first_reply_due_at)).order_by(C.received_at, C.id).limit(LIST_LIMIT)
+    items = [{**base_item(s, p, cat, r, sev), "overdue": "first_reply" if fr is None and frd < now else "progress"}
+             for s, p, cat, r, sev, fr, frd in db.session.execute(lst)]
+
+    # DOMAIN.md §2/§6: an important complaint is reported to a leader within 1 working day (the
+    # due time is cleared when it is reported, so what is left is what was never reported)
+    unreported = and_(unreported_important_clause(), _in(C.leader_report_due_at, period),
+                      C.leader_report_due_at < now)
+    n_unreported = db.session.scalar(_scoped(select(func.count()).where(unreported), C.project_id, scope)) or 0
+    lst = complaint_list(unreported, extra=(C.leader_report_due_at,)).order_by(C.leader_report_due_at, C.id)
+    unreported_items = [{**base_item(s, p, cat, r, sev), "due_at": due.isoformat()}
+                        for s, p, cat, r, sev, due in db.session.execute(lst.limit(LIST_LIMIT))]
+
+    # a branch's record of a complaint it handled, filed with the center within 2 working days
+    filed_late = and_(C.filing_status.in_([FilingStatus.SUBMITTED, FilingStatus.ACCEPTED]),
+                      C.filing_submitted_at > C.filing_due_at)
+    filing_late = and_(C.filed_by_unit_id.is_not(None), _in(C.filing_due_at, period),
+                       or_(filing_overdue_clause(now), filed_late))
+    n_filings = db.session.scalar(_scoped(select(func.count()).where(filing_late), C.project_id, scope)) or 0
+    lst = (complaint_list(filing_late, extra=(OrgUnit.name, C.filing_due_at, C.filing_submitted_at))
+           .outerjoin(OrgUnit, OrgUnit.id == C.filed_by_unit_id).order_by(C.filing_due_at, C.id))
+    filing_items = [{**base_item(s, p, cat, r, sev), "unit": unit or "", "due_at": due.isoformat(),
+                     "submitted_at": sub.isoformat() if sub else None}
+                    for s, p, cat, r, sev, unit, due, sub in db.session.execute(lst.limit(LIST_LIMIT))]
 
     K = Contact
     k_late = or_(and_(K.replied_at.is_not(None), K.replied_at > K.reply_due_at),
@@ -301,13 +339,16 @@ def overdue(period: Period, scope: Scope, now: datetime) -> dict:
     w_stmt = select(func.count(), _sum(w_late)).join(K, K.id == W.contact_id).where(_in(W.due_at, period))
     w_total, w_overdue = _one(_scoped(w_stmt, K.project_id, scope))
     return {"complaints": int(n_complaints), "complaint_items": items,
+            "unreported": int(n_unreported), "unreported_items": unreported_items,
+            "filings": int(n_filings), "filing_items": filing_items,
             "contacts": int(k_overdue), "contacts_total": int(k_total),
             "work_orders": int(w_overdue), "work_orders_total": int(w_total)}
 
 
-@figure("important_matters", N_(
+@figure("important_matters", N_("Matters that became important"), N_(
     "Matters that became important: matters with a complaint received in the period that was "
-    "the third or later distinct complainant about the same matter within 30 days."))
+    "the third or later distinct complainant about the same matter within 30 days. A matter "
+    "holding a report (举报) is listed only in the company-wide report."))
 def important_matters(period: Period, scope: Scope) -> list[dict]:
     C = Complaint
     stmt = (select(Matter.subject, Project.name, ComplaintCategory.name, func.count(), func.max(C.matter_complainants))
@@ -315,6 +356,10 @@ def important_matters(period: Period, scope: Scope) -> list[dict]:
             .join(ComplaintCategory, ComplaintCategory.id == C.category_id)
             .where(_in(C.received_at, period), C.matter_complainants >= 3)
             .group_by(Matter.id, Matter.subject, Project.name, ComplaintCategory.name))
+    if scope.branch_id is not None or scope.project_id is not None:
+        # a report is confidential to the center and the leaders: its matter's subject names it
+        reported = aliased(Complaint)
+        stmt = stmt.where(~exists().where(reported.matter_id == Matter.id, reported.is_report.is_(True)))
     # Most complainants first. (Ordered by the matter id alone, PostgreSQL walked the matter
     # index through all 1,000,000 complaints to skip a sort of a few hundred rows: 600 ms.)
     stmt = _scoped(stmt, C.project_id, scope).order_by(
@@ -323,7 +368,7 @@ def important_matters(period: Period, scope: Scope) -> list[dict]:
             for s, p, c, n, m in db.session.execute(stmt)]
 
 
-@figure("measures", N_(
+@figure("measures", N_("Causes and measures"), N_(
     "Causes and measures: of the complaints resolved in the period, how many record a cause "
     "analysis and corrective or preventive measures; the most recent are listed."))
 def measures(period: Period, scope: Scope) -> dict:
@@ -349,7 +394,7 @@ def measures(period: Period, scope: Scope) -> dict:
 
 # --- satisfaction -----------------------------------------------------------------------------
 
-@figure("satisfaction", N_(
+@figure("satisfaction", N_("Satisfaction"), N_(
     "Satisfaction (1–5): the ratings given in revisits done in the period and on reception "
     "contacts closed in the period. Score = the mean of all these ratings; satisfied = the share "
     "rated 4 or 5."))
@@ -376,7 +421,7 @@ def satisfaction(period: Period, scope: Scope) -> dict:
 
 # --- revisits ---------------------------------------------------------------------------------
 
-@figure("revisits_done", N_(
+@figure("revisits_done", N_("Revisits done"), N_(
     "Revisits done: revisits completed in the period (time of the revisit, local), by type and "
     "method."))
 def revisits_done(period: Period, scope: Scope) -> dict:
@@ -397,10 +442,11 @@ def _rates_dict(rates: rr.RevisitRates) -> dict:
             "complaint_due": rates.complaint_due, "complaint_done": rates.complaint_done,
             "complaint_on_time": rates.complaint_on_time,
             "complaint_rate": _ratio(rates.complaint_done, rates.complaint_due),
-            "old_customer_due": rates.old_customer_due, "old_customer_done": rates.old_customer_done}
+            "old_customer_due": rates.old_customer_due, "old_customer_done": rates.old_customer_done,
+            "old_customer_on_time": rates.old_customer_on_time}
 
 
-@figure("revisit_completion", N_(
+@figure("revisit_completion", N_("Revisit completion"), N_(
     "Revisit completion against what was due (the revisits area's rates): routine revisits of "
     "signed customers due in the month (their window ends in it) done within their window; "
     "complaint revisits due in the month done at all. Target 100% for both."))
@@ -408,7 +454,7 @@ def revisit_completion(month: date, scope: Scope) -> dict:
     return _rates_dict(rr.revisit_rates(month, scope.project_id, scope.branch_id))
 
 
-@figure("revisits_due", N_(
+@figure("revisits_due", N_("Revisits due in the week"), N_(
     "Revisits due in the week: plans whose last day falls in the week, and how many of them are "
     "done (routine: within their window)."))
 def revisits_due(period: Period, scope: Scope) -> dict:
@@ -424,7 +470,7 @@ def revisits_due(period: Period, scope: Scope) -> dict:
 FEEDBACK_KINDS = (ContactCategory.SUGGESTION, ContactCategory.INQUIRY, ContactCategory.PRAISE)
 
 
-@figure("feedback", N_(
+@figure("feedback", N_("Feedback"), N_(
     "Feedback: reception contacts (calls, visits, letters) received in the period, by category; "
     "market feedback = suggestions and inquiries. The latest suggestions, inquiries and praise "
     "are listed."))
@@ -447,7 +493,7 @@ def feedback(period: Period, scope: Scope) -> dict:
             "market": counts["suggestion"] + counts["inquiry"], "latest": latest}
 
 
-@figure("revisit_feedback", N_(
+@figure("revisit_feedback", N_("What customers said in revisits"), N_(
     "What customers said in revisits (seed 000 §6: 客户反馈的意见或建议的汇总): of the revisits done "
     "in the period, those that raised a problem, how many were answered on the spot, and the "
     "follow-ups promised for the others (open, open past the promised reply time, done). The "
@@ -485,29 +531,64 @@ def revisit_feedback(period: Period, scope: Scope, now: datetime) -> dict:
 
 # --- KPIs (seed 001 §四) ----------------------------------------------------------------------
 
-def _person_key(customer_id, phone, name):
-    """Who a person is across complaints and contacts: the archive customer, else the phone,
-    else the name as typed."""
-    return func.coalesce(literal("c:") + cast(customer_id, String), literal("p:") + phone, literal("n:") + name)
+def _phone_key(col):
+    """A phone as a person's key: spaces, hyphens and "+" removed, its last 11 characters (so
+    +86 138 0000 0011, 13800000011 and 0991-1234567 / 09911234567 compare equal, as in
+    ``severity.complainant_keys``); NULL when empty."""
+    digits = func.replace(func.replace(func.replace(col, " ", ""), "-", ""), "+", "")
+    if db.session.get_bind().dialect.name == "postgresql":
+        tail = func.right(digits, 11)
+    else:
+        tail = func.substr(digits, -11)
+    return func.nullif(tail, "")
 
 
-@figure("complaint_rate", N_(
+@figure("complaint_rate", N_("Complaint rate"), N_(
     "Complaint rate = complaining customers / customers served × 100%. Complaining customers: "
     "distinct complainants of the complaints received in the period. Customers served: distinct "
     "people with a reception contact or a complaint received in the period. A person is the "
-    "archive customer when linked, else the phone number, else the name."))
+    "archive customer a record is linked to; a record not linked to one is the customer of a "
+    "linked record of the period with the same phone number, else that phone number (the same "
+    "number typed with +86, spaces or hyphens is the same), else the name."))
 def complaint_rate(period: Period, scope: Scope) -> dict:
     C, K = Complaint, Contact
-    c_keys = _scoped(select(_person_key(C.customer_id, C.complainant_phone, C.complainant_name).label("k"))
-                     .where(_in(C.received_at, period)), C.project_id, scope)
-    k_keys = _scoped(select(_person_key(K.customer_id, K.customer_phone, K.customer_name).label("k"))
-                     .where(_in(K.received_at, period)), K.project_id, scope)
-    complaining = db.session.scalar(select(func.count(distinct(c_keys.subquery().c.k)))) or 0
-    served = db.session.scalar(select(func.count()).select_from(union(c_keys, k_keys).subquery())) or 0
-    return {"complaining": int(complaining), "served": int(served), "rate": _ratio(complaining, served)}
+    recs = union_all(
+        _scoped(select(C.customer_id.label("customer_id"), _phone_key(C.complainant_phone).label("phone"),
+                       C.complainant_name.label("name"), literal(1).label("complained"))
+                .where(_in(C.received_at, period)), C.project_id, scope),
+        _scoped(select(K.customer_id, _phone_key(K.customer_phone), K.customer_name, literal(0))
+                .where(_in(K.received_at, period)), K.project_id, scope),
+    ).cte("recs")
+    # one pass over the period's records (the CTE), then hash aggregates: the phone a customer's
+    # linked records carry makes his unlinked records his (an index probe into the archive per
+    # unlinked record would cost more than the rest of the monthly report's figures together)
+    owners = (select(recs.c.phone, func.min(recs.c.customer_id).label("customer_id"))
+              .where(recs.c.customer_id.is_not(None), recs.c.phone.is_not(None))
+              .group_by(recs.c.phone).subquery("owners"))
+    person = func.coalesce(recs.c.customer_id, owners.c.customer_id)
+    keyed = (select(person.label("customer_id"), recs.c.phone, recs.c.name, recs.c.complained)
+             .select_from(recs.outerjoin(owners, and_(recs.c.customer_id.is_(None), owners.c.phone == recs.c.phone)))
+             .subquery("keyed"))
+    cid, phone, name = keyed.c.customer_id, keyed.c.phone, keyed.c.name
+    unknown, no_phone = cid.is_(None), phone.is_(None)
+
+    def people(*where):
+        """Distinct customers + distinct phones of the rest + distinct names of the rest."""
+        cond = and_(*where) if where else None
+
+        def distinct_of(col, *more):
+            conds = [c for c in (cond, *more) if c is not None]
+            value = case((and_(*conds), col), else_=None) if conds else col
+            return func.count(distinct(value))
+
+        return distinct_of(cid) + distinct_of(phone, unknown) + distinct_of(name, unknown, no_phone)
+
+    complaining, served = _one(select(people(keyed.c.complained == 1), people()))
+    return {"complaining": int(complaining or 0), "served": int(served or 0),
+            "rate": _ratio(int(complaining or 0), int(served or 0))}
 
 
-@figure("repair_timeliness", N_(
+@figure("repair_timeliness", N_("Repair timeliness"), N_(
     "Repair timeliness = repair work orders finished by their due time / repair work orders due "
     "in the period × 100%. Repair work orders are those dispatched from a repair (报修) contact. "
     "One still open but not yet due when the report was computed is left out."))
@@ -564,7 +645,7 @@ def kpi_table(months: list[date], scope: Scope, now: datetime | None = None, pro
 
 # --- trends and comparisons -------------------------------------------------------------------
 
-@figure("trend", N_("Monthly trend: complaints and reception contacts received in each of the last 12 months."))
+@figure("trend", N_("Monthly trend"), N_("Monthly trend: complaints and reception contacts received in each of the last 12 months."))
 def monthly_trend(month: date, scope: Scope, months: int = TREND_MONTHS) -> dict:
     firsts = [add_months(month.replace(day=1), -k) for k in range(months - 1, -1, -1)]
     periods = [month_period(m) for m in firsts]
@@ -578,7 +659,7 @@ def monthly_trend(month: date, scope: Scope, months: int = TREND_MONTHS) -> dict
     return {"months": [m.strftime("%Y-%m") for m in firsts], **series}
 
 
-@figure("branches", N_("Branch comparison: complaints and reception contacts received in the period, per branch "
+@figure("branches", N_("Branch comparison"), N_("Branch comparison: complaints and reception contacts received in the period, per branch "
                        "(through the branch's projects)."))
 def branch_comparison(period: Period) -> list[dict]:
     out: dict[str, dict] = {u.name: {"branch": u.name, "complaints": 0, "contacts": 0} for u in branches()}

@@ -41,6 +41,7 @@ class RevisitRates:
     complaint_on_time: int = 0
     old_customer_due: int = 0
     old_customer_done: int = 0
+    old_customer_on_time: int = 0
 
     @property
     def routine_rate(self) -> float | None:
@@ -60,7 +61,8 @@ def tally(rows: Iterable[tuple], month: date, project_id: int | None = None,
           branch_id: int | None = None) -> RevisitRates:
     """Count ``(kind, status, on_time[, n])`` rows of plans due in ``month`` (pure)."""
     c = dict(routine_due=0, routine_on_time=0, routine_late=0, routine_not_done=0, complaint_due=0,
-             complaint_done=0, complaint_on_time=0, old_customer_due=0, old_customer_done=0)
+             complaint_done=0, complaint_on_time=0, old_customer_due=0, old_customer_done=0,
+             old_customer_on_time=0)
     for row in rows:
         kind, status, on_time = RevisitKind(row[0]), RevisitStatus(row[1]), row[2]
         n = row[3] if len(row) > 3 else 1
@@ -82,6 +84,7 @@ def tally(rows: Iterable[tuple], month: date, project_id: int | None = None,
         else:
             c["old_customer_due"] += n
             c["old_customer_done"] += n if done else 0
+            c["old_customer_on_time"] += n if done and on_time else 0
     return RevisitRates(month=month.replace(day=1), project_id=project_id, branch_id=branch_id, **c)
 
 

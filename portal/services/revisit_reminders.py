@@ -168,6 +168,9 @@ def _follow_up_overdue_message(r) -> Message | None:
     row = db.session.get(RevisitFollowUp, r.object_id)
     if row is None or row.status != FollowUpStatus.OPEN:
         return None
+    if revisits.is_about(row.plan, r.recipient):
+        # the complaint is about the owner (made so after he was given it): not his to be told
+        return None
     with recipient_locale(r):
         problem = row.problem.strip()
         return Message(title=_("A reply promised to a customer is overdue (promised by %(when)s)",

@@ -12,16 +12,20 @@ The rules, read from DOMAIN.md §4 and seed 000 §6 (签约客户例行回访):
 3. **handover_3m** ("between 1 and 3 months after handover"; the seed's 收楼三个月内 /
    移交3个月后 are ambiguous, DOMAIN.md stands): from handover + 1 month to handover + 3
    months, inclusive. The first day is shared with window 2; they are separate revisits.
-4. **handover_1y** ("1 year after handover, due within the 13th month"): the 13th month
-   after handover begins on handover + 12 months and ends the day before handover + 13
-   months.
+4. **handover_1y** ("1 year after handover, due within the 13th month"): from handover + 12
+   months to handover + 13 months, inclusive. A period of months ends on the corresponding
+   day of its last month (民法典 §201–202: the starting day is not counted, 到期月的对应日为期间的
+   最后一日), the same reading as windows 2 and 3: a 15 March 2025 handover is due by
+   15 April 2026, as its 1-month revisit was due by 15 April 2025.
 5. **complaint** (投诉回访): from the local date of the resolution to 2 days later, inclusive
    (DOMAIN.md's "within 2 days of resolution"; revisits are planned by the day, like
    every other window, so the revisit may be made until 23:59:59 of that second day).
 6. **old_customer** (老客户例行回访): once per calendar year, 1 January to 31 December. A customer
    is an "old customer" in year Y when a room was handed over to him in year Y-2 or
    earlier: his 1-year routine revisit then began in Y-1 at the latest, so from year Y on
-   the annual revisit takes over and the two do not pile up on a new owner.
+   the annual revisit takes over and the two do not pile up on a new owner. A purchase
+   whose handover date is not recorded counts from its signing date instead (seed 000 §6:
+   每年度进行一次老客户回访 — an owner of years ago whose archive lacks the date is still one).
 
 **Month arithmetic** (``add_months``): the same day of the month N months later; when that
 month is shorter, the last day of that month. So 31 January + 1 month is 28 February (29 in
@@ -82,7 +86,7 @@ def handover_windows(handover: date) -> dict[RevisitKind, Window]:
     return {
         RevisitKind.HANDOVER_1M: Window(handover, add_months(handover, 1)),
         RevisitKind.HANDOVER_3M: Window(add_months(handover, 1), add_months(handover, 3)),
-        RevisitKind.HANDOVER_1Y: Window(add_months(handover, 12), add_months(handover, 13) - timedelta(days=1)),
+        RevisitKind.HANDOVER_1Y: Window(add_months(handover, 12), add_months(handover, 13)),
     }
 
 
@@ -108,13 +112,22 @@ def annual_window(year: int) -> Window:
     return Window(date(year, 1, 1), date(year, 12, 31))
 
 
-def is_old_customer(handover_dates, year: int) -> bool:
-    """True when any room was handed over in ``year - 2`` or earlier (see the module doc)."""
-    return any(d is not None and d.year <= year - 2 for d in handover_dates)
+def customer_since(signing: date | None, handover: date | None) -> date | None:
+    """The date a purchase counts from for the old-customer rule: its handover, else (not
+    recorded) its signing date."""
+    return handover if handover is not None else signing
+
+
+def is_old_customer(purchases, year: int) -> bool:
+    """True when any purchase, given as ``(signing, handover)`` dates, was handed over (or, with
+    no handover date recorded, signed) in ``year - 2`` or earlier (see the module doc)."""
+    return any((since := customer_since(signing, handover)) is not None and since.year <= year - 2
+               for signing, handover in purchases)
 
 
 def old_customer_handover_cutoff(year: int) -> date:
-    """The latest handover date that makes a customer an old customer in ``year`` (for SQL)."""
+    """The latest handover (else signing) date that makes a customer an old customer in
+    ``year`` (for SQL)."""
     return date(year - 2, 12, 31)
 
 

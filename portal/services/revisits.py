@@ -339,16 +339,18 @@ def cancel_purchase_plans(purchase_id: int) -> int:
 
 
 def sync_annual_plans(year: int, today: date | None = None) -> SyncResult:
-    """One old-customer revisit per old customer in ``year`` (see ``revisit_rules``); never twice."""
+    """One old-customer revisit per old customer in ``year`` (see ``revisit_rules``); never twice.
+    A purchase without a handover date counts from its signing date."""
     result = SyncResult()
     cutoff = rules.old_customer_handover_cutoff(year)
-    # the customer's most recently handed-over room names the project the revisit is filed under
+    # the customer's most recently handed-over (else signed) room names the project the revisit is filed under
     latest: dict[int, tuple[date, int]] = {}
-    rows = db.session.execute(select(Purchase.customer_id, Purchase.handover_date, Purchase.project_id).where(
-        Purchase.handover_date.is_not(None), Purchase.handover_date <= cutoff))
-    for customer_id, handover, project_id in rows:
-        if customer_id not in latest or handover > latest[customer_id][0]:
-            latest[customer_id] = (handover, project_id)
+    since = func.coalesce(Purchase.handover_date, Purchase.signing_date)
+    rows = db.session.execute(select(Purchase.customer_id, since, Purchase.project_id).where(
+        since.is_not(None), since <= cutoff))
+    for customer_id, day, project_id in rows:
+        if customer_id not in latest or day > latest[customer_id][0]:
+            latest[customer_id] = (day, project_id)
     prefix = f"{RevisitKind.OLD_CUSTOMER.value}:customer:"
     have = set(db.session.scalars(select(RevisitPlan.plan_key).where(
         RevisitPlan.kind == RevisitKind.OLD_CUSTOMER, RevisitPlan.plan_key.like(f"{prefix}%:{year}"))))

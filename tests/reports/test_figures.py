@@ -6,11 +6,13 @@ are not October's.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from portal.auth.permissions import Role
+from portal.extensions import db
+from portal.models.reception import ContactCategory
 from portal.services import report_figures as rf
 from tests import factories as f
 from tests.reports.factories import NOW, OCTOBER, local, october_data
@@ -111,12 +113,76 @@ def test_overdue_items(org, data):
     assert (od["work_orders"], od["work_orders_total"]) == (3, 4)  # W2 late, W3 open past due, W5 late
 
 
+def test_overdue_items_count_unreported_important_complaints_and_late_filings(org, data):
+    """DOMAIN.md §2/§6: an important complaint is reported to a leader within 1 working day; a
+    branch files the record of a complaint it handled within 2 working days of closing. Counted
+    when the due time falls in October: never reported and past it; filed after it or not yet
+    filed past it. Reported ones, those filed in time and those not yet due are not."""
+    from portal.models.complaint import FilingStatus, Severity
+    from tests.reports.factories import category, complaint
+
+    eng = category("engineering_quality")
+    unreported = complaint(org.project1, eng, local(2026, 10, 5, 9), severity=Severity.IMPORTANT, name="甲",
+                           phone="13800000021", leader_report_due_at=local(2026, 10, 6, 23, 59))
+    complaint(org.project1, eng, local(2026, 10, 6, 9), severity=Severity.IMPORTANT, name="乙", phone="13800000022",
+              reported_to_leaders_at=local(2026, 10, 6, 10))  # reported: the due time is cleared
+    complaint(org.project1, eng, local(2026, 9, 20, 9), severity=Severity.IMPORTANT, name="丙", phone="13800000023",
+              leader_report_due_at=local(2026, 9, 21, 23, 59))  # September's
+    complaint(org.project1, eng, local(2026, 10, 31, 20), severity=Severity.IMPORTANT, name="丁", phone="13800000024",
+              leader_report_due_at=local(2026, 11, 2, 23, 59))  # not due yet
+
+    def filing(name, due, status, submitted=None, **kw):
+        return complaint(org.project2, eng, due - timedelta(days=4), resolved=due - timedelta(days=3), name=name,
+                         phone=None, filed_by_unit_id=org.branch2.id, filing_status=status, filing_due_at=due,
+                         filing_submitted_at=submitted, handled_closed_on=(due - timedelta(days=3)).date(), **kw)
+
+    never = filing("戊", local(2026, 10, 12, 23, 59), FilingStatus.DRAFT)
+    late = filing("己", local(2026, 10, 14, 23, 59), FilingStatus.ACCEPTED, submitted=local(2026, 10, 16, 9))
+    filing("庚", local(2026, 10, 15, 23, 59), FilingStatus.ACCEPTED, submitted=local(2026, 10, 15, 9))  # in time
+    filing("辛", local(2026, 11, 3, 23, 59), FilingStatus.DRAFT)  # November's
+    returned = filing("壬", local(2026, 10, 20, 23, 59), FilingStatus.RETURNED, is_report=True)
+    db.session.commit()
+
+    od = rf.overdue(OCT, rf.Scope(), NOW)
+    assert od["unreported"] == 1 and [i["serial"] for i in od["unreported_items"]] == [unreported.serial]
+    assert datetime.fromisoformat(od["unreported_items"][0]["due_at"]) == local(2026, 10, 6, 23, 59)
+    assert od["filings"] == 3
+    items = {i["serial"]: i for i in od["filing_items"]}
+    assert list(items) == [never.serial, late.serial, returned.serial]  # by due time
+    assert items[never.serial]["submitted_at"] is None and items[late.serial]["submitted_at"] is not None
+    assert items[never.serial]["unit"] == org.branch2.name
+    # the branch's own report counts the report (举报) but does not list it
+    branch = rf.overdue(OCT, rf.Scope(branch_id=org.branch2.id), NOW)
+    assert branch["filings"] == 3 and returned.serial not in {i["serial"] for i in branch["filing_items"]}
+    assert rf.overdue(OCT, rf.Scope(branch_id=org.branch1.id), NOW)["filings"] == 0
+    # computed before the due times: what is not yet done is not late yet
+    early = rf.overdue(OCT, rf.Scope(), local(2026, 10, 6, 12))
+    assert early["unreported"] == 0 and never.serial not in {i["serial"] for i in early["filing_items"]}
+
+
 def test_important_matters_and_measures(org, data):
     matters = rf.important_matters(OCT, rf.Scope())
     assert [(m["project"], m["complainants"]) for m in matters] == [("阳光花园", 3)]
     m = rf.measures(OCT, rf.Scope())
     assert (m["resolved"], m["with_cause"], m["with_measures"], m["cause_rate"]) == (4, 1, 1, 25.0)
     assert m["items"][0]["cause"] == "施工不规范"
+
+
+def test_a_matter_holding_a_report_is_listed_only_company_wide(org, data):
+    """A report (举报) is confidential to the center and the leaders: a branch's or project's report
+    does not name its matter (DOMAIN.md §2), the company-wide one does."""
+    from tests.reports.factories import category, complaint
+
+    complaint(org.project1, category("engineering_quality"), local(2026, 10, 11, 9), matter=data["B"].matter,
+              name="匿名", phone="13800000077", is_report=True, matter_complainants=3)
+    db.session.commit()
+    assert [m["subject"] for m in rf.important_matters(OCT, rf.Scope())] == [data["B"].matter.subject]
+    assert rf.important_matters(OCT, rf.Scope(branch_id=org.branch1.id)) == []
+    assert rf.important_matters(OCT, rf.Scope(project_id=org.project1.id)) == []
+
+
+def test_a_matter_without_a_report_is_still_in_its_branch_report(org, data):
+    assert [m["complainants"] for m in rf.important_matters(OCT, rf.Scope(branch_id=org.branch1.id))] == [3]
 
 
 def test_satisfaction(org, data):
@@ -188,6 +254,45 @@ def test_kpis(org, data):
     # seed 001 咨询响应时间: inquiries only — K1 (replied after 2 h); K4 is a repair, K5 November's
     assert k["inquiry_reply"] == {"count": 1, "mean_hours": 2.0, "median_hours": 2.0}
     assert k["satisfaction"]["score"] == 3.5
+
+
+@pytest.mark.parametrize("records, complaining, served", [
+    # (kind, archive customer, phone, name): one customer linked on his complaint and calling by
+    # phone only (seed 001 四.1: 投诉顾客数量 / 总服务顾客数量) is one person
+    ([("complaint", "张三", "13800000011", "张三"), ("contact", None, "13800000011", "张三")], 1, 1),
+    ([("complaint", None, "13800000011", "张三"), ("contact", "张三", "13800000011", "张三")], 1, 1),
+    # the same number typed with +86, spaces or a hyphen
+    ([("complaint", "张三", "13800000011", "张三"), ("contact", None, "+86 138 0000 0011", "张先生")], 1, 1),
+    ([("complaint", None, "0991-1234567", "李四"), ("contact", None, "09911234567", "李四")], 1, 1),
+    # two archive customers stay two people even when they share a phone (a family's landline)
+    ([("complaint", "张三", "0991-7654321", "张三"), ("contact", "王五", "0991-7654321", "王五")], 1, 2),
+    # unknown callers: by phone, the name only without one
+    ([("complaint", None, "13800000012", "李四"), ("contact", None, "13800000013", "李四")], 1, 2),
+    ([("complaint", None, None, "赵六"), ("contact", None, None, "赵六"), ("contact", None, None, "钱七")], 1, 2),
+    # a linked record's phone makes the unknown caller with that number the customer, once
+    ([("contact", "张三", "13800000011", "张三"), ("complaint", None, "13800000011", "张三"),
+      ("complaint", None, "13800000014", "孙八")], 2, 2),
+])
+def test_complaint_rate_counts_one_person_once(org, records, complaining, served):
+    from tests.reports.factories import category, complaint, contact
+    from tests.revisits.factories import make_customer
+
+    staff = f.user_with_role(org, Role.CENTER_STAFF)
+    customers = {}
+    for i, (kind, customer, phone, name) in enumerate(records):
+        cid = None
+        if customer:
+            cid = customers.setdefault(customer, make_customer(customer, phone)).id
+        at = local(2026, 10, 3 + i, 10)
+        if kind == "complaint":
+            complaint(org.project1, category("engineering_quality"), at, name=name, phone=phone, customer_id=cid)
+        else:
+            k = contact(staff, org.project1, ContactCategory.INQUIRY, at, phone=phone, name=name)
+            k.customer_id = cid
+    db.session.commit()
+    r = rf.complaint_rate(OCT, rf.Scope())
+    assert (r["complaining"], r["served"]) == (complaining, served)
+    assert r["rate"] == round(100.0 * complaining / served, 2)
 
 
 def test_repair_not_yet_due_is_pending(org, data):

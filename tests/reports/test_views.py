@@ -145,7 +145,7 @@ def test_monthly_excel_sheets_headers_and_figures(client, login, people, data):
     assert [c.value for c in wb["首次回复"][2]] == [3, 2, 1, 60.0]
     assert [c.value for c in wb["处理时长"][2]] == [4, 84.0, 42.0, 182.4]
     defs = {r[0].value: r[1].value for r in wb["口径说明"].iter_rows(min_row=2)}
-    assert "48" in defs["first_reply"]
+    assert "48" in defs["48小时内首次回复"]
 
 
 def test_the_monthly_report_lists_what_customers_said_in_revisits(client, login, people, data, db):

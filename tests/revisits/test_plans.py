@@ -35,7 +35,7 @@ def test_a_purchase_gets_its_four_routine_revisits_once(db, org):
     plans = _by_kind(db, purchase)
     assert first.created == 4 and again.as_dict() == {"created": 0, "moved": 0, "cancelled": 0, "reopened": 0}
     assert (plans[K.SIGNING].window_start, plans[K.SIGNING].due) == (date(2026, 12, 20), date(2026, 12, 27))
-    assert plans[K.HANDOVER_1Y].due == date(2028, 2, 4)
+    assert plans[K.HANDOVER_1Y].due == date(2028, 2, 5)
     assert all(p.project_id == org.project1.id and p.status == RevisitStatus.OPEN for p in plans.values())
 
 
@@ -66,7 +66,7 @@ def test_a_corrected_handover_date_moves_open_plans_and_leaves_done_ones(db, org
     assert (plans[K.HANDOVER_1M].window_start, plans[K.HANDOVER_1M].due) == (date(2027, 1, 5), date(2027, 2, 5))
     assert plans[K.HANDOVER_1M].status == RevisitStatus.DONE
     assert (plans[K.HANDOVER_3M].window_start, plans[K.HANDOVER_3M].due) == (date(2027, 2, 28), date(2027, 4, 30))
-    assert plans[K.HANDOVER_1Y].due == date(2028, 2, 28)
+    assert plans[K.HANDOVER_1Y].due == date(2028, 2, 29)
 
 
 def test_a_cleared_date_cancels_and_a_restored_date_reopens(db, org):
@@ -107,6 +107,18 @@ def test_long_past_windows_are_not_planned(db, org):
     """An archive imported with a 2015 handover does not flood the queue with 2015 revisits."""
     purchase = make_purchase(org.project1, signing=date(2014, 5, 1), handover=date(2015, 6, 1))
     assert revisits.sync_purchase_plans(purchase, TODAY).created == 0
+
+
+def test_an_owner_whose_handover_date_is_not_recorded_gets_the_annual_revisit_from_his_signing_date(db, org):
+    """Seed 000 §6 (每年度进行一次老客户回访): signed in 2019, handover never entered, still an
+    old customer in 2026; one who signed in 2025 is not one yet; a recorded handover date governs."""
+    signed_long_ago = make_purchase(org.project1, signing=date(2019, 5, 1))
+    signed_last_year = make_purchase(org.project1, signing=date(2025, 3, 1))
+    handed_over_late = make_purchase(org.project2, signing=date(2019, 5, 1), handover=date(2025, 6, 1))
+    revisits.sync_annual_plans(2026, date(2026, 12, 5))
+    customers = {p.customer_id: p.project_id for p in _plans(db, kind=K.OLD_CUSTOMER)}
+    assert customers == {signed_long_ago.customer_id: org.project1.id}
+    assert signed_last_year.customer_id not in customers and handed_over_late.customer_id not in customers
 
 
 def test_the_plan_job_run_twice_creates_no_second_annual_revisit(app, db, org):

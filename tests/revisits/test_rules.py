@@ -35,16 +35,19 @@ def test_add_months_clamps_to_the_end_of_a_shorter_month(day, months, expected):
     # handover on 31 January 2027 (not a leap year)
     (date(2027, 1, 31), K.HANDOVER_1M, date(2027, 1, 31), date(2027, 2, 28)),
     (date(2027, 1, 31), K.HANDOVER_3M, date(2027, 2, 28), date(2027, 4, 30)),
-    (date(2027, 1, 31), K.HANDOVER_1Y, date(2028, 1, 31), date(2028, 2, 28)),  # 13th month ends before 2028-02-29
+    (date(2027, 1, 31), K.HANDOVER_1Y, date(2028, 1, 31), date(2028, 2, 29)),  # 31 Jan + 13 months, clamped
     # handover on 31 January 2028 (leap year)
     (date(2028, 1, 31), K.HANDOVER_1M, date(2028, 1, 31), date(2028, 2, 29)),
     (date(2028, 1, 31), K.HANDOVER_3M, date(2028, 2, 29), date(2028, 4, 30)),
     # handover on 29 February 2028
     (date(2028, 2, 29), K.HANDOVER_1M, date(2028, 2, 29), date(2028, 3, 29)),
     (date(2028, 2, 29), K.HANDOVER_3M, date(2028, 3, 29), date(2028, 5, 29)),
-    (date(2028, 2, 29), K.HANDOVER_1Y, date(2029, 2, 28), date(2029, 3, 28)),
+    (date(2028, 2, 29), K.HANDOVER_1Y, date(2029, 2, 28), date(2029, 3, 29)),
     # an ordinary day
-    (date(2026, 10, 15), K.HANDOVER_1Y, date(2027, 10, 15), date(2027, 11, 14)),
+    (date(2026, 10, 15), K.HANDOVER_1Y, date(2027, 10, 15), date(2027, 11, 15)),
+    # every window of months ends on the corresponding day (民法典 §202), the 13th month too
+    (date(2025, 3, 15), K.HANDOVER_1M, date(2025, 3, 15), date(2025, 4, 15)),
+    (date(2025, 3, 15), K.HANDOVER_1Y, date(2026, 3, 15), date(2026, 4, 15)),
 ])
 def test_handover_windows_at_month_ends(handover, kind, start, due):
     assert handover_windows(handover)[kind] == Window(start, due)
@@ -88,15 +91,20 @@ def test_annual_window_is_the_calendar_year():
     assert annual_window(2027) == Window(date(2027, 1, 1), date(2027, 12, 31))
 
 
-@pytest.mark.parametrize("handovers, year, old", [
-    ([date(2025, 12, 31)], 2027, True),   # handed over in Y-2: old customer
-    ([date(2026, 1, 1)], 2027, False),    # Y-1: the 1-year revisit is still his
-    ([date(2026, 6, 1), date(2019, 3, 1)], 2027, True),  # any room counts
-    ([None], 2027, False),
+@pytest.mark.parametrize("purchases, year, old", [
+    # (signing, handover)
+    ([(None, date(2025, 12, 31))], 2027, True),   # handed over in Y-2: old customer
+    ([(None, date(2026, 1, 1))], 2027, False),    # Y-1: the 1-year revisit is still his
+    ([(None, date(2026, 6, 1)), (None, date(2019, 3, 1))], 2027, True),  # any room counts
+    ([(date(2019, 5, 1), None)], 2027, True),     # no handover date recorded: the signing date counts
+    ([(date(2025, 12, 31), None)], 2027, True),
+    ([(date(2026, 1, 1), None)], 2027, False),
+    ([(date(2019, 5, 1), date(2026, 1, 1))], 2027, False),  # a recorded handover date governs
+    ([(None, None)], 2027, False),
     ([], 2027, False),
 ])
-def test_old_customer_means_a_handover_two_calendar_years_back(handovers, year, old):
-    assert is_old_customer(handovers, year) is old
+def test_old_customer_means_a_handover_two_calendar_years_back(purchases, year, old):
+    assert is_old_customer(purchases, year) is old
 
 
 @pytest.mark.parametrize("done_on, expected", [

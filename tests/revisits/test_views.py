@@ -249,3 +249,103 @@ def test_the_staff_member_complained_about_never_sees_that_complaints_revisit(ap
     login(client, colleague)
     assert "欧阳晓燕" in client.get("/revisits/").get_data(as_text=True)
     assert client.get(f"/revisits/{plan.id}").status_code == 200
+
+
+@pytest.fixture()
+def follow_up_about_staff(db, org, staff):
+    """A complaint about 王客服, revisited by 李客服 who keeps its problem to follow up herself."""
+    from tests.complaints.factories import make_complaint
+
+    colleague = f.user_with_role(org, Role.CENTER_STAFF, display_name="李客服")
+    about_him = make_complaint(org, colleague, complained_staff_id=staff.id,
+                               complainant_name="欧阳晓燕", complainant_phone="13955556666")
+    plan = revisits.sync_complaint_plan(about_him.id, None, org.project1.id, now_utc() - timedelta(hours=1),
+                                        contact_name="欧阳晓燕", contact_phone="13955556666")
+    revisits.complete_revisit(plan, by=colleague, method=revisits.RevisitMethod.PHONE,
+                              at=now_utc() - timedelta(minutes=5), answers=[], satisfaction=2,
+                              problem="客服态度恶劣，要求道歉",
+                              follow_up=revisits.FollowUpRequest(owner=colleague,
+                                                                 promised_at=now_utc() + timedelta(days=1)))
+    db.session.commit()
+    return db.session.scalar(sa.select(RevisitFollowUp).where(RevisitFollowUp.plan_id == plan.id))
+
+
+def test_the_staff_member_complained_about_never_sees_its_follow_ups(staff_client, follow_up_about_staff, db):
+    """The follow-up lists show the plan's person and the problem: the follow-ups of a complaint
+    about 王客服 are in none of his lists, and he may not close one (DOMAIN.md §2)."""
+    for show in ("mine", "all", "done"):
+        html = staff_client.get(f"/revisits/follow-ups?show={show}").get_data(as_text=True)
+        assert "欧阳晓燕" not in html and "要求道歉" not in html, show
+    resp = staff_client.post(f"/revisits/follow-ups/{follow_up_about_staff.id}/close", data={"reply": "已处理"})
+    assert resp.status_code == 403
+    db.session.refresh(follow_up_about_staff)
+    assert follow_up_about_staff.status == FollowUpStatus.OPEN
+
+
+def test_colleagues_still_see_and_close_a_follow_up_about_someone_else(app, client, login, follow_up_about_staff, db):
+    colleague = follow_up_about_staff.owner
+    app.config["WTF_CSRF_ENABLED"] = False
+    try:
+        login(client, colleague)
+        assert "欧阳晓燕" in client.get("/revisits/follow-ups?show=all").get_data(as_text=True)
+        assert client.post(f"/revisits/follow-ups/{follow_up_about_staff.id}/close",
+                           data={"reply": "已向客户致歉"}).status_code == 302
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = True
+    db.session.refresh(follow_up_about_staff)
+    assert follow_up_about_staff.status == FollowUpStatus.DONE
+
+
+def test_the_staff_member_complained_about_cannot_be_made_owner_of_its_follow_up(app, client, login, db, org, staff):
+    """Neither offered as the owner of the problem nor accepted when posted: he would get the
+    follow-up in his list, its bell and its overdue reminder."""
+    from tests.complaints.factories import make_complaint
+
+    colleague = f.user_with_role(org, Role.CENTER_STAFF, display_name="李客服")
+    about_him = make_complaint(org, colleague, complained_staff_id=staff.id,
+                               complainant_name="欧阳晓燕", complainant_phone="13955556666")
+    plan = revisits.sync_complaint_plan(about_him.id, None, org.project1.id, now_utc() - timedelta(hours=1),
+                                        contact_name="欧阳晓燕", contact_phone="13955556666")
+    db.session.commit()
+    app.config["WTF_CSRF_ENABLED"] = False
+    try:
+        login(client, colleague)
+        page = client.get(f"/revisits/{plan.id}").get_data(as_text=True)
+        owner_select = page[page.index('name="owner_id"'):]
+        owner_select = owner_select[:owner_select.index("</select>")]
+        assert "李客服" in owner_select and "王客服" not in owner_select
+        resp = client.post(f"/revisits/{plan.id}/record", data=_form(
+            plan, satisfaction="2", problem="要求道歉", problem_handling="follow_up",
+            promised_at=_local(timedelta(days=1)), owner_id=str(staff.id)))
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = True
+    assert resp.status_code == 200 and "请选择负责跟进该问题的人员" in resp.get_data(as_text=True)
+    assert db.session.scalar(sa.select(RevisitFollowUp)) is None
+    db.session.refresh(plan)
+    assert plan.status == RevisitStatus.OPEN
+
+
+def test_no_overdue_reminder_about_a_follow_up_of_a_complaint_about_its_owner(db, org, staff):
+    """Made the complaint's subject after he was given the follow-up: its overdue reminder is
+    not built for him (the framework cancels the row)."""
+    from types import SimpleNamespace
+
+    from portal.services import reminders
+    from portal.services.reminders_catalogue import REVISIT_FOLLOW_UP_OVERDUE
+    from tests.complaints.factories import make_complaint
+
+    colleague = f.user_with_role(org, Role.CENTER_STAFF, display_name="李客服")
+    complaint = make_complaint(org, colleague, complainant_name="欧阳晓燕", complainant_phone="13955556666")
+    plan = revisits.sync_complaint_plan(complaint.id, None, org.project1.id, now_utc() - timedelta(hours=1),
+                                        contact_name="欧阳晓燕", contact_phone="13955556666")
+    revisits.complete_revisit(plan, by=colleague, method=revisits.RevisitMethod.PHONE,
+                              at=now_utc() - timedelta(minutes=5), answers=[], satisfaction=2, problem="要求道歉",
+                              follow_up=revisits.FollowUpRequest(owner=staff, promised_at=now_utc() - timedelta(minutes=1)))
+    db.session.commit()
+    row = db.session.scalar(sa.select(RevisitFollowUp))
+    build = reminders.KINDS[REVISIT_FOLLOW_UP_OVERDUE].builder
+    reminder = SimpleNamespace(object_id=row.id, recipient=staff, recipient_id=staff.id)
+    assert build(reminder) is not None
+    complaint.complained_staff_id = staff.id
+    db.session.commit()
+    assert build(reminder) is None

@@ -4,9 +4,12 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
+import chinese_calendar
 import pytest
 
-from portal.services.workdays import WorkingCalendar, official_calendar_covers
+from portal.services.workdays import (
+    WorkingCalendar, official_calendar_covers, statutory_days_off, year_to_check,
+)
 
 SH = ZoneInfo("Asia/Shanghai")
 CAL = WorkingCalendar()
@@ -63,29 +66,87 @@ def test_local_date_decides_not_utc_date():
     assert CAL.deadline(start, 1, SH).astimezone(SH).date() == date(2026, 11, 24)
 
 
-def test_beyond_the_official_range_falls_back_to_weekdays():
+def test_beyond_the_official_range_the_statutory_holidays_are_days_off():
+    """The package stops at 2026; 2031 is counted from the law: 1–3 October 2031 (Wednesday to
+    Friday) are off, an ordinary weekday works, Saturday is off."""
     assert not official_calendar_covers(2031)
     assert official_calendar_covers(2026)
-    assert CAL.is_working_day(date(2031, 10, 1)) is True  # a Wednesday; the calendar does not know the holiday
+    assert CAL.is_working_day(date(2031, 10, 1)) is False  # 国庆, a Wednesday
+    assert CAL.is_working_day(date(2031, 10, 8)) is True   # an ordinary Wednesday
     assert CAL.is_working_day(date(2031, 10, 4)) is False  # Saturday
     assert not CAL.covers(2031)
 
 
 def test_overrides_win_over_the_calendar_and_the_fallback():
-    cal = WorkingCalendar({date(2031, 10, 1): False, date(2026, 10, 1): True, date(2031, 10, 4): True})
-    assert cal.is_working_day(date(2031, 10, 1)) is False
+    """The State Council's yearly arrangement is entered as overrides: a working Saturday, a
+    bridging day off, even a statutory day made a working day."""
+    cal = WorkingCalendar({date(2031, 10, 6): False, date(2026, 10, 1): True, date(2031, 10, 4): True,
+                           date(2027, 1, 1): True})
+    assert cal.is_working_day(date(2031, 10, 6)) is False
     assert cal.is_working_day(date(2026, 10, 1)) is True
     assert cal.is_working_day(date(2031, 10, 4)) is True
+    assert cal.is_working_day(date(2027, 1, 1)) is True
     start = datetime(2031, 9, 30, 10, 0, tzinfo=SH)
-    assert cal.deadline(start, 1, SH).astimezone(SH).date() == date(2031, 10, 2)
+    assert cal.deadline(start, 1, SH).astimezone(SH).date() == date(2031, 10, 4)  # 1–3 Oct off, Sat worked
 
 
-def test_zero_and_negative():
-    assert CAL.nth_working_day_after(date(2026, 10, 1), 0) == date(2026, 10, 1)
-    with pytest.raises(ValueError):
-        CAL.nth_working_day_after(date(2026, 10, 1), -1)
+# 全国年节及纪念日放假办法 (2024 revision): 13 days, and article 6's make-up weekday for one
+# falling on a weekend. 2027: 除夕 5 February (Friday), 清明 5 April, 端午 9 June, 中秋 15 September.
+STATUTORY_2027 = {
+    date(2027, 1, 1),                                                   # 元旦, Friday
+    date(2027, 2, 5), date(2027, 2, 6), date(2027, 2, 7), date(2027, 2, 8),  # 除夕, 初一–初三 (Sat, Sun)
+    date(2027, 2, 9), date(2027, 2, 10),                               # made up for 6 and 7 February
+    date(2027, 4, 5),                                                   # 清明, Monday
+    date(2027, 5, 1), date(2027, 5, 2), date(2027, 5, 3), date(2027, 5, 4),  # Sat–Sun, made up Mon–Tue
+    date(2027, 6, 9), date(2027, 9, 15),                               # 端午, 中秋
+    date(2027, 10, 1), date(2027, 10, 2), date(2027, 10, 3),           # 国庆 (Fri–Sun)
+    date(2027, 10, 4), date(2027, 10, 5),                              # made up for 2 and 3 October
+}
+# 2028: 元旦 on a Saturday (made up on Monday 3 January); 中秋 on 3 October, one day with 国庆;
+# 1 October a Sunday (made up on Wednesday 4 October, after 2 and 3 October)
+STATUTORY_2028 = {
+    date(2028, 1, 1), date(2028, 1, 3),
+    date(2028, 1, 25), date(2028, 1, 26), date(2028, 1, 27), date(2028, 1, 28),
+    date(2028, 4, 4), date(2028, 5, 1), date(2028, 5, 2),
+    date(2028, 5, 28), date(2028, 5, 29),                                 # 端午 on a Sunday, made up Monday
+    date(2028, 10, 1), date(2028, 10, 2), date(2028, 10, 3), date(2028, 10, 4),
+}
 
 
-def test_working_days_between():
-    assert CAL.working_days_between(date(2026, 9, 30), date(2026, 10, 9)) == 2
-    assert CAL.working_days_between(date(2026, 11, 20), date(2026, 11, 20)) == 0
+@pytest.mark.parametrize("year, expected", [(2027, STATUTORY_2027), (2028, STATUTORY_2028)])
+def test_statutory_days_off_of_a_year(year, expected):
+    assert statutory_days_off(year) == expected
+
+
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_every_statutory_day_is_off_in_the_state_councils_calendar(year):
+    """The years the package knows under the 2024 revision: what the law fixes is a subset of what
+    the State Council published (which adds the 调休 days)."""
+    assert {d for d in statutory_days_off(year) if chinese_calendar.is_workday(d)} == set()
+
+
+@pytest.mark.parametrize("start_local, n, due_local", [
+    # important complaint registered on 31 December 2026: the report is due at the end of the
+    # next working day, Monday 4 January 2027 (1 January is 元旦, then the weekend)
+    (datetime(2026, 12, 31, 10, 0), 1, datetime(2027, 1, 4, 23, 59, 59)),
+    # a branch closing on 30 December files within 2 working days: 31 December, 4 January
+    (datetime(2026, 12, 30, 20, 0), 2, datetime(2027, 1, 4, 23, 59, 59)),
+    (datetime(2026, 12, 31, 20, 0), 2, datetime(2027, 1, 5, 23, 59, 59)),
+    # Spring Festival 2027: Thursday 4 February + 1 → Thursday 11 February
+    (datetime(2027, 2, 4, 9, 0), 1, datetime(2027, 2, 11, 23, 59, 59)),
+])
+def test_deadlines_reaching_into_a_year_the_package_does_not_know(start_local, n, due_local):
+    start = start_local.replace(tzinfo=SH).astimezone(timezone.utc)
+    assert CAL.deadline(start, n, SH).astimezone(SH).replace(tzinfo=None) == due_local
+
+
+@pytest.mark.parametrize("today, year", [
+    (date(2026, 6, 1), None),      # the package knows this year and it is not November yet
+    (date(2026, 10, 31), None),
+    (date(2026, 11, 1), 2027),     # from November on, next year is checked
+    (date(2026, 12, 5), 2027),
+    (date(2025, 12, 1), None),     # next year (2026) is in the package
+    (date(2027, 3, 1), 2027),      # a year the package does not know at all
+])
+def test_the_year_an_administrator_should_check(today, year):
+    assert year_to_check(today) == year

@@ -19,8 +19,9 @@ from portal.blueprints.admin.forms import (
 from portal.extensions import db
 from portal.models import AuditEvent, CalendarOverride, ComplaintCategory, OrgKind, OrgUnit, Project, User
 from portal.services import accounts, audit, settings
-from portal.services.clock import portal_tz
-from portal.services.workdays import calendar_from_db, official_calendar_range
+from portal.services.clock import local_date, now_utc, portal_tz
+from portal.services.pending import PendingItem, provider
+from portal.services.workdays import calendar_from_db, official_calendar_range, year_to_check
 
 
 def _get_or_404(model, ident):
@@ -40,7 +41,28 @@ def _unit_choices(kinds=None, blank=False):
 @bp.route("/")
 @require(Perm.ADMIN_USERS, Perm.ADMIN_ORG, Perm.ADMIN_CATALOG, Perm.ADMIN_CALENDAR, Perm.AUDIT_READ)
 def index():
-    return render_template("admin/index.html")
+    return render_template("admin/index.html", check_year=_calendar_year_to_check(),
+                           calendar_range=official_calendar_range())
+
+
+def _calendar_year_to_check() -> int | None:
+    """The year whose holidays an administrator should check (see ``workdays.year_to_check``)."""
+    if not current_user.can(Perm.ADMIN_CALENDAR):
+        return None
+    return year_to_check(local_date(now_utc()))
+
+
+@provider
+def calendar_to_check(user) -> list[PendingItem]:
+    """From November on, the home page tells the calendar's administrators that next year's
+    holidays are not in the official package (no query: a look at the package's table)."""
+    if not user.can(Perm.ADMIN_CALENDAR):
+        return []
+    year = year_to_check(local_date(now_utc()))
+    if year is None:
+        return []
+    return [PendingItem(_("Holidays of %(year)s to check: not in the official calendar", year=year), 1,
+                        url_for("admin.calendar", year=year), urgent=True)]
 
 
 # --- users ---------------------------------------------------------------------------------
@@ -293,7 +315,8 @@ def calendar():
         day += timedelta(days=1)
     first, last = official_calendar_range()
     return render_template("admin/calendar.html", form=form, year=year, overrides=overrides, special=special,
-                           covered=cal.covers(year), first_year=first, last_year=last)
+                           covered=cal.covers(year), first_year=first, last_year=last,
+                           check_year=_calendar_year_to_check(), calendar_range=(first, last))
 
 
 @bp.route("/calendar/<day>/delete", methods=["POST"])

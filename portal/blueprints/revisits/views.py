@@ -7,7 +7,7 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from portal.auth import Perm, require
 from portal.auth.access import deny
@@ -37,10 +37,12 @@ def get_plan_or_403(plan_id: int) -> RevisitPlan:
 
 
 def get_follow_up_or_403(follow_up_id: int) -> RevisitFollowUp:
+    """The follow-up, 404 when it does not exist; refused outside the center and to the staff
+    member its plan's complaint is about (its problem and plan name the complainant)."""
     row = db.session.get(RevisitFollowUp, follow_up_id)
     if row is None:
         abort(404)
-    if not current_user.is_center_member:
+    if not current_user.is_center_member or revisits.is_about(row.plan, current_user):
         deny("scope", "revisit_follow_up", follow_up_id)
     return row
 
@@ -114,7 +116,7 @@ def _render_detail(plan: RevisitPlan, form=None, script=None, phones=None, statu
         form = revisit_form_class(script)(formdata=None)
         form.revisited_at.data = to_local(now_utc()).strftime("%Y-%m-%dT%H:%M")
         form.script_version.data = str(script.version)
-        form.owner_id.choices = _staff_choices(_("— choose —"))
+        form.owner_id.choices = _staff_choices(_("— choose —"), plan)
         form.owner_id.data = current_user.id
     assign_form = AssignForm(formdata=None)
     assign_form.assignee_id.choices = _staff_choices(_("— nobody —"), plan)
@@ -140,7 +142,7 @@ def record(plan_id: int):
     plan = get_plan_or_403(plan_id)
     script = revisits.script_for(plan.kind)
     form = revisit_form_class(script)()
-    form.owner_id.choices = _staff_choices(_("— choose —"))
+    form.owner_id.choices = _staff_choices(_("— choose —"), plan)
     if plan.status != RevisitStatus.OPEN:
         flash(_("This revisit is not open any more."), "error")
         return redirect(url_for("revisits.detail", plan_id=plan.id))
@@ -207,7 +209,9 @@ def assign(plan_id: int):
 @require(Perm.REVISIT_READ)
 def follow_ups():
     show = request.args.get("show") if request.args.get("show") in ("mine", "all", "done") else "mine"
-    stmt = select(RevisitFollowUp)
+    # the follow-ups of a complaint about the viewer name its complainant: not his to see
+    stmt = (select(RevisitFollowUp).join(RevisitPlan, RevisitPlan.id == RevisitFollowUp.plan_id)
+            .where(or_(RevisitPlan.complaint_id.is_(None), ~revisits.about_user_clause(current_user.id))))
     if show == "done":
         stmt = stmt.where(RevisitFollowUp.status == FollowUpStatus.DONE).order_by(RevisitFollowUp.closed_at.desc())
     else:
