@@ -10,12 +10,12 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.extensions import db
-from portal.forms import PortalForm
+from portal.forms import DateInputError, PortalForm, parse_datetime_input, sensible_years
 from portal.http import db_id
 from portal.models import Customer
 from portal.models.reception import Channel, ContactCategory, Urgency
 from portal.services import attachments, validators
-from portal.services.clock import now_utc, parse_local, to_local
+from portal.services.clock import now_utc, to_local
 from portal.services.reception_labels import (
     CATEGORY_LABELS, CHANNEL_LABELS, REPAIR_KIND_LABELS, REPAIR_TYPE_LABELS, REPLY_METHOD_LABELS, REVISIT_WAY_LABELS,
     STATUS_LABELS, URGENCY_LABELS, choices,
@@ -28,15 +28,16 @@ CLOCK_SLACK = timedelta(minutes=2)
 
 
 def _parse_local_field(field) -> object:
-    """The UTC instant a datetime-local field names, or None with a message on the field."""
+    """The UTC instant a datetime-local field names, or None with a message on the field (also
+    for a year outside 2000 … five years ahead: ``portal.forms.parse_datetime_input``)."""
     raw = (field.data or "").strip()
     if not raw:
         field.errors.append(REQUIRED)
         return None
     try:
-        return parse_local(raw.replace(" ", "T", 1) if "T" not in raw else raw)
-    except ValueError:
-        field.errors.append(BAD_DATETIME)
+        return parse_datetime_input(raw, BAD_DATETIME)
+    except DateInputError as exc:
+        field.errors.append(exc.message)
         return None
 
 
@@ -60,7 +61,7 @@ class ContactForm(PortalForm):
     visitor_count = IntegerField(_l("Number of visitors"), validators=[Optional(), NumberRange(min=1, max=500)])
     identity_checked = BooleanField(_l("Identity checked"))
     letter_sender = StringField(_l("Sender"), validators=[Optional(), Length(max=100)])
-    letter_date = DateField(_l("Date of the letter"), validators=[Optional()])
+    letter_date = DateField(_l("Date of the letter"), validators=[Optional(), sensible_years])
     scan = FileField(_l("Scan of the letter (PDF or image)"))
     praised_name = StringField(_l("Staff member praised"), validators=[Optional(), Length(max=100)])
     praised_unit_id = SelectField(_l("Department of the person praised"), coerce=int, default=0)

@@ -20,6 +20,7 @@ from portal.blueprints.reception.forms import (
     ReassignForm, ReopenForm, RepairRevisitForm, ReplyForm, local_input_value, satisfaction_value,
 )
 from portal.extensions import db, htmx
+from portal.forms import filter_date
 from portal.models import Attachment, OrgKind, OrgUnit, Project, User
 from portal.models.reception import (
     Channel, Contact, ContactCategory, ContactStatus, RepairKind, RepairRevisitWay, RepairType, ReplyMethod, Urgency,
@@ -151,10 +152,11 @@ def _apply_filters(stmt, form: ContactFilterForm, now):
         stmt = stmt.where(Contact.project_id == form.project.data)
     if form.responsible.data:
         stmt = stmt.where(Contact.responsible_id == form.responsible.data)
-    if form.date_from.data:
-        stmt = stmt.where(Contact.received_at >= start_of_local_day(form.date_from.data))
-    if form.date_to.data:
-        stmt = stmt.where(Contact.received_at <= end_of_local_day(form.date_to.data))
+    # a date outside the years the portal records (0001-01-01, 9999-12-31) limits nothing
+    if date_from := filter_date(form.date_from.data):
+        stmt = stmt.where(Contact.received_at >= start_of_local_day(date_from))
+    if date_to := filter_date(form.date_to.data):
+        stmt = stmt.where(Contact.received_at <= end_of_local_day(date_to))
     if form.overdue.data:
         stmt = stmt.where(reception.overdue_clause(now))
     return stmt
