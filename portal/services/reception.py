@@ -147,43 +147,91 @@ def scope_units(user: User) -> set[int]:
     return units | led
 
 
-def _about_user(user: User):
-    """Contacts registered as a complaint about this staff member: they carry the complainant's
-    name and phone, which he must not learn (DOMAIN.md §2 confidentiality)."""
+def shows_person(viewer_sees_all: bool, category: ContactCategory, linked_to_complaint: bool) -> bool:
+    """May the viewer learn who the customer is (name, phone, room, a letter's sender and scan)?
+
+    DOMAIN.md §2: the complainant's identity is hidden from the department or staff member
+    complained about. As in the complaints area (``complaint_rules.can_see_complainant``), a unit
+    outside the center that handles a complaint contact gets the matter, not the person; the
+    center and the group see him. Other contacts (a repair, an inquiry) show the customer to the
+    unit that works on them, unless the contact became a complaint."""
+    if viewer_sees_all:
+        return True
+    return ContactCategory(category) != ContactCategory.COMPLAINT and not linked_to_complaint
+
+
+def may_see_person(user: User, contact: Contact) -> bool:
+    return shows_person(sees_all(user), contact.category, contact.complaint_id is not None)
+
+
+def _hidden_complaint(user: User, user_sees_all: bool):
+    """A condition on Complaint: a complaint whose contact this user must not open. One about him
+    (he may not learn who complained, DOMAIN.md §2); and, outside the center and the group, a
+    report (举报, confidential to the center and leaders) unless it was reported to him (a leader
+    asked to comment, as ``complaints.was_reported_to``)."""
+    from portal.models.complaint import Complaint, LeaderReport
+
+    about_him = Complaint.complained_staff_id == user.id
+    if user_sees_all:
+        return about_him
+    reported_to_him = exists().where(LeaderReport.complaint_id == Complaint.id, LeaderReport.leader_id == user.id)
+    return or_(about_him, and_(Complaint.is_report.is_(True), ~reported_to_him))
+
+
+def _contact_hidden(user: User, user_sees_all: bool):
     from portal.models.complaint import Complaint
 
     return and_(Contact.complaint_id.is_not(None), exists().where(
-        Complaint.id == Contact.complaint_id, Complaint.complained_staff_id == user.id))
+        Complaint.id == Contact.complaint_id, _hidden_complaint(user, user_sees_all)))
 
 
 def contact_scope(user: User):
-    """A WHERE clause limiting contacts to those the user may see (None: all)."""
+    """A WHERE clause limiting contacts to those the user may see (mirrors can_see_contact)."""
     if sees_all(user):
-        return ~_about_user(user)
+        return ~_contact_hidden(user, True)
     units = scope_units(user)
     dispatched_here = exists().where(WorkOrder.contact_id == Contact.id, WorkOrder.unit_id.in_(units))
     return and_(or_(Contact.handling_unit_id.in_(units), Contact.praised_unit_id.in_(units), dispatched_here),
-                ~_about_user(user))
+                ~_contact_hidden(user, False))
 
 
 def work_order_scope(user: User):
-    if sees_all(user):
-        return None
-    return WorkOrder.unit_id.in_(scope_units(user))
-
-
-def is_about(contact: Contact, user: User) -> bool:
+    """A WHERE clause limiting work orders to those the user may open (mirrors can_see_work_order):
+    his units' (everything for the center and the group), never one of a contact hidden from him."""
     from portal.models.complaint import Complaint
 
-    return contact.complaint_id is not None and db.session.scalar(
-        select(Complaint.complained_staff_id).where(Complaint.id == contact.complaint_id)) == user.id
+    everything = sees_all(user)
+    hidden = exists().where(Contact.id == WorkOrder.contact_id, Contact.complaint_id.is_not(None),
+                            Complaint.id == Contact.complaint_id, _hidden_complaint(user, everything))
+    if everything:
+        return ~hidden
+    return and_(WorkOrder.unit_id.in_(scope_units(user)), ~hidden)
+
+
+def hidden_by_complaint(user: User, contact: Contact) -> bool:
+    """The contact became a complaint this user must not learn of (``_hidden_complaint``)."""
+    from portal.models.complaint import Complaint, LeaderReport
+
+    if contact.complaint_id is None:
+        return False
+    row = db.session.execute(select(Complaint.complained_staff_id, Complaint.is_report)
+                             .where(Complaint.id == contact.complaint_id)).first()
+    if row is None:
+        return False
+    if row.complained_staff_id == user.id:
+        return True
+    if row.is_report and not sees_all(user):
+        return not db.session.scalar(select(exists().where(
+            LeaderReport.complaint_id == contact.complaint_id, LeaderReport.leader_id == user.id)))
+    return False
 
 
 def can_see_contact(user: User, contact: Contact) -> bool:
     """Everything for the center and the group; else what was given to the user's units, or
     praises their staff (the praised unit is told, and opens the letter). Never a contact that
-    became a complaint about the user himself."""
-    if is_about(contact, user):
+    became a complaint about the user himself, nor, outside the center, one that became a report
+    (举报) not reported to him."""
+    if hidden_by_complaint(user, contact):
         return False
     if sees_all(user):
         return True
@@ -193,6 +241,10 @@ def can_see_contact(user: User, contact: Contact) -> bool:
 
 
 def can_see_work_order(user: User, work_order: WorkOrder) -> bool:
+    """The unit's own work orders (all for the center and the group), never one whose contact is
+    hidden from the user (a complaint about him: commit d6514ad closed the contact page only)."""
+    if hidden_by_complaint(user, work_order.contact):
+        return False
     return sees_all(user) or work_order.unit_id in scope_units(user)
 
 
@@ -200,6 +252,27 @@ def can_handle(user: User, contact: Contact) -> bool:
     """First-responder rule (首问负责制): the responsible person handles the contact until it is
     closed; a manager (who may reassign) may act too."""
     return contact.responsible_id == user.id or user.can(Perm.RECEPTION_ASSIGN)
+
+
+def may_reveal_phone(user: User, contact: Contact) -> bool:
+    """Who may read the customer's full number to call back (seed 003: 须请客户留下电话号码，以便我们
+    找到答案后迅速回复客户): those who handle the contact (its first responder, a manager), never
+    a viewer from whom the person is hidden."""
+    return (bool(contact.customer_phone) and user.can(Perm.RECEPTION_WRITE) and can_handle(user, contact)
+            and may_see_person(user, contact))
+
+
+def record_phone_reveal(contact: Contact, *, by: User, where: str) -> str | None:
+    """A display of the contact's full phone: an audit event (the number masked in it), and an
+    archive read when the number came from the customer's archive record. Returns the number."""
+    from portal.services import archives, audit
+    from portal.services.masking import mask_phone
+
+    audit.record("reception.phone_revealed", object_type="reception_contact", object_id=contact.id, user=by,
+                 detail={"serial": contact.serial, "where": where, "phone": mask_phone(contact.customer_phone)})
+    if contact.customer is not None:
+        archives.log_reads(by, [contact.customer], where[:20], via_role=archives.reading_role(by))
+    return contact.customer_phone
 
 
 # --- registering --------------------------------------------------------------------------------

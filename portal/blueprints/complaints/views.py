@@ -259,6 +259,11 @@ def new():
                 for key, value in svc.prefill_from_contact(contact).items():
                     if hasattr(form, key) and value is not None:
                         getattr(form, key).data = value
+                if contact.customer_phone:  # the form shows the number in full: a reveal, audited
+                    from portal.services import reception
+
+                    reception.record_phone_reveal(contact, by=current_user, where="complaint_prefill")
+                    db.session.commit()
     if form.validate_on_submit():
         matter, ok = _extra_checks(form)
         if ok:
