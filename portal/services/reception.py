@@ -36,7 +36,8 @@ REPEAT_REPAIR_DAYS = 30
 
 # --- pure rules -------------------------------------------------------------------------------
 
-def reply_due(received_at: datetime, urgency: Urgency, tz: ZoneInfo | None = None) -> datetime:
+def reply_due(received_at: datetime, urgency: Urgency, tz: ZoneInfo | None = None, *,
+              registered_at: datetime | None = None) -> datetime:
     """When the customer must have had a reply (DOMAIN.md §1; seed 003 "一般来电应在24小时内做出答复,
     重要来电应当天内做出答复").
 
@@ -44,11 +45,16 @@ def reply_due(received_at: datetime, urgency: Urgency, tz: ZoneInfo | None = Non
     arrived yesterday and is entered today may be overdue the moment it is registered.
     - general: 24 hours after receipt;
     - important: 23:59:59 local time of the day it was received;
-    - emergency: at once (the receipt time itself).
+    - emergency: at once, which is the end (:59) of the minute the record is made in
+      (``registered_at``, else the receipt): times are typed to the minute, so "the receipt time
+      itself" made every emergency overdue the moment it was saved. A reply given on the spot and
+      recorded with the registration, or recorded within that minute, is in time; the center
+      learns of an emergency only when it is received, so one registered late is judged from then.
     """
     urgency = Urgency(urgency)
     if urgency == Urgency.EMERGENCY:
-        return received_at
+        at_once = max(received_at, registered_at) if registered_at is not None else received_at
+        return at_once.replace(second=59, microsecond=0)
     if urgency == Urgency.IMPORTANT:
         return end_of_local_day(local_date(received_at, tz), tz)
     return received_at + GENERAL_REPLY_WITHIN
@@ -296,6 +302,10 @@ class ContactData:
     letter_date: date | None = None
     praised_name: str | None = None
     praised_unit: OrgUnit | None = None
+    # the answer given during the call or visit itself, recorded as the reply (it meets any deadline
+    # not already past, an emergency's "at once" included)
+    reply_on_the_spot: str | None = None
+    reply_method: ReplyMethod | None = None
 
 
 def _event(contact: Contact, kind: EventKind, by: User | None, *, text: str | None = None,
@@ -333,7 +343,7 @@ def register_contact(data: ContactData, *, by: User, scan: FileStorage | None = 
         project=data.project, room=(data.room or None), category=data.category, urgency=data.urgency,
         content=data.content, responsible_id=by.id, created_by_id=by.id, created_at=now,
         handling_unit=data.handling_unit, status=ContactStatus.OPEN,
-        reply_due_at=reply_due(data.received_at, data.urgency),
+        reply_due_at=reply_due(data.received_at, data.urgency, registered_at=now),
         visitor_count=data.visitor_count if data.channel == Channel.VISIT else None,
         identity_checked=data.identity_checked if data.channel == Channel.VISIT else None,
         letter_sender=(data.letter_sender or None) if data.channel == Channel.LETTER else None,
@@ -344,6 +354,10 @@ def register_contact(data: ContactData, *, by: User, scan: FileStorage | None = 
     db.session.add(contact)
     db.session.flush()
     _event(contact, EventKind.CREATED, by, at=now, detail={"responsible": by.display_name})
+    if (data.reply_on_the_spot or "").strip():
+        _mark_replied(contact, now)
+        _event(contact, EventKind.REPLY, by, text=data.reply_on_the_spot.strip(), at=now,
+               detail={"method": ReplyMethod(data.reply_method or ReplyMethod.PHONE).value, "on_the_spot": True})
     if scan is not None and scan.filename:
         attachments.store(scan, owner_type=ATTACHMENT_OWNER, owner_id=contact.id, user=by)
 
@@ -410,9 +424,17 @@ def record_reply(contact: Contact, text: str, method: ReplyMethod, *, by: User, 
     """A reply to the customer (an answer, or the progress so far); the first one meets the deadline."""
     _require_open(contact)
     now = now or now_utc()
-    if contact.replied_at is None:
-        contact.replied_at = now
+    _mark_replied(contact, now)
     _event(contact, EventKind.REPLY, by, text=text, at=now, detail={"method": ReplyMethod(method).value})
+
+
+def _mark_replied(contact: Contact, at: datetime) -> None:
+    """The first reply since the deadline was set meets it; the first reply ever is kept apart
+    (reopening clears the one, never the other)."""
+    if contact.replied_at is None:
+        contact.replied_at = at
+    if contact.first_replied_at is None:
+        contact.first_replied_at = at
 
 
 def close_contact(contact: Contact, reply_text: str, method: ReplyMethod, satisfaction: int | None, *,
@@ -435,8 +457,7 @@ def close_contact(contact: Contact, reply_text: str, method: ReplyMethod, satisf
         raise ReceptionError(_("This contact is a complaint: register it as a complaint before closing it "
                                "(a center manager may close one that is not a complaint after all)."))
     now = now or now_utc()
-    if contact.replied_at is None:
-        contact.replied_at = now
+    _mark_replied(contact, now)
     contact.reply_content, contact.reply_method = reply_text, ReplyMethod(method)
     contact.satisfaction = satisfaction
     contact.status, contact.closed_at = ContactStatus.CLOSED, now
@@ -448,14 +469,15 @@ def close_contact(contact: Contact, reply_text: str, method: ReplyMethod, satisf
 
 def reopen(contact: Contact, reason: str, *, by: User, now: datetime | None = None) -> None:
     """A closed record comes back: the customer is owed a new reply, due as for a new contact of
-    the same urgency counted from now."""
+    the same urgency counted from now. The first reply it ever had (``first_replied_at``) stays:
+    the response-time figure is not stretched by a reopening."""
     if not contact.is_closed:
         raise ReceptionError(_("Only a closed record can be reopened."))
     now = now or now_utc()
     contact.status = ContactStatus.DISPATCHED if any(wo.is_open for wo in contact.work_orders) else ContactStatus.OPEN
     contact.closed_at = None
     contact.replied_at = None
-    contact.reply_due_at = reply_due(now, contact.urgency)
+    contact.reply_due_at = reply_due(now, contact.urgency, registered_at=now)
     _event(contact, EventKind.REOPENED, by, text=reason, at=now)
 
 

@@ -65,6 +65,9 @@ class ContactForm(PortalForm):
     scan = FileField(_l("Scan of the letter (PDF or image)"))
     praised_name = StringField(_l("Staff member praised"), validators=[Optional(), Length(max=100)])
     praised_unit_id = SelectField(_l("Department of the person praised"), coerce=int, default=0)
+    reply_on_the_spot = TextAreaField(_l("Reply given on the spot"), validators=[Optional(), Length(max=1000)])
+    reply_method = SelectField(_l("How the reply was given"), choices=choices(REPLY_METHOD_LABELS),
+                               default="phone")
 
     # Set by validate(): the parsed values the view hands to the service.
     received_at_utc = None

@@ -195,6 +195,7 @@ def new():
             letter_sender=(form.letter_sender.data or "").strip(), letter_date=form.letter_date.data,
             praised_name=(form.praised_name.data or "").strip(),
             praised_unit=db.session.get(OrgUnit, form.praised_unit_id.data) if form.praised_unit_id.data else None,
+            reply_on_the_spot=(form.reply_on_the_spot.data or "").strip(), reply_method=ReplyMethod(form.reply_method.data),
         )
         try:
             contact = reception.register_contact(data, by=current_user, scan=form.scan.data if form.scan_present else None)
