@@ -481,8 +481,19 @@ def reopen(contact: Contact, reason: str, *, by: User, now: datetime | None = No
     _event(contact, EventKind.REOPENED, by, text=reason, at=now)
 
 
-def previous_same_repair(contact: Contact, repair_type: RepairType, *, exclude_id: int | None = None) -> WorkOrder | None:
-    """The latest earlier repair work order of the same type in the same room within 30 days."""
+def previous_same_repair(contact: Contact, repair_type: RepairType, *, exclude_id: int | None = None,
+                         now: datetime | None = None) -> WorkOrder | None:
+    """The latest earlier repair work order of the same type in the same room within 30 days.
+
+    First the contact's own finished work orders of that type: a contact reopened because "it
+    leaks again" and sent out again is the same repair twice (counted from the earlier dispatch to
+    ``now``, the new one). Then other contacts of the same project and room, counted between
+    their receipts."""
+    now = now or now_utc()
+    for earlier in sorted(contact.work_orders, key=lambda wo: wo.dispatched_at, reverse=True):
+        if (earlier.id != exclude_id and earlier.repair_type == RepairType(repair_type)
+                and earlier.status == WorkOrderStatus.DONE and is_repeat_repair(earlier.dispatched_at, now)):
+            return earlier
     room = normalise_room(contact.room)
     if contact.project_id is None or not room:
         return None
@@ -522,7 +533,7 @@ def dispatch(contact: Contact, unit: OrgUnit, instructions: str, due_at: datetim
                          title=_("Work order %(serial)s for %(unit)s", serial=work_order.serial, unit=unit.name),
                          link=work_order_link(work_order), object_type="work_order", object_id=work_order.id)
     if work_order.repair_type is not None and contact.category == ContactCategory.REPAIR:
-        earlier = previous_same_repair(contact, work_order.repair_type, exclude_id=work_order.id)
+        earlier = previous_same_repair(contact, work_order.repair_type, exclude_id=work_order.id, now=now)
         if earlier is not None:
             work_order.repeat_repair, work_order.repeat_of = True, earlier
             _event(contact, EventKind.REPEAT_FLAGGED, None, work_order=work_order, at=now,

@@ -43,10 +43,18 @@ def _local(dt) -> str:
     return to_local(dt).strftime("%Y-%m-%dT%H:%M")
 
 
+def _first_project_id() -> str:
+    from portal.extensions import db
+    from portal.models import Project
+
+    return str(db.session.scalar(select(Project.id).order_by(Project.id)))
+
+
 def _form(**changes):
     data = {
+        # a repair names its project and room (the 30-day repeat check)
         "channel": "phone", "received_at": _local(now_utc() - timedelta(minutes=10)), "customer_id": "",
-        "customer_name": "赵大爷", "customer_phone": "13812345678", "project_id": "0", "room": "3-1-502",
+        "customer_name": "赵大爷", "customer_phone": "13812345678", "project_id": _first_project_id(), "room": "3-1-502",
         "category": "repair", "urgency": "general", "content": CONTENT, "handling_unit_id": "0",
         "praised_unit_id": "0", "letter_sender": "", "letter_date": "", "visitor_count": "",
     }
@@ -101,6 +109,8 @@ def test_register_an_archive_customer_takes_name_and_phone_from_the_archive(staf
     ({"channel": "letter", "letter_date": "2026-02-30"}, "日期", CONTENT),
     ({"channel": "letter", "letter_date": _local(now_utc() + timedelta(days=3))[:10]}, "来函日期不能晚于", CONTENT),
     ({"channel": "fax"}, "选择", CONTENT),
+    ({"project_id": "0"}, "报修须选择项目", CONTENT),  # a repair: the 30-day repeat check needs both
+    ({"room": " "}, "报修须填写楼栋及房号", CONTENT),
 ])
 def test_bad_register_input_gets_a_message_and_keeps_the_input(staff_client, db, changes, message, kept):
     resp = staff_client.post("/reception/new", data=_form(**changes))
