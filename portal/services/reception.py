@@ -659,9 +659,25 @@ def record_repair_revisit(work_order: WorkOrder, *, by: User, way: RepairRevisit
 
 
 def link_complaint(contact: Contact, complaint_id: int, *, by: User | None, now: datetime | None = None) -> None:
-    """Called by the complaints area when it registers a complaint from this contact."""
+    """Called by the complaints area when it registers a complaint from this contact. The timeline
+    names the complaint by its serial (TS-…), as everyone knows it, not by its database id."""
+    from portal.models.complaint import Complaint
+
+    complaint = db.session.get(Complaint, complaint_id)
     contact.complaint_id = complaint_id
-    _event(contact, EventKind.COMPLAINT_LINKED, by, at=now, detail={"complaint_id": complaint_id})
+    _event(contact, EventKind.COMPLAINT_LINKED, by, at=now,
+           detail={"complaint_id": complaint_id, "serial": complaint.serial if complaint else None})
+
+
+def complaint_serials(events) -> dict[int, str]:
+    """Serials of the complaints a timeline's links name without one (recorded before it was kept)."""
+    from portal.models.complaint import Complaint
+
+    ids = {e.detail["complaint_id"] for e in events if e.kind == EventKind.COMPLAINT_LINKED and e.detail
+           and not e.detail.get("serial") and e.detail.get("complaint_id")}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Complaint.id, Complaint.serial).where(Complaint.id.in_(ids))).all())
 
 
 # --- lists and checks -----------------------------------------------------------------------------

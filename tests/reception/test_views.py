@@ -617,3 +617,36 @@ def test_a_parent_units_leader_sees_the_contacts_of_the_units_under_it(client, l
     contact = make_contact(staff, category=ContactCategory.REPAIR, handling_unit=team, content="水管漏水")
     login(client, head)
     assert client.get(f"/reception/{contact.id}").status_code == 200
+
+
+@pytest.mark.parametrize("channel, accepted", [("letter", True), ("email", True), ("online", True),
+                                               ("phone", False), ("visit", False)])
+def test_only_a_caller_or_visitor_must_leave_a_phone(staff_client, db, channel, accepted):
+    """A letter signed "3号楼全体业主" carries its way back in itself; a caller leaves a number."""
+    resp = staff_client.post("/reception/new", data=_form(
+        channel=channel, customer_phone="", customer_name="3号楼全体业主", category="suggestion", room="",
+        content="建议增设充电桩", letter_sender="3号楼全体业主", visitor_count="2"))
+    assert (resp.status_code == 302) is accepted
+    assert _count(db) == (1 if accepted else 0)
+    if not accepted:
+        assert "须填写联系电话" in resp.get_data(as_text=True)
+    else:
+        assert db.session.scalar(select(Contact.customer_phone)) is None
+
+
+def test_the_timeline_names_the_complaint_by_its_serial(staff_client, db, org, staff):
+    from portal.extensions import db as _db
+    from portal.models.reception import ContactEvent
+    from tests.complaints.factories import make_complaint
+
+    contact = make_contact(staff, category=ContactCategory.COMPLAINT, content="投诉物业")
+    c = make_complaint(org, staff, source_contact_id=contact.id, received_at=now_utc() - timedelta(hours=1))
+    html = staff_client.get(f"/reception/{contact.id}").get_data(as_text=True)
+    timeline = html[html.index('<ul class="timeline">'):]
+    assert c.serial in timeline and f"#{c.id}<" not in timeline.replace(" ", "")
+    # a link recorded before the serial was kept in it: looked up for the page
+    event = _db.session.scalar(select(ContactEvent).where(ContactEvent.kind == EventKind.COMPLAINT_LINKED))
+    event.detail = {"complaint_id": c.id}
+    _db.session.commit()
+    timeline = staff_client.get(f"/reception/{contact.id}").get_data(as_text=True)
+    assert c.serial in timeline[timeline.index('<ul class="timeline">'):]

@@ -23,6 +23,8 @@ from portal.services.reception_labels import (
 
 REQUIRED = _l("This field is required.")
 BAD_DATETIME = _l("Enter a valid date and time, e.g. 2026-05-01 14:30.")
+# An unknown customer must leave a phone number on these channels.
+PHONE_REQUIRED_CHANNELS = frozenset({Channel.PHONE.value, Channel.VISIT.value})
 # A browser's clock may run a little ahead of the server's.
 CLOCK_SLACK = timedelta(minutes=2)
 
@@ -93,8 +95,11 @@ class ContactForm(PortalForm):
             if not (self.customer_name.data or "").strip():
                 self.customer_name.errors.append(_l("Pick a customer from the archive, or type in the name."))
             phone = (self.customer_phone.data or "").strip()
+            # a caller or visitor leaves a number to be called back on (seed 003); a letter, e-mail
+            # or online message already carries its way back (an address, the e-mail, the account)
             if not phone:
-                self.customer_phone.errors.append(_l("An unknown customer needs a phone number to reply to."))
+                if self.channel.data in PHONE_REQUIRED_CHANNELS:
+                    self.customer_phone.errors.append(_l("An unknown customer needs a phone number to reply to."))
             elif not validators.is_valid_phone(phone):
                 self.customer_phone.errors.append(_l("Not a valid phone number (mobile 13812345678 or landline "
                                                      "0991-1234567)."))

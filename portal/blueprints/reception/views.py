@@ -263,6 +263,7 @@ def _render_detail(contact: Contact, **forms):
         dispatch_form=dispatch_form, reply_form=forms.get("reply_form") or ReplyForm(),
         close_form=forms.get("close_form") or CloseForm(), reopen_form=forms.get("reopen_form") or ReopenForm(),
         reassign_form=reassign_form, complaint_url=complaint_url,
+        complaint_serials=reception.complaint_serials(contact.events),
     )
 
 
@@ -439,6 +440,7 @@ def _render_work_order(work_order: WorkOrder, progress_form=None, complete_form=
     events = [e for e in work_order.contact.events if e.work_order_id == work_order.id]
     return render_template(
         "reception/work_order.html", wo=work_order, contact=work_order.contact, events=events,
+        complaint_serials={},  # a work order's own events never link a complaint
         progress_form=progress_form or ProgressForm(), complete_form=complete_form or CompleteForm(),
         can_update=current_user.can(Perm.WORKORDER_UPDATE),
         can_see_contact=current_user.can(Perm.RECEPTION_READ),
