@@ -325,8 +325,11 @@ def work_order_link(work_order: WorkOrder) -> str:
 
 
 def place_label(contact: Contact) -> str:
-    """Project and room for a notification title: never the customer's phone or ID number."""
-    parts = [contact.project.name if contact.project else "", contact.room or ""]
+    """Project and room for a notification title: never the customer's phone or ID number, and
+    no room for a complaint contact, whose titles reach units from which the person is hidden
+    (``shows_person``)."""
+    room = contact.room if shows_person(False, contact.category, contact.complaint_id is not None) else None
+    parts = [contact.project.name if contact.project else "", room or ""]
     return " ".join(p for p in parts if p)
 
 

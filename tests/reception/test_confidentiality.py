@@ -249,3 +249,18 @@ def test_the_complaint_form_filled_in_from_a_contact_records_the_reveal(client, 
     assert event.detail["where"] == "complaint_prefill" and event.user_id == staff.id
     assert db.session.scalar(select(ArchiveReadLog).where(ArchiveReadLog.customer_id == customer.id,
                                                           ArchiveReadLog.context == "complaint_prefill")) is not None
+
+
+def test_notifications_about_a_complaint_contact_name_no_room(db, org, staff):
+    """Titles reach the handling unit's members and leaders: the project, not the room."""
+    from portal.models import Notification
+    from portal.models.reception import Urgency
+
+    f.make_user(org.engineering, Role.LEADER, username="gc_leader_note")
+    make_contact(staff, category=ContactCategory.COMPLAINT, urgency=Urgency.IMPORTANT, handling_unit=org.engineering,
+                 project=org.project1, room="5-2-301", content="投诉维修人员")
+    make_contact(staff, category=ContactCategory.REPAIR, urgency=Urgency.IMPORTANT, handling_unit=org.engineering,
+                 project=org.project1, room="6-1-101", content="漏水")
+    titles = [n.title for n in db.session.scalars(select(Notification).where(Notification.kind == "reception.important"))]
+    assert len(titles) == 2 and all(org.project1.name in t for t in titles)
+    assert not any("5-2-301" in t for t in titles) and any("6-1-101" in t for t in titles)
