@@ -136,7 +136,11 @@ class Contact(db.Model):
     handling_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), index=True)
     status: Mapped[ContactStatus] = mapped_column(str_enum(ContactStatus, 16), default=ContactStatus.OPEN)
     reply_due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    # The reply that meets the current deadline (cleared on reopening: a new reply is owed) …
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # … and the first reply the customer ever had, kept on reopening: the response-time KPI
+    # (report_figures.inquiry_reply_time) measures from receipt to it (migration 0020).
+    first_replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reply_content: Mapped[str | None] = mapped_column(Text)
     reply_method: Mapped[ReplyMethod | None] = mapped_column(str_enum(ReplyMethod, 16))

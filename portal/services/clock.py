@@ -47,3 +47,42 @@ def parse_local(value: str, tz: ZoneInfo | None = None) -> datetime:
     if naive.tzinfo is None:
         naive = naive.replace(tzinfo=tz or portal_tz())
     return naive.astimezone(timezone.utc)
+
+
+# What a person types into a date field is a date the portal deals with: nothing it records
+# happened before 2000, and nothing is planned more than five years ahead. Outside that range a
+# value is a typing slip (0026 for 2026), and near year 1 or 9999 it is beyond what converting
+# between zones can reach (OverflowError).
+EARLIEST_YEAR = 2000
+YEARS_AHEAD = 5
+
+
+def input_years(now: datetime | None = None, tz: ZoneInfo | None = None) -> tuple[int, int]:
+    """The first and last year a typed date may fall in (both included)."""
+    return EARLIEST_YEAR, local_date(now or now_utc(), tz).year + YEARS_AHEAD
+
+
+def in_input_years(day: date, now: datetime | None = None, tz: ZoneInfo | None = None) -> bool:
+    first, last = input_years(now, tz)
+    return first <= day.year <= last
+
+
+class YearOutOfRange(ValueError):
+    """A date that parses but lies outside ``input_years``."""
+
+
+def parse_local_input(value: str, tz: ZoneInfo | None = None, now: datetime | None = None) -> datetime:
+    """A typed local date and time ('YYYY-MM-DDTHH:MM', or with a space) → UTC instant.
+
+    Raises ValueError when it is not a date and time (never OverflowError), and its subclass
+    YearOutOfRange when its year is outside ``input_years``."""
+    raw = (value or "").strip()
+    if "T" not in raw:
+        raw = raw.replace(" ", "T", 1)
+    naive = datetime.fromisoformat(raw)
+    if not in_input_years(naive.date(), now, tz):
+        raise YearOutOfRange(raw)
+    try:
+        return parse_local(raw, tz)
+    except OverflowError as exc:  # cannot happen within input_years; kept a ValueError whatever the zone
+        raise ValueError(raw) from exc

@@ -36,7 +36,8 @@ REPEAT_REPAIR_DAYS = 30
 
 # --- pure rules -------------------------------------------------------------------------------
 
-def reply_due(received_at: datetime, urgency: Urgency, tz: ZoneInfo | None = None) -> datetime:
+def reply_due(received_at: datetime, urgency: Urgency, tz: ZoneInfo | None = None, *,
+              registered_at: datetime | None = None) -> datetime:
     """When the customer must have had a reply (DOMAIN.md §1; seed 003 "一般来电应在24小时内做出答复,
     重要来电应当天内做出答复").
 
@@ -44,11 +45,16 @@ def reply_due(received_at: datetime, urgency: Urgency, tz: ZoneInfo | None = Non
     arrived yesterday and is entered today may be overdue the moment it is registered.
     - general: 24 hours after receipt;
     - important: 23:59:59 local time of the day it was received;
-    - emergency: at once (the receipt time itself).
+    - emergency: at once, which is the end (:59) of the minute the record is made in
+      (``registered_at``, else the receipt): times are typed to the minute, so "the receipt time
+      itself" made every emergency overdue the moment it was saved. A reply given on the spot and
+      recorded with the registration, or recorded within that minute, is in time; the center
+      learns of an emergency only when it is received, so one registered late is judged from then.
     """
     urgency = Urgency(urgency)
     if urgency == Urgency.EMERGENCY:
-        return received_at
+        at_once = max(received_at, registered_at) if registered_at is not None else received_at
+        return at_once.replace(second=59, microsecond=0)
     if urgency == Urgency.IMPORTANT:
         return end_of_local_day(local_date(received_at, tz), tz)
     return received_at + GENERAL_REPLY_WITHIN
@@ -147,43 +153,91 @@ def scope_units(user: User) -> set[int]:
     return units | led
 
 
-def _about_user(user: User):
-    """Contacts registered as a complaint about this staff member: they carry the complainant's
-    name and phone, which he must not learn (DOMAIN.md §2 confidentiality)."""
+def shows_person(viewer_sees_all: bool, category: ContactCategory, linked_to_complaint: bool) -> bool:
+    """May the viewer learn who the customer is (name, phone, room, a letter's sender and scan)?
+
+    DOMAIN.md §2: the complainant's identity is hidden from the department or staff member
+    complained about. As in the complaints area (``complaint_rules.can_see_complainant``), a unit
+    outside the center that handles a complaint contact gets the matter, not the person; the
+    center and the group see him. Other contacts (a repair, an inquiry) show the customer to the
+    unit that works on them, unless the contact became a complaint."""
+    if viewer_sees_all:
+        return True
+    return ContactCategory(category) != ContactCategory.COMPLAINT and not linked_to_complaint
+
+
+def may_see_person(user: User, contact: Contact) -> bool:
+    return shows_person(sees_all(user), contact.category, contact.complaint_id is not None)
+
+
+def _hidden_complaint(user: User, user_sees_all: bool):
+    """A condition on Complaint: a complaint whose contact this user must not open. One about him
+    (he may not learn who complained, DOMAIN.md §2); and, outside the center and the group, a
+    report (举报, confidential to the center and leaders) unless it was reported to him (a leader
+    asked to comment, as ``complaints.was_reported_to``)."""
+    from portal.models.complaint import Complaint, LeaderReport
+
+    about_him = Complaint.complained_staff_id == user.id
+    if user_sees_all:
+        return about_him
+    reported_to_him = exists().where(LeaderReport.complaint_id == Complaint.id, LeaderReport.leader_id == user.id)
+    return or_(about_him, and_(Complaint.is_report.is_(True), ~reported_to_him))
+
+
+def _contact_hidden(user: User, user_sees_all: bool):
     from portal.models.complaint import Complaint
 
     return and_(Contact.complaint_id.is_not(None), exists().where(
-        Complaint.id == Contact.complaint_id, Complaint.complained_staff_id == user.id))
+        Complaint.id == Contact.complaint_id, _hidden_complaint(user, user_sees_all)))
 
 
 def contact_scope(user: User):
-    """A WHERE clause limiting contacts to those the user may see (None: all)."""
+    """A WHERE clause limiting contacts to those the user may see (mirrors can_see_contact)."""
     if sees_all(user):
-        return ~_about_user(user)
+        return ~_contact_hidden(user, True)
     units = scope_units(user)
     dispatched_here = exists().where(WorkOrder.contact_id == Contact.id, WorkOrder.unit_id.in_(units))
     return and_(or_(Contact.handling_unit_id.in_(units), Contact.praised_unit_id.in_(units), dispatched_here),
-                ~_about_user(user))
+                ~_contact_hidden(user, False))
 
 
 def work_order_scope(user: User):
-    if sees_all(user):
-        return None
-    return WorkOrder.unit_id.in_(scope_units(user))
-
-
-def is_about(contact: Contact, user: User) -> bool:
+    """A WHERE clause limiting work orders to those the user may open (mirrors can_see_work_order):
+    his units' (everything for the center and the group), never one of a contact hidden from him."""
     from portal.models.complaint import Complaint
 
-    return contact.complaint_id is not None and db.session.scalar(
-        select(Complaint.complained_staff_id).where(Complaint.id == contact.complaint_id)) == user.id
+    everything = sees_all(user)
+    hidden = exists().where(Contact.id == WorkOrder.contact_id, Contact.complaint_id.is_not(None),
+                            Complaint.id == Contact.complaint_id, _hidden_complaint(user, everything))
+    if everything:
+        return ~hidden
+    return and_(WorkOrder.unit_id.in_(scope_units(user)), ~hidden)
+
+
+def hidden_by_complaint(user: User, contact: Contact) -> bool:
+    """The contact became a complaint this user must not learn of (``_hidden_complaint``)."""
+    from portal.models.complaint import Complaint, LeaderReport
+
+    if contact.complaint_id is None:
+        return False
+    row = db.session.execute(select(Complaint.complained_staff_id, Complaint.is_report)
+                             .where(Complaint.id == contact.complaint_id)).first()
+    if row is None:
+        return False
+    if row.complained_staff_id == user.id:
+        return True
+    if row.is_report and not sees_all(user):
+        return not db.session.scalar(select(exists().where(
+            LeaderReport.complaint_id == contact.complaint_id, LeaderReport.leader_id == user.id)))
+    return False
 
 
 def can_see_contact(user: User, contact: Contact) -> bool:
     """Everything for the center and the group; else what was given to the user's units, or
     praises their staff (the praised unit is told, and opens the letter). Never a contact that
-    became a complaint about the user himself."""
-    if is_about(contact, user):
+    became a complaint about the user himself, nor, outside the center, one that became a report
+    (举报) not reported to him."""
+    if hidden_by_complaint(user, contact):
         return False
     if sees_all(user):
         return True
@@ -193,6 +247,10 @@ def can_see_contact(user: User, contact: Contact) -> bool:
 
 
 def can_see_work_order(user: User, work_order: WorkOrder) -> bool:
+    """The unit's own work orders (all for the center and the group), never one whose contact is
+    hidden from the user (a complaint about him: commit d6514ad closed the contact page only)."""
+    if hidden_by_complaint(user, work_order.contact):
+        return False
     return sees_all(user) or work_order.unit_id in scope_units(user)
 
 
@@ -200,6 +258,27 @@ def can_handle(user: User, contact: Contact) -> bool:
     """First-responder rule (首问负责制): the responsible person handles the contact until it is
     closed; a manager (who may reassign) may act too."""
     return contact.responsible_id == user.id or user.can(Perm.RECEPTION_ASSIGN)
+
+
+def may_reveal_phone(user: User, contact: Contact) -> bool:
+    """Who may read the customer's full number to call back (seed 003: 须请客户留下电话号码，以便我们
+    找到答案后迅速回复客户): those who handle the contact (its first responder, a manager), never
+    a viewer from whom the person is hidden."""
+    return (bool(contact.customer_phone) and user.can(Perm.RECEPTION_WRITE) and can_handle(user, contact)
+            and may_see_person(user, contact))
+
+
+def record_phone_reveal(contact: Contact, *, by: User, where: str) -> str | None:
+    """A display of the contact's full phone: an audit event (the number masked in it), and an
+    archive read when the number came from the customer's archive record. Returns the number."""
+    from portal.services import archives, audit
+    from portal.services.masking import mask_phone
+
+    audit.record("reception.phone_revealed", object_type="reception_contact", object_id=contact.id, user=by,
+                 detail={"serial": contact.serial, "where": where, "phone": mask_phone(contact.customer_phone)})
+    if contact.customer is not None:
+        archives.log_reads(by, [contact.customer], where[:20], via_role=archives.reading_role(by))
+    return contact.customer_phone
 
 
 # --- registering --------------------------------------------------------------------------------
@@ -223,6 +302,10 @@ class ContactData:
     letter_date: date | None = None
     praised_name: str | None = None
     praised_unit: OrgUnit | None = None
+    # the answer given during the call or visit itself, recorded as the reply (it meets any deadline
+    # not already past, an emergency's "at once" included)
+    reply_on_the_spot: str | None = None
+    reply_method: ReplyMethod | None = None
 
 
 def _event(contact: Contact, kind: EventKind, by: User | None, *, text: str | None = None,
@@ -242,8 +325,11 @@ def work_order_link(work_order: WorkOrder) -> str:
 
 
 def place_label(contact: Contact) -> str:
-    """Project and room for a notification title: never the customer's phone or ID number."""
-    parts = [contact.project.name if contact.project else "", contact.room or ""]
+    """Project and room for a notification title: never the customer's phone or ID number, and
+    no room for a complaint contact, whose titles reach units from which the person is hidden
+    (``shows_person``)."""
+    room = contact.room if shows_person(False, contact.category, contact.complaint_id is not None) else None
+    parts = [contact.project.name if contact.project else "", room or ""]
     return " ".join(p for p in parts if p)
 
 
@@ -260,7 +346,7 @@ def register_contact(data: ContactData, *, by: User, scan: FileStorage | None = 
         project=data.project, room=(data.room or None), category=data.category, urgency=data.urgency,
         content=data.content, responsible_id=by.id, created_by_id=by.id, created_at=now,
         handling_unit=data.handling_unit, status=ContactStatus.OPEN,
-        reply_due_at=reply_due(data.received_at, data.urgency),
+        reply_due_at=reply_due(data.received_at, data.urgency, registered_at=now),
         visitor_count=data.visitor_count if data.channel == Channel.VISIT else None,
         identity_checked=data.identity_checked if data.channel == Channel.VISIT else None,
         letter_sender=(data.letter_sender or None) if data.channel == Channel.LETTER else None,
@@ -271,6 +357,10 @@ def register_contact(data: ContactData, *, by: User, scan: FileStorage | None = 
     db.session.add(contact)
     db.session.flush()
     _event(contact, EventKind.CREATED, by, at=now, detail={"responsible": by.display_name})
+    if (data.reply_on_the_spot or "").strip():
+        _mark_replied(contact, now)
+        _event(contact, EventKind.REPLY, by, text=data.reply_on_the_spot.strip(), at=now,
+               detail={"method": ReplyMethod(data.reply_method or ReplyMethod.PHONE).value, "on_the_spot": True})
     if scan is not None and scan.filename:
         attachments.store(scan, owner_type=ATTACHMENT_OWNER, owner_id=contact.id, user=by)
 
@@ -337,9 +427,17 @@ def record_reply(contact: Contact, text: str, method: ReplyMethod, *, by: User, 
     """A reply to the customer (an answer, or the progress so far); the first one meets the deadline."""
     _require_open(contact)
     now = now or now_utc()
-    if contact.replied_at is None:
-        contact.replied_at = now
+    _mark_replied(contact, now)
     _event(contact, EventKind.REPLY, by, text=text, at=now, detail={"method": ReplyMethod(method).value})
+
+
+def _mark_replied(contact: Contact, at: datetime) -> None:
+    """The first reply since the deadline was set meets it; the first reply ever is kept apart
+    (reopening clears the one, never the other)."""
+    if contact.replied_at is None:
+        contact.replied_at = at
+    if contact.first_replied_at is None:
+        contact.first_replied_at = at
 
 
 def close_contact(contact: Contact, reply_text: str, method: ReplyMethod, satisfaction: int | None, *,
@@ -362,8 +460,7 @@ def close_contact(contact: Contact, reply_text: str, method: ReplyMethod, satisf
         raise ReceptionError(_("This contact is a complaint: register it as a complaint before closing it "
                                "(a center manager may close one that is not a complaint after all)."))
     now = now or now_utc()
-    if contact.replied_at is None:
-        contact.replied_at = now
+    _mark_replied(contact, now)
     contact.reply_content, contact.reply_method = reply_text, ReplyMethod(method)
     contact.satisfaction = satisfaction
     contact.status, contact.closed_at = ContactStatus.CLOSED, now
@@ -375,19 +472,31 @@ def close_contact(contact: Contact, reply_text: str, method: ReplyMethod, satisf
 
 def reopen(contact: Contact, reason: str, *, by: User, now: datetime | None = None) -> None:
     """A closed record comes back: the customer is owed a new reply, due as for a new contact of
-    the same urgency counted from now."""
+    the same urgency counted from now. The first reply it ever had (``first_replied_at``) stays:
+    the response-time figure is not stretched by a reopening."""
     if not contact.is_closed:
         raise ReceptionError(_("Only a closed record can be reopened."))
     now = now or now_utc()
     contact.status = ContactStatus.DISPATCHED if any(wo.is_open for wo in contact.work_orders) else ContactStatus.OPEN
     contact.closed_at = None
     contact.replied_at = None
-    contact.reply_due_at = reply_due(now, contact.urgency)
+    contact.reply_due_at = reply_due(now, contact.urgency, registered_at=now)
     _event(contact, EventKind.REOPENED, by, text=reason, at=now)
 
 
-def previous_same_repair(contact: Contact, repair_type: RepairType, *, exclude_id: int | None = None) -> WorkOrder | None:
-    """The latest earlier repair work order of the same type in the same room within 30 days."""
+def previous_same_repair(contact: Contact, repair_type: RepairType, *, exclude_id: int | None = None,
+                         now: datetime | None = None) -> WorkOrder | None:
+    """The latest earlier repair work order of the same type in the same room within 30 days.
+
+    First the contact's own finished work orders of that type: a contact reopened because "it
+    leaks again" and sent out again is the same repair twice (counted from the earlier dispatch to
+    ``now``, the new one). Then other contacts of the same project and room, counted between
+    their receipts."""
+    now = now or now_utc()
+    for earlier in sorted(contact.work_orders, key=lambda wo: wo.dispatched_at, reverse=True):
+        if (earlier.id != exclude_id and earlier.repair_type == RepairType(repair_type)
+                and earlier.status == WorkOrderStatus.DONE and is_repeat_repair(earlier.dispatched_at, now)):
+            return earlier
     room = normalise_room(contact.room)
     if contact.project_id is None or not room:
         return None
@@ -427,7 +536,7 @@ def dispatch(contact: Contact, unit: OrgUnit, instructions: str, due_at: datetim
                          title=_("Work order %(serial)s for %(unit)s", serial=work_order.serial, unit=unit.name),
                          link=work_order_link(work_order), object_type="work_order", object_id=work_order.id)
     if work_order.repair_type is not None and contact.category == ContactCategory.REPAIR:
-        earlier = previous_same_repair(contact, work_order.repair_type, exclude_id=work_order.id)
+        earlier = previous_same_repair(contact, work_order.repair_type, exclude_id=work_order.id, now=now)
         if earlier is not None:
             work_order.repeat_repair, work_order.repeat_of = True, earlier
             _event(contact, EventKind.REPEAT_FLAGGED, None, work_order=work_order, at=now,
@@ -553,9 +662,25 @@ def record_repair_revisit(work_order: WorkOrder, *, by: User, way: RepairRevisit
 
 
 def link_complaint(contact: Contact, complaint_id: int, *, by: User | None, now: datetime | None = None) -> None:
-    """Called by the complaints area when it registers a complaint from this contact."""
+    """Called by the complaints area when it registers a complaint from this contact. The timeline
+    names the complaint by its serial (TS-…), as everyone knows it, not by its database id."""
+    from portal.models.complaint import Complaint
+
+    complaint = db.session.get(Complaint, complaint_id)
     contact.complaint_id = complaint_id
-    _event(contact, EventKind.COMPLAINT_LINKED, by, at=now, detail={"complaint_id": complaint_id})
+    _event(contact, EventKind.COMPLAINT_LINKED, by, at=now,
+           detail={"complaint_id": complaint_id, "serial": complaint.serial if complaint else None})
+
+
+def complaint_serials(events) -> dict[int, str]:
+    """Serials of the complaints a timeline's links name without one (recorded before it was kept)."""
+    from portal.models.complaint import Complaint
+
+    ids = {e.detail["complaint_id"] for e in events if e.kind == EventKind.COMPLAINT_LINKED and e.detail
+           and not e.detail.get("serial") and e.detail.get("complaint_id")}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Complaint.id, Complaint.serial).where(Complaint.id.in_(ids))).all())
 
 
 # --- lists and checks -----------------------------------------------------------------------------

@@ -99,7 +99,8 @@ def _overdue_message(r) -> Message | None:
 def _find_without_progress(now: datetime):
     day = local_date(now).isoformat()
     for wo in db.session.scalars(reception.work_orders_without_progress_today(now)):
-        staff = org.members_of(wo.unit)
+        # not to a member who may not open it (a report, a complaint about himself)
+        staff = [u for u in org.members_of(wo.unit) if reception.can_see_work_order(u, wo)]
         recipients = {u.id for u in staff} or {wo.contact.responsible_id}
         for user_id in recipients:
             yield ReminderSpec(WORKORDER_NO_PROGRESS_TODAY, "work_order", wo.id, user_id, now, day)

@@ -257,7 +257,7 @@ def first_reply_time(period: Period, scope: Scope) -> dict:
 def inquiry_reply_time(period: Period, scope: Scope) -> dict:
     K = Contact
     where = [K.category == ContactCategory.INQUIRY, _in(K.received_at, period), *_scope_conditions(K.project_id, scope)]
-    return duration_stats(K.received_at, K.replied_at, *where)
+    return duration_stats(K.received_at, K.first_replied_at, *where)  # kept when a contact is reopened
 
 
 @figure("resolution", N_("Resolution time"), N_(

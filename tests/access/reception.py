@@ -10,6 +10,7 @@ ACCESS = {
     "reception.close": {P.RECEPTION_WRITE},
     "reception.reopen": {P.RECEPTION_WRITE},
     "reception.dispatch": {P.RECEPTION_WRITE},
+    "reception.reveal_phone": {P.RECEPTION_WRITE},  # and per object: reception.may_reveal_phone
     "reception.scan": {P.RECEPTION_READ},
     "reception.work_orders": {P.WORKORDER_READ},
     "reception.work_order_check": {P.WORKORDER_READ},

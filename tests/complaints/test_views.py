@@ -90,7 +90,7 @@ def test_matter_proposals_fragment(client, login, org, people):
     ({"people_count": "0"}, "1"),
     ({"people_count": "many"}, "人数"),
     ({"received_at": "yesterday"}, "2026-10-08"),
-    ({"received_at": "2999-01-01T10:00"}, "将来"),
+    ({"received_at": (to_local(now_utc()) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")}, "将来"),
     ({"project_id": "0"}, "项目"),
     ({"matter_id": "99999"}, "事项"),
 ])
@@ -126,7 +126,7 @@ def _action_cases():
     return [
         # (who, path template, fixture, data, expected message)
         ("staff", "/complaints/{id}/contacts", "open_complaint", {"contacted_at": "", "way": "phone", "content": "已告知处理方案"}, "必填"),
-        ("staff", "/complaints/{id}/contacts", "open_complaint", {"contacted_at": "2999-01-01T10:00", "way": "phone", "content": "已告知处理方案"}, "将来"),
+        ("staff", "/complaints/{id}/contacts", "open_complaint", {"contacted_at": (to_local(now_utc()) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"), "way": "phone", "content": "已告知处理方案"}, "将来"),
         ("staff", "/complaints/{id}/contacts", "open_complaint", {"contacted_at": "2020-01-01T10:00", "way": "phone", "content": "已告知处理方案"}, "受理之前"),
         ("staff", "/complaints/{id}/report", "open_complaint", {"note": "请领导关注此事"}, "领导"),
         ("leader", "/complaints/{id}/comment", "open_complaint", {"body": ""}, "必填"),

@@ -90,3 +90,21 @@ def test_the_16_00_check_reminds_the_department_of_work_orders_without_progress(
     bell = _bell(db, "workorder.no_progress_today")
     assert [(n.user_id, n.object_id) for n in bell] == [(engineer.id, quiet.id)]
     assert quiet.serial in bell[0].title
+
+
+def test_the_16_00_check_does_not_remind_a_department_of_a_report_it_may_not_open(db, org, staff):
+    """A report (举报) sent out as a work order stays with the center: its first responder is
+    reminded, not the department's staff (reception.can_see_work_order)."""
+    from tests.complaints.factories import make_complaint
+
+    engineer = f.make_user(org.engineering, Role.DEPARTMENT_STAFF)
+    with time_machine.travel(RECEIVED, tick=False):
+        contact = make_contact(staff, received_at=RECEIVED.astimezone(timezone.utc),
+                               category=ContactCategory.COMPLAINT, content="举报工程部监理收受好处")
+        wo = reception.dispatch(contact, org.engineering, "请核实", RECEIVED + timedelta(days=2), by=staff)
+        make_complaint(org, staff, is_report=True, source_contact_id=contact.id,
+                       received_at=RECEIVED.astimezone(timezone.utc))
+        db.session.commit()
+    _sweep_and_deliver(RECEIVED.replace(hour=16), SCHEDULE_WORKORDER_CHECK, "workorder_check")
+    bell = _bell(db, "workorder.no_progress_today")
+    assert [(n.user_id, n.object_id) for n in bell] == [(staff.id, wo.id)]

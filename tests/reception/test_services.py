@@ -197,7 +197,8 @@ def test_an_emergency_notifies_the_department_and_a_leader_without_phone_numbers
     for n in rows:
         assert contact.serial in n.title and "13987654321" not in n.title and "13987654321" not in (n.body or "")
         assert "4321" not in n.title
-    assert contact.reply_due_at == contact.received_at
+    # at once: by the end of the minute it was registered in (received five minutes earlier)
+    assert contact.received_at < contact.reply_due_at < contact.events[0].at.replace(second=0) + timedelta(minutes=1)
 
 
 @pytest.mark.parametrize("urgency, unit, told", [
@@ -339,3 +340,48 @@ def test_a_repeat_repair_is_revisited_by_its_leader_with_cause_and_measures(db, 
     assert (wo.revisited_by_id, wo.revisit_cause) == (leader.id, "防水层搭接不足")
     assert db.session.scalar(select(Notification).where(Notification.kind == "reception.repair_revisited",
                                                          Notification.user_id == contact.responsible_id))
+
+
+# --- the same repair again in the same contact (seed 003 §五: 如短期内同一维修工作发生两次) ------------
+
+def _done_and_revisited(wo, staff, when):
+    reception.complete_work_order(wo, "已修好", by=staff, repair_kind=RepairKind.ORDINARY, now=when)
+    reception.record_repair_revisit(wo, by=staff, way=RepairRevisitWay.PHONE, at=when, result="满意", satisfaction=5,
+                                    now=when)
+
+
+@pytest.mark.parametrize("days_between, flagged", [(3, True), (30, True), (31, False)])
+def test_a_reopened_contact_sent_out_again_for_the_same_repair_is_a_repeat(db, org, staff, days_between, flagged):
+    """The customer calls back "it leaks again": the contact is reopened and dispatched again.
+    Counted from the earlier dispatch to the new one, in local days (30 flags, 31 does not)."""
+    leader = f.make_user(org.engineering, Role.LEADER, username=f"gc_leader_re{days_between}")
+    t0 = local(2026, 4, 1, 10, 0)
+    contact = _repair(staff, org, t0)
+    wo1 = reception.dispatch(contact, org.engineering, "修漏水", t0 + timedelta(days=1), by=staff,
+                             repair_type=RepairType.WATER_LEAK, now=t0)
+    _done_and_revisited(wo1, staff, t0 + timedelta(hours=5))
+    reception.close_contact(contact, "已修好", ReplyMethod.PHONE, 5, by=staff, now=t0 + timedelta(hours=6))
+    again = t0 + timedelta(days=days_between)
+    reception.reopen(contact, "客户来电：又漏水了", by=staff, now=again)
+    wo2 = reception.dispatch(contact, org.engineering, "再次修漏水", again + timedelta(days=1), by=staff,
+                             repair_type=RepairType.WATER_LEAK, now=again)
+    db.session.commit()
+    assert wo2.repeat_repair is flagged and (wo2.repeat_of_id == wo1.id) is flagged
+    to_leader = db.session.scalars(select(Notification).where(
+        Notification.user_id == leader.id, Notification.kind == "reception.repeat_repair")).all()
+    assert len(to_leader) == (1 if flagged else 0)
+
+
+@pytest.mark.parametrize("case", ["first_still_open", "other_type"])
+def test_a_second_work_order_of_the_same_contact_is_not_a_repeat_when(db, org, staff, case):
+    """Two teams sent at once for one leak, or another kind of repair: not the same repair twice."""
+    contact = _repair(staff, org, local(2026, 4, 1, 10, 0))
+    wo1 = reception.dispatch(contact, org.engineering, "修漏水", local(2026, 4, 2, 18, 0), by=staff,
+                             repair_type=RepairType.WATER_LEAK, now=local(2026, 4, 1, 11, 0))
+    if case == "other_type":
+        reception.complete_work_order(wo1, "已修好", by=staff, repair_kind=RepairKind.ORDINARY,
+                                      now=local(2026, 4, 1, 15, 0))
+    wo2 = reception.dispatch(contact, org.engineering, "同时处理", local(2026, 4, 2, 18, 0), by=staff,
+                             repair_type=RepairType.ELECTRICAL if case == "other_type" else RepairType.WATER_LEAK,
+                             now=local(2026, 4, 1, 16, 0))
+    assert wo2.repeat_repair is False

@@ -43,10 +43,18 @@ def _local(dt) -> str:
     return to_local(dt).strftime("%Y-%m-%dT%H:%M")
 
 
+def _first_project_id() -> str:
+    from portal.extensions import db
+    from portal.models import Project
+
+    return str(db.session.scalar(select(Project.id).order_by(Project.id)))
+
+
 def _form(**changes):
     data = {
+        # a repair names its project and room (the 30-day repeat check)
         "channel": "phone", "received_at": _local(now_utc() - timedelta(minutes=10)), "customer_id": "",
-        "customer_name": "赵大爷", "customer_phone": "13812345678", "project_id": "0", "room": "3-1-502",
+        "customer_name": "赵大爷", "customer_phone": "13812345678", "project_id": _first_project_id(), "room": "3-1-502",
         "category": "repair", "urgency": "general", "content": CONTENT, "handling_unit_id": "0",
         "praised_unit_id": "0", "letter_sender": "", "letter_date": "", "visitor_count": "",
     }
@@ -101,6 +109,8 @@ def test_register_an_archive_customer_takes_name_and_phone_from_the_archive(staf
     ({"channel": "letter", "letter_date": "2026-02-30"}, "日期", CONTENT),
     ({"channel": "letter", "letter_date": _local(now_utc() + timedelta(days=3))[:10]}, "来函日期不能晚于", CONTENT),
     ({"channel": "fax"}, "选择", CONTENT),
+    ({"project_id": "0"}, "报修须选择项目", CONTENT),  # a repair: the 30-day repeat check needs both
+    ({"room": " "}, "报修须填写楼栋及房号", CONTENT),
 ])
 def test_bad_register_input_gets_a_message_and_keeps_the_input(staff_client, db, changes, message, kept):
     resp = staff_client.post("/reception/new", data=_form(**changes))
@@ -607,3 +617,36 @@ def test_a_parent_units_leader_sees_the_contacts_of_the_units_under_it(client, l
     contact = make_contact(staff, category=ContactCategory.REPAIR, handling_unit=team, content="水管漏水")
     login(client, head)
     assert client.get(f"/reception/{contact.id}").status_code == 200
+
+
+@pytest.mark.parametrize("channel, accepted", [("letter", True), ("email", True), ("online", True),
+                                               ("phone", False), ("visit", False)])
+def test_only_a_caller_or_visitor_must_leave_a_phone(staff_client, db, channel, accepted):
+    """A letter signed "3号楼全体业主" carries its way back in itself; a caller leaves a number."""
+    resp = staff_client.post("/reception/new", data=_form(
+        channel=channel, customer_phone="", customer_name="3号楼全体业主", category="suggestion", room="",
+        content="建议增设充电桩", letter_sender="3号楼全体业主", visitor_count="2"))
+    assert (resp.status_code == 302) is accepted
+    assert _count(db) == (1 if accepted else 0)
+    if not accepted:
+        assert "须填写联系电话" in resp.get_data(as_text=True)
+    else:
+        assert db.session.scalar(select(Contact.customer_phone)) is None
+
+
+def test_the_timeline_names_the_complaint_by_its_serial(staff_client, db, org, staff):
+    from portal.extensions import db as _db
+    from portal.models.reception import ContactEvent
+    from tests.complaints.factories import make_complaint
+
+    contact = make_contact(staff, category=ContactCategory.COMPLAINT, content="投诉物业")
+    c = make_complaint(org, staff, source_contact_id=contact.id, received_at=now_utc() - timedelta(hours=1))
+    html = staff_client.get(f"/reception/{contact.id}").get_data(as_text=True)
+    timeline = html[html.index('<ul class="timeline">'):]
+    assert c.serial in timeline and f"#{c.id}<" not in timeline.replace(" ", "")
+    # a link recorded before the serial was kept in it: looked up for the page
+    event = _db.session.scalar(select(ContactEvent).where(ContactEvent.kind == EventKind.COMPLAINT_LINKED))
+    event.detail = {"complaint_id": c.id}
+    _db.session.commit()
+    timeline = staff_client.get(f"/reception/{contact.id}").get_data(as_text=True)
+    assert c.serial in timeline[timeline.index('<ul class="timeline">'):]

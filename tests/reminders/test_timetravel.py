@@ -49,7 +49,7 @@ CASES = [
     ("reception.reply_overdue", lambda cal: rules.reception_reply_deadline(local(2026, 10, 1, 9), "general"),
      local(2026, 10, 2, 9)),
     ("reception.emergency", lambda cal: rules.reception_reply_deadline(local(2026, 10, 3, 2, 15), "emergency"),
-     local(2026, 10, 3, 2, 15)),
+     local(2026, 10, 3, 2, 15, 59)),  # at once: by the end of the minute (reception.reply_due)
     ("workorder.no_progress_today", lambda cal: rules.workorder_check_at(date(2026, 10, 8)),
      local(2026, 10, 8, 16)),
     ("revisit.due_today", lambda cal: rules.revisit_due_today_at(date(2026, 10, 8)), local(2026, 10, 8, 8)),
@@ -135,7 +135,7 @@ def test_an_administrators_calendar_override_moves_a_working_day_due_time(app, d
     (local(2026, 10, 1, 9), "general", local(2026, 10, 2, 9), local(2026, 10, 2, 5)),
     (local(2026, 10, 1, 21), "important", local(2026, 10, 1, 23, 59, 59), local(2026, 10, 1, 21)),  # never before
     (local(2026, 10, 1, 19, 59, 59), "important", local(2026, 10, 1, 23, 59, 59), local(2026, 10, 1, 19, 59, 59)),
-    (local(2026, 10, 1, 9), "emergency", local(2026, 10, 1, 9), local(2026, 10, 1, 9)),
+    (local(2026, 10, 1, 9), "emergency", local(2026, 10, 1, 9, 0, 59), local(2026, 10, 1, 9)),
 ])
 def test_reception_reply_deadlines_by_urgency(received, urgency, deadline, due_soon):
     assert rules.reception_reply_deadline(received, urgency) == deadline

@@ -17,6 +17,7 @@ from portal.blueprints.admin.forms import (
     ResetPasswordForm, SettingsForm, UserForm,
 )
 from portal.extensions import db
+from portal.forms import filter_date
 from portal.models import AuditEvent, CalendarOverride, ComplaintCategory, OrgKind, OrgUnit, Project, User
 from portal.services import accounts, audit, settings
 from portal.services.clock import local_date, now_utc, portal_tz
@@ -374,6 +375,8 @@ def audit_log():
                 day = date.fromisoformat(args[key])
             except ValueError:
                 flash(_("Dates are written as YYYY-MM-DD."), "error")
+                continue
+            if filter_date(day) is None:  # 0001-01-01 or 9999-12-31: no limit (and no OverflowError)
                 continue
             if op == "lt":
                 day += timedelta(days=1)

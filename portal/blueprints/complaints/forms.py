@@ -8,10 +8,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from portal.forms import PortalForm
+from portal.forms import DateInputError, PortalForm, parse_datetime_input, sensible_years
 from portal.models.complaint import Channel, ContactWay, Severity
 from portal.models.revisit import RevisitMethod
-from portal.services.clock import parse_local
 from portal.services.revisits import METHOD_LABELS
 from portal.services.validators import is_valid_phone
 
@@ -37,10 +36,10 @@ class LocalDateTimeField(StringField):
         raw = (self.data or "").strip()
         if not raw:
             return
-        try:
-            self.instant = parse_local(raw.replace(" ", "T", 1) if "T" not in raw else raw)
-        except ValueError as exc:
-            raise ValidationError(_l("Enter a date and time such as 2026-10-08 14:30.")) from exc
+        try:  # the shared reading of typed times: no error page, no year 0001 (portal/forms.py)
+            self.instant = parse_datetime_input(raw, _l("Enter a date and time such as 2026-10-08 14:30."))
+        except DateInputError as exc:
+            raise ValidationError(exc.message) from exc
 
 
 def _phone_check(form, field):
@@ -104,7 +103,8 @@ class EditForm(PortalForm):
 
 
 class FilingForm(ComplaintFieldsForm):
-    handled_closed_on = DateField(_l("Closed on"), validators=[DataRequired(message=_l("Enter a valid date."))])
+    handled_closed_on = DateField(_l("Closed on"), validators=[DataRequired(message=_l("Enter a valid date.")),
+                                                                sensible_years])
     resolution = TextAreaField(_l("Resolution"), validators=[DataRequired(message=REQUIRED), Length(max=TEXT_MAX)])
     cause_analysis = TextAreaField(_l("Cause analysis"), validators=[DataRequired(message=REQUIRED),
                                                                     Length(max=TEXT_MAX)])
@@ -190,7 +190,7 @@ class ContactFormForm(PortalForm):
                              validators=[DataRequired(message=_l("Choose a department."))])
     proposal = TextAreaField(_l("Improvement proposal"), validators=[DataRequired(message=REQUIRED),
                                                                     Length(max=TEXT_MAX)])
-    reply_due_on = DateField(_l("Answer by"), validators=[Optional()])
+    reply_due_on = DateField(_l("Answer by"), validators=[Optional(), sensible_years])
 
 
 class ReplyForm(PortalForm):

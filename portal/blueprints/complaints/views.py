@@ -6,7 +6,7 @@ may not see the complainant gets pages without the name, phone, contact log or a
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -23,6 +23,7 @@ from portal.blueprints.complaints.forms import (
     ResolveForm, ReviewForm, RevisitForm, UploadForm,
 )
 from portal.extensions import db, htmx
+from portal.forms import filter_date
 from portal.http import db_id
 from portal.labels import translated, translated_labels
 from portal.models import Attachment, ComplaintCategory, Customer, OrgKind, OrgUnit, Project, User, UserRole
@@ -258,6 +259,11 @@ def new():
                 for key, value in svc.prefill_from_contact(contact).items():
                     if hasattr(form, key) and value is not None:
                         getattr(form, key).data = value
+                if contact.customer_phone:  # the form shows the number in full: a reveal, audited
+                    from portal.services import reception
+
+                    reception.record_phone_reveal(contact, by=current_user, where="complaint_prefill")
+                    db.session.commit()
     if form.validate_on_submit():
         matter, ok = _extra_checks(form)
         if ok:
@@ -351,9 +357,8 @@ def _list_statement(args, viewer, now):
     elif filing in {s.value for s in FilingStatus}:
         stmt = stmt.where(Complaint.filing_status == FilingStatus(filing))
     for key, op in (("from", "ge"), ("to", "lt")):
-        try:
-            day = date.fromisoformat(args.get(key) or "")
-        except ValueError:
+        day = filter_date(args.get(key))  # unreadable, or outside the years recorded: no limit
+        if day is None:
             continue
         from portal.services.clock import start_of_local_day
 

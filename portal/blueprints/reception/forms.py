@@ -10,12 +10,12 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.extensions import db
-from portal.forms import PortalForm
+from portal.forms import DateInputError, PortalForm, parse_datetime_input, sensible_years
 from portal.http import db_id
 from portal.models import Customer
 from portal.models.reception import Channel, ContactCategory, Urgency
 from portal.services import attachments, validators
-from portal.services.clock import now_utc, parse_local, to_local
+from portal.services.clock import now_utc, to_local
 from portal.services.reception_labels import (
     CATEGORY_LABELS, CHANNEL_LABELS, REPAIR_KIND_LABELS, REPAIR_TYPE_LABELS, REPLY_METHOD_LABELS, REVISIT_WAY_LABELS,
     STATUS_LABELS, URGENCY_LABELS, choices,
@@ -23,20 +23,23 @@ from portal.services.reception_labels import (
 
 REQUIRED = _l("This field is required.")
 BAD_DATETIME = _l("Enter a valid date and time, e.g. 2026-05-01 14:30.")
+# An unknown customer must leave a phone number on these channels.
+PHONE_REQUIRED_CHANNELS = frozenset({Channel.PHONE.value, Channel.VISIT.value})
 # A browser's clock may run a little ahead of the server's.
 CLOCK_SLACK = timedelta(minutes=2)
 
 
 def _parse_local_field(field) -> object:
-    """The UTC instant a datetime-local field names, or None with a message on the field."""
+    """The UTC instant a datetime-local field names, or None with a message on the field (also
+    for a year outside 2000 … five years ahead: ``portal.forms.parse_datetime_input``)."""
     raw = (field.data or "").strip()
     if not raw:
         field.errors.append(REQUIRED)
         return None
     try:
-        return parse_local(raw.replace(" ", "T", 1) if "T" not in raw else raw)
-    except ValueError:
-        field.errors.append(BAD_DATETIME)
+        return parse_datetime_input(raw, BAD_DATETIME)
+    except DateInputError as exc:
+        field.errors.append(exc.message)
         return None
 
 
@@ -60,10 +63,13 @@ class ContactForm(PortalForm):
     visitor_count = IntegerField(_l("Number of visitors"), validators=[Optional(), NumberRange(min=1, max=500)])
     identity_checked = BooleanField(_l("Identity checked"))
     letter_sender = StringField(_l("Sender"), validators=[Optional(), Length(max=100)])
-    letter_date = DateField(_l("Date of the letter"), validators=[Optional()])
+    letter_date = DateField(_l("Date of the letter"), validators=[Optional(), sensible_years])
     scan = FileField(_l("Scan of the letter (PDF or image)"))
     praised_name = StringField(_l("Staff member praised"), validators=[Optional(), Length(max=100)])
     praised_unit_id = SelectField(_l("Department of the person praised"), coerce=int, default=0)
+    reply_on_the_spot = TextAreaField(_l("Reply given on the spot"), validators=[Optional(), Length(max=1000)])
+    reply_method = SelectField(_l("How the reply was given"), choices=choices(REPLY_METHOD_LABELS),
+                               default="phone")
 
     # Set by validate(): the parsed values the view hands to the service.
     received_at_utc = None
@@ -89,8 +95,11 @@ class ContactForm(PortalForm):
             if not (self.customer_name.data or "").strip():
                 self.customer_name.errors.append(_l("Pick a customer from the archive, or type in the name."))
             phone = (self.customer_phone.data or "").strip()
+            # a caller or visitor leaves a number to be called back on (seed 003); a letter, e-mail
+            # or online message already carries its way back (an address, the e-mail, the account)
             if not phone:
-                self.customer_phone.errors.append(_l("An unknown customer needs a phone number to reply to."))
+                if self.channel.data in PHONE_REQUIRED_CHANNELS:
+                    self.customer_phone.errors.append(_l("An unknown customer needs a phone number to reply to."))
             elif not validators.is_valid_phone(phone):
                 self.customer_phone.errors.append(_l("Not a valid phone number (mobile 13812345678 or landline "
                                                      "0991-1234567)."))
@@ -100,6 +109,12 @@ class ContactForm(PortalForm):
             self.visitor_count.errors.append(_l("How many people came?"))
         if urgency == Urgency.EMERGENCY.value and not self.handling_unit_id.data:
             self.handling_unit_id.errors.append(_l("An emergency needs the department to notify at once."))
+        if category == ContactCategory.REPAIR.value:
+            # seed 003 §五: the same repair twice in a short time is checked by project and room
+            if not self.project_id.data:
+                self.project_id.errors.append(_l("A repair needs its project (for the 30-day repeat check)."))
+            if not (self.room.data or "").strip():
+                self.room.errors.append(_l("A repair needs its building and room (for the 30-day repeat check)."))
         if category == ContactCategory.PRAISE.value and not self.praised_unit_id.data:
             self.praised_unit_id.errors.append(_l("Choose the department of the person praised, so it is told."))
         if self.letter_date.raw_data and self.letter_date.raw_data[0] and self.letter_date.data is None \

@@ -20,6 +20,7 @@ from portal.blueprints.reception.forms import (
     ReassignForm, ReopenForm, RepairRevisitForm, ReplyForm, local_input_value, satisfaction_value,
 )
 from portal.extensions import db, htmx
+from portal.forms import filter_date
 from portal.models import Attachment, OrgKind, OrgUnit, Project, User
 from portal.models.reception import (
     Channel, Contact, ContactCategory, ContactStatus, RepairKind, RepairRevisitWay, RepairType, ReplyMethod, Urgency,
@@ -107,18 +108,25 @@ def index():
     responsible_names.update(lookups.display_names(
         c.responsible_id for c in page.rows if c.responsible_id not in responsible_names))
     template = "reception/_table.html" if htmx else "reception/index.html"
-    rows = [_register_line(c, now) for c in page.rows]
+    sees_everyone, confidential = reception.sees_all(current_user), _("(confidential)")
+    rows = [_register_line(c, now, sees_everyone, confidential) for c in page.rows]
     return render_template(template, form=form, rows=rows, next_url=next_url, now=now,
                            project_names=project_names, responsible_names=responsible_names)
 
 
-def _register_line(c, now) -> tuple:
+def _register_line(c, now, sees_everyone: bool, confidential: str) -> tuple:
     """A row of the register as the template unpacks it (``REGISTER_LINE``): its columns, its
     reply-deadline state, and its phone masked in place of the number (the register never reveals
     a phone, so the template never gets one). Computed here once rather than by template calls per
     row; plain tuples, because reading each row's attributes through Jinja was two fifths of the
-    table."""
-    return (*c[:-1], reception.reply_state(c.reply_due_at, c.replied_at, c.is_closed, now), mask_phone(c.customer_phone))
+    table. A complaint contact shown to a unit outside the center names no customer, room or
+    phone (``reception.shows_person``)."""
+    reply = reception.reply_state(c.reply_due_at, c.replied_at, c.is_closed, now)
+    if reception.shows_person(sees_everyone, c.category, c.complaint_id is not None):
+        return (*c[:-2], reply, mask_phone(c.customer_phone))
+    line = list(c[:-2])
+    line[_NAME_AT], line[_ROOM_AT] = confidential, None
+    return (*line, reply, "")
 
 
 # What a row of the register shows (and its reply-deadline mark needs), read as plain rows: a
@@ -127,11 +135,14 @@ LIST_COLUMNS = (
     Contact.id, Contact.is_closed.label("is_closed"), Contact.serial, Contact.received_at, Contact.channel,
     Contact.customer_name, Contact.project_id, Contact.room, Contact.category, Contact.urgency,
     Contact.responsible_id, Contact.status, Contact.reply_due_at, Contact.replied_at,
-    Contact.customer_phone,  # last: _register_line puts the masked phone in its place
+    # last two: _register_line decides from the first whether the customer is shown, and puts
+    # the masked phone in their place
+    Contact.complaint_id, Contact.customer_phone,
 )
 
 # The names the register's template unpacks each line into (reception/_table.html).
-REGISTER_LINE = (*(col.key for col in LIST_COLUMNS[:-1]), "reply", "phone")
+REGISTER_LINE = (*(col.key for col in LIST_COLUMNS[:-2]), "reply", "phone")
+_NAME_AT, _ROOM_AT = REGISTER_LINE.index("customer_name"), REGISTER_LINE.index("room")
 
 
 def _apply_filters(stmt, form: ContactFilterForm, now):
@@ -151,10 +162,11 @@ def _apply_filters(stmt, form: ContactFilterForm, now):
         stmt = stmt.where(Contact.project_id == form.project.data)
     if form.responsible.data:
         stmt = stmt.where(Contact.responsible_id == form.responsible.data)
-    if form.date_from.data:
-        stmt = stmt.where(Contact.received_at >= start_of_local_day(form.date_from.data))
-    if form.date_to.data:
-        stmt = stmt.where(Contact.received_at <= end_of_local_day(form.date_to.data))
+    # a date outside the years the portal records (0001-01-01, 9999-12-31) limits nothing
+    if date_from := filter_date(form.date_from.data):
+        stmt = stmt.where(Contact.received_at >= start_of_local_day(date_from))
+    if date_to := filter_date(form.date_to.data):
+        stmt = stmt.where(Contact.received_at <= end_of_local_day(date_to))
     if form.overdue.data:
         stmt = stmt.where(reception.overdue_clause(now))
     return stmt
@@ -183,6 +195,7 @@ def new():
             letter_sender=(form.letter_sender.data or "").strip(), letter_date=form.letter_date.data,
             praised_name=(form.praised_name.data or "").strip(),
             praised_unit=db.session.get(OrgUnit, form.praised_unit_id.data) if form.praised_unit_id.data else None,
+            reply_on_the_spot=(form.reply_on_the_spot.data or "").strip(), reply_method=ReplyMethod(form.reply_method.data),
         )
         try:
             contact = reception.register_contact(data, by=current_user, scan=form.scan.data if form.scan_present else None)
@@ -243,12 +256,31 @@ def _render_detail(contact: Contact, **forms):
             revisit_forms[wo.id] = form
     return render_template(
         "reception/detail.html", contact=contact, can_handle=can_handle,
+        show_person=reception.may_see_person(current_user, contact),
+        may_reveal=reception.may_reveal_phone(current_user, contact),
         awaiting_revisit=awaiting, revisit_forms=revisit_forms,
         scans=attachments.for_owner(reception.ATTACHMENT_OWNER, contact.id),
         dispatch_form=dispatch_form, reply_form=forms.get("reply_form") or ReplyForm(),
         close_form=forms.get("close_form") or CloseForm(), reopen_form=forms.get("reopen_form") or ReopenForm(),
         reassign_form=reassign_form, complaint_url=complaint_url,
+        complaint_serials=reception.complaint_serials(contact.events),
     )
+
+
+@bp.route("/<int:contact_id>/reveal", methods=["POST"])
+@require(Perm.RECEPTION_WRITE)
+def reveal_phone(contact_id: int):
+    """The customer's full number, to call back; the reveal is audited (and, for an archive
+    customer, logged as an archive read)."""
+    contact = get_contact_or_403(contact_id)
+    if not reception.may_reveal_phone(current_user, contact):
+        deny("may not reveal the phone", "reception_contact", contact.id)
+    phone = reception.record_phone_reveal(contact, by=current_user, where="reception_reveal")
+    db.session.commit()
+    if htmx:
+        return render_template("reception/_phone.html", c=contact, revealed=phone)
+    flash(_("Phone: %(phone)s", phone=phone), "info")
+    return redirect(url_for("reception.detail", contact_id=contact.id))
 
 
 def _done(contact: Contact, message: str):
@@ -354,6 +386,8 @@ def dispatch(contact_id: int):
 def scan(contact_id: int, attachment_id: int):
     """A letter's scan, served only after checking access to its contact."""
     contact = get_contact_or_403(contact_id)
+    if not reception.may_see_person(current_user, contact):  # a letter's scan names its sender
+        deny("customer confidential", "reception_contact", contact.id)
     att = db.session.get(Attachment, attachment_id)
     if att is None or att.owner_type != reception.ATTACHMENT_OWNER or att.owner_id != contact.id:
         abort(404)
@@ -377,7 +411,13 @@ def work_orders():
     args = {k: v for k, v in request.args.items() if k != "after"}
     next_url = url_for("reception.work_orders", **args, after=page.next_cursor) if page.next_cursor else None
     template = "reception/_work_order_table.html" if htmx else "reception/work_orders.html"
-    return render_template(template, rows=page.rows, next_url=next_url, status=status, now=now_utc())
+    return render_template(template, rows=page.rows, next_url=next_url, status=status, now=now_utc(),
+                           person_hidden=_person_hidden(page.rows))
+
+
+def _person_hidden(work_orders) -> set[int]:
+    """The work orders whose contact's room the list must not show (``reception.shows_person``)."""
+    return {wo.id for wo in work_orders if not reception.may_see_person(current_user, wo.contact)}
 
 
 @bp.route("/work-orders/check")
@@ -386,7 +426,8 @@ def work_order_check():
     """The 16:00 check: open work orders with no progress note today."""
     now = now_utc()
     rows = list(db.session.scalars(reception.work_orders_without_progress_today(now, user=current_user).limit(500)))
-    return render_template("reception/work_order_check.html", rows=rows, now=now, today=to_local(now).date())
+    return render_template("reception/work_order_check.html", rows=rows, now=now, today=to_local(now).date(),
+                           person_hidden=_person_hidden(rows))
 
 
 @bp.route("/work-orders/<int:work_order_id>")
@@ -399,9 +440,11 @@ def _render_work_order(work_order: WorkOrder, progress_form=None, complete_form=
     events = [e for e in work_order.contact.events if e.work_order_id == work_order.id]
     return render_template(
         "reception/work_order.html", wo=work_order, contact=work_order.contact, events=events,
+        complaint_serials={},  # a work order's own events never link a complaint
         progress_form=progress_form or ProgressForm(), complete_form=complete_form or CompleteForm(),
         can_update=current_user.can(Perm.WORKORDER_UPDATE),
         can_see_contact=current_user.can(Perm.RECEPTION_READ),
+        show_person=reception.may_see_person(current_user, work_order.contact),
     )
 
 
