@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import Interval, and_, exists, func, literal_column, or_, select
 
 from portal.auth.permissions import Perm, Role
 from portal.extensions import db
@@ -23,7 +23,7 @@ from portal.services import audit, notifications, org, reminders, serials, setti
 from portal.services.clock import end_of_local_day, local_date, now_utc, to_local
 from portal.services.complaint_rules import (
     Clocks, Viewer, can_reopen, clocks_after_contact, filing_due, first_reply_due, leader_may_comment, leader_report_due,
-    leaders_follow, next_progress_due, transition_problems,
+    leaders_follow, missed, missed_if_due_by, next_progress_due, transition_problems,
 )
 from portal.services.masking import mask_name, mask_phone
 from portal.services.reminders_catalogue import COMPLAINT_MAJOR_CREATED
@@ -581,7 +581,7 @@ def submit_filing(c: Complaint, *, by, now: datetime | None = None) -> None:
         raise ComplaintError("filing_locked")
     resubmitted = c.filing_status == FilingStatus.RETURNED
     c.filing_status, c.filing_submitted_at = FilingStatus.SUBMITTED, now
-    late = c.filing_due_at is not None and now > c.filing_due_at
+    late = c.filing_due_at is not None and missed(c.filing_due_at, now)
     event(c, "filing_submitted", by=by, now=now, detail={"late": late, "resubmitted": resubmitted})
     reviewers = [u for u in _center_users() if u.can(Perm.COMPLAINT_ACCEPT_FILING)]
     notifications.notify(reviewers, kind="complaint.filing_submitted",
@@ -619,10 +619,10 @@ def filing_state(c: Complaint, now: datetime | None = None) -> str | None:
         return None
     now = _now(now)
     if c.filing_status in (FilingStatus.SUBMITTED, FilingStatus.ACCEPTED):
-        if c.filing_due_at and c.filing_submitted_at and c.filing_submitted_at > c.filing_due_at:
+        if c.filing_due_at and c.filing_submitted_at and missed(c.filing_due_at, c.filing_submitted_at):
             return "submitted_late" if c.filing_status == FilingStatus.SUBMITTED else "accepted_late"
         return c.filing_status.value
-    if c.filing_due_at and now > c.filing_due_at:
+    if c.filing_due_at and missed(c.filing_due_at, now):
         return "overdue"
     return "returned" if c.filing_status == FilingStatus.RETURNED else "due"
 
@@ -733,7 +733,22 @@ def filing_overdue_clause(now: datetime):
     """A draft not filed within 2 working days of closing, or a returned record not sent again
     within 2 working days of its return."""
     return and_(Complaint.filing_status.in_([FilingStatus.DRAFT, FilingStatus.RETURNED]),
-                Complaint.filing_due_at < now)
+                Complaint.filing_due_at <= missed_if_due_by(now))
+
+
+def filed_late_clause():
+    """Submitted after its deadline's last second (``complaint_rules.missed``), as SQL: the
+    deadline plus one second, in each database's own date arithmetic."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        limit = Complaint.filing_due_at + literal_column("interval '1 second'", type_=Interval)
+    else:  # SQLite keeps naive UTC as text, 'YYYY-MM-DD HH:MM:SS.ffffff', which compares in order
+        limit = func.strftime("%Y-%m-%d %H:%M:%f", Complaint.filing_due_at, "+1 seconds")
+    return Complaint.filing_submitted_at >= limit
+
+
+def unreported_past_due_clause(now: datetime):
+    """An important complaint not reported to a leader by the end of its working day."""
+    return and_(unreported_important_clause(), Complaint.leader_report_due_at <= missed_if_due_by(now))
 
 
 def count(stmt_where) -> int:

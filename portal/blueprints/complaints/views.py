@@ -345,7 +345,7 @@ def _list_statement(args, viewer, now):
     elif filing == "overdue":
         stmt = stmt.where(svc.filing_overdue_clause(now))
     elif filing == "late":
-        stmt = stmt.where(Complaint.filing_submitted_at > Complaint.filing_due_at)
+        stmt = stmt.where(svc.filed_late_clause())
     elif filing == "to_submit":
         stmt = stmt.where(Complaint.filing_status.in_([FilingStatus.DRAFT, FilingStatus.RETURNED]))
     elif filing in {s.value for s in FilingStatus}:
@@ -416,7 +416,7 @@ def _page_context(c: Complaint, where: str) -> dict:
         c=c, show_person=show_person, now=now,
         first_reply_state=clock_state(c.first_reply_due_at, c.first_replied_at, now),
         progress_state=clock_state(c.next_progress_due_at, None, now) if c.is_open else "none",
-        report_state=clock_state(c.leader_report_due_at, c.reported_to_leaders_at, now)
+        report_state=clock_state(c.leader_report_due_at, c.reported_to_leaders_at, now, working_day=True)
         if c.leader_report_due_at else "none",
         filing_state=svc.filing_state(c, now),
         steps=workflow_steps(c.status, c.severity, received_at=c.received_at, registered_at=c.created_at,
