@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.models import Customer, OrgUnit, User
 from portal.models.complaint import (
     OPEN_STATUSES, Channel, Complaint, ComplaintEvent, ComplaintStatus, CustomerContact, ContactWay, FilingStatus,
-    SEVERITY_RANK, LeaderComment, LeaderReport, Matter, Severity, WorkContactForm,
+    LeaderComment, LeaderReport, Matter, Severity, WorkContactForm,
 )
 from portal.services import audit, notifications, org, reminders, serials, settings
 from portal.services.clock import end_of_local_day, local_date, now_utc, to_local
@@ -28,7 +28,8 @@ from portal.services.complaint_rules import (
 from portal.services.masking import mask_name, mask_phone
 from portal.services.reminders_catalogue import COMPLAINT_MAJOR_CREATED
 from portal.services.severity import (
-    REPEAT_WINDOW_DAYS, SeverityFacts, complainant_keys, compute_severity, distinct_complainants, same_complainant,
+    REPEAT_WINDOW_DAYS, SeverityFacts, all_reasons, complainant_keys, compute_severity, distinct_complainants,
+    override_gives_way, same_complainant,
 )
 from portal.services.validators import normalise_phone
 from portal.services.workdays import calendar_from_db
@@ -151,18 +152,18 @@ def apply_severity(c: Complaint, *, by=None, now: datetime | None = None, calend
     previous = None if initial else c.severity
     rule_changed = not initial and rule != c.rule_severity
     c.rule_severity, c.rule_severity_reason = rule, reason
-    judged = c.severity_override_rule or c.severity_override  # the graver of what he saw and what he set
-    if (c.severity_override is not None and rule_changed
-            and SEVERITY_RANK[rule] > max(SEVERITY_RANK[c.severity_override], SEVERITY_RANK[judged])):
-        # New facts (a lawsuit filed, twelve people now) make it graver than both what he set and
-        # what the rules said when he set it: his reason was about the facts then. Keeping it
-        # would keep a major complaint from the group leaders (DOMAIN.md §2: major → at once).
+    if c.severity_override is not None and not initial and override_gives_way(
+            c.severity_override, rule, reason, judged_rule=c.severity_override_rule,
+            judged_reasons=c.severity_override_reasons, rule_changed=rule_changed):
+        # New facts (a lawsuit filed, twelve people now) make it graver than what he set, and
+        # are not the facts he judged: his reason was about the facts then. Keeping it would keep
+        # a major complaint from the group leaders (DOMAIN.md §2: major → at once).
         event(c, "override_lifted", by=by, now=now, note=c.severity_override_reason,
               detail={"override": c.severity_override.value, "to": rule.value, "reason": reason})
         audit.record("complaint.severity_override_lifted", object_type="complaint", object_id=c.id,
                      detail={"override": c.severity_override.value, "rule": rule.value, "serial": c.serial})
         c.severity_override = c.severity_override_reason = c.severity_override_by_id = c.severity_override_at = None
-        c.severity_override_rule = None
+        c.severity_override_rule = c.severity_override_reasons = None
     if c.severity_override is not None:
         effective, effective_reason = c.severity_override, "override"
         if rule_changed:
@@ -228,6 +229,7 @@ def override_severity(c: Complaint, severity: Severity | None, reason: str, *, b
     c.severity_override_by_id = by.id if severity is not None else None
     c.severity_override_at = now if severity is not None else None
     c.severity_override_rule = c.rule_severity if severity is not None else None
+    c.severity_override_reasons = all_reasons(facts_of(c)) if severity is not None else None
     audit.record("complaint.severity_overridden", object_type="complaint", object_id=c.id, reason=reason[:500],
                  detail={"from": before.value, "to": severity.value if severity else None, "serial": c.serial})
     event(c, "override", by=by, now=now, note=reason or None, detail={"to": severity.value if severity else None})

@@ -1,0 +1,29 @@
+"""complaints fixes: the reasons a manager judged when he overrode a severity
+
+Revision ID: 0021_complaints_fixes
+Revises: 0018_override_rule
+Create Date: 2026-12-10 10:00:00
+
+An override gave way only to a graver severity, so twelve people overridden to important (one
+family) stayed important after a lawsuit was filed: the rule said major before and after. Every
+reason the facts gave at the override is now kept, and a kind of reason he had not seen lifts it.
+Existing overrides keep NULL and compare severities as before.
+"""
+import sqlalchemy as sa
+from alembic import op
+
+
+revision = '0021_complaints_fixes'
+down_revision = '0018_override_rule'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('complaint', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('severity_override_reasons', sa.String(length=300), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table('complaint', schema=None) as batch_op:
+        batch_op.drop_column('severity_override_reasons')
