@@ -116,10 +116,24 @@ def propose_matters(project_id: int | None, category_id: int | None, subject: st
     stmt = select(Matter).where(Matter.project_id == project_id, Matter.category_id == category_id,
                                 Matter.closed_at.is_(None), Matter.last_complaint_at > since)
     if viewer is not None and not viewer.sees_all:
-        stmt = stmt.where(~exists().where(Complaint.matter_id == Matter.id, Complaint.is_report.is_(True)))
+        stmt = stmt.where(~_holds_a_report())
     rows = list(db.session.scalars(stmt.order_by(Matter.last_complaint_at.desc()).limit(100)))
     rows.sort(key=lambda m: (-subject_similarity(subject, m.subject), -m.last_complaint_at.timestamp()))
     return rows[:limit]
+
+
+def _holds_a_report():
+    return exists().where(Complaint.matter_id == Matter.id, Complaint.is_report.is_(True))
+
+
+def may_join_matter(matter: Matter, viewer: Viewer) -> bool:
+    """May this viewer put a complaint into ``matter``? Not a branch or department user into a
+    matter holding a report (举报): its page would then show him the report's subject, which
+    ``propose_matters`` never offers him."""
+    if viewer.sees_all:
+        return True
+    return not db.session.scalar(select(exists().where(Complaint.matter_id == matter.id,
+                                                       Complaint.is_report.is_(True))))
 
 
 # --- severity ----------------------------------------------------------------------------------
@@ -536,13 +550,14 @@ def _check_closed_on(closed_on: date, received_at: datetime, now: datetime) -> N
 
 
 def register_filing(data: ComplaintInput, record: FilingRecord, *, unit: OrgUnit, by, submit: bool = False,
-                    now: datetime | None = None, calendar=None) -> Complaint:
-    """A branch or department records a complaint it received and handled itself."""
+                    matter: Matter | None = None, now: datetime | None = None, calendar=None) -> Complaint:
+    """A branch or department records a complaint it received and handled itself, in the matter
+    it chose (else the matter of its subject), so its complainant counts towards the third."""
     now = _now(now)
     _check_closed_on(record.handled_closed_on, data.received_at, now)
     data.responsible_unit_id = unit.id
     calendar = calendar or calendar_from_db()
-    c = register_complaint(data, by=by, now=now, filed_by_unit=unit, calendar=calendar)
+    c = register_complaint(data, by=by, matter=matter, now=now, filed_by_unit=unit, calendar=calendar)
     _apply_record(c, record, calendar)
     c.status = ComplaintStatus.RESOLVED
     c.filing_status = FilingStatus.DRAFT
@@ -629,10 +644,12 @@ def filing_state(c: Complaint, now: datetime | None = None) -> str | None:
     return "returned" if c.filing_status == FilingStatus.RETURNED else "due"
 
 
-def forward_to_center(data: ComplaintInput, *, unit: OrgUnit, by, now: datetime | None = None) -> Complaint:
-    """A complaint outside the branch's responsibility goes to the center in one step."""
+def forward_to_center(data: ComplaintInput, *, unit: OrgUnit, by, matter: Matter | None = None,
+                      now: datetime | None = None) -> Complaint:
+    """A complaint outside the branch's responsibility goes to the center in one step (in the
+    matter the branch chose, else the matter of its subject)."""
     now = _now(now)
-    c = register_complaint(data, by=by, now=now, forwarded_by_unit=unit)
+    c = register_complaint(data, by=by, matter=matter, now=now, forwarded_by_unit=unit)
     event(c, "forwarded", by=by, now=now, detail={"unit": unit.name})
     notifications.notify(org.center_managers(), kind="complaint.forwarded",
                          title=f"{c.serial} {unit.name}转来投诉：{c.subject}",

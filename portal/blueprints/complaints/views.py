@@ -195,20 +195,29 @@ def _input(form) -> svc.ComplaintInput:
 
 
 def _extra_checks(form) -> tuple[Matter | None, bool]:
-    """Checks beyond the form: time not in the future, matter and customer exist, uploads acceptable."""
+    """Checks beyond the form: time not in the future, matter and customer exist (ids a row can
+    have: a number beyond the database's range is a message on the form, not an error page),
+    the matter is one this user may join, the reception record may be handed off, uploads
+    acceptable."""
     ok = True
     if form.received_at.instant and form.received_at.instant > now_utc() + timedelta(minutes=5):
         form.received_at.errors.append(_("The time of receipt cannot be in the future."))
         ok = False
-    if form.customer_id.data and db.session.get(Customer, form.customer_id.data) is None:
-        form.customer_id.errors.append(_("This archive customer does not exist."))
-        ok = False
+    if form.customer_id.data:
+        customer_id = db_id(form.customer_id.data)
+        if customer_id is None or db.session.get(Customer, customer_id) is None:
+            form.customer_id.errors.append(_("This archive customer does not exist."))
+            form.customer_id.data = None
+            ok = False
     matter = None
     if form.matter_id.data:
-        matter = db.session.get(Matter, form.matter_id.data)
+        matter_id = db_id(form.matter_id.data)
+        matter = db.session.get(Matter, matter_id) if matter_id else None
         if (matter is None or matter.closed_at is not None or matter.project_id != form.project_id.data
-                or matter.category_id != form.category_id.data):
+                or matter.category_id != form.category_id.data
+                or not svc.may_join_matter(matter, viewer_for(current_user))):
             form.matter_id.errors.append(_("This matter does not fit the project and category; choose another or start a new matter."))
+            form.matter_id.data, matter = None, None
             ok = False
     for upload in form.attachments.data or []:
         if not getattr(upload, "filename", ""):
@@ -746,6 +755,9 @@ def _record(form) -> svc.FilingRecord:
                             preventive_measures=form.preventive_measures.data)
 
 
+CLOSED_ON_CODES = ("closed_in_future", "closed_before_receipt")
+
+
 def _closed_on_problem(exc: svc.ComplaintError) -> str:
     return (_("The closing date cannot be in the future.") if exc.code == "closed_in_future"
             else _("The closing date cannot be before the complaint was received."))
@@ -763,12 +775,15 @@ def filing_new():
         matter, ok = _extra_checks(form)
         if ok:
             try:
-                c = svc.register_filing(_input(form), _record(form), unit=_unit(), by=current_user,
+                c = svc.register_filing(_input(form), _record(form), unit=_unit(), by=current_user, matter=matter,
                                         submit=bool(request.form.get("submit_now")))
                 _store_uploads(form, c)
             except svc.ComplaintError as exc:
                 db.session.rollback()
-                form.handled_closed_on.errors.append(_closed_on_problem(exc))
+                if exc.code in CLOSED_ON_CODES:
+                    form.handled_closed_on.errors.append(_closed_on_problem(exc))
+                else:
+                    flash(_("The complaint could not be saved; check the entries."), "error")
             else:
                 db.session.commit()
                 flash(_("Complaint record %(serial)s saved.", serial=c.serial), "success")
@@ -854,16 +869,20 @@ def forward():
     if form.validate_on_submit():
         matter, ok = _extra_checks(form)
         if ok:
-            unit = _unit()
-            c = svc.forward_to_center(_input(form), unit=unit, by=current_user)
-            if (form.note.data or "").strip():
-                svc.event(c, "note", by=current_user, note=form.note.data.strip())
-            _store_uploads(form, c)
-            db.session.commit()
-            flash(_("Complaint %(serial)s forwarded to the Customer Service Center.", serial=c.serial), "success")
-            if can_view(viewer_for(current_user), c):
-                return redirect(url_for("complaints.detail", complaint_id=c.id))
-            return redirect(url_for("complaints.index"))
+            try:
+                c = svc.forward_to_center(_input(form), unit=_unit(), by=current_user, matter=matter)
+                if (form.note.data or "").strip():
+                    svc.event(c, "note", by=current_user, note=form.note.data.strip())
+                _store_uploads(form, c)
+            except (svc.ComplaintError, attachments.AttachmentRejected):
+                db.session.rollback()
+                flash(_("The complaint could not be saved; check the entries."), "error")
+            else:
+                db.session.commit()
+                flash(_("Complaint %(serial)s forwarded to the Customer Service Center.", serial=c.serial), "success")
+                if can_view(viewer_for(current_user), c):
+                    return redirect(url_for("complaints.detail", complaint_id=c.id))
+                return redirect(url_for("complaints.index"))
     return render_template("complaints/new.html", form=form, proposals=_proposals(form), customer=None, mode="forward")
 
 
