@@ -287,6 +287,14 @@ def register_complaint(data: ComplaintInput, *, by, matter: Matter | None = None
                        filed_by_unit: OrgUnit | None = None, forwarded_by_unit: OrgUnit | None = None,
                        reopened_from: Complaint | None = None, calendar=None) -> Complaint:
     now = _now(now)
+    source = None
+    if data.source_contact_id is not None:
+        from portal.models.reception import Contact
+
+        source = db.session.get(Contact, data.source_contact_id)
+        if source is not None and source.complaint_id is not None:
+            # one complaint per reception record: a second one would take the record's link
+            raise ComplaintError("contact_linked", ["source_contact_id"])
     if data.customer_id:
         customer = db.session.get(Customer, data.customer_id)
         if customer is None:
@@ -323,13 +331,10 @@ def register_complaint(data: ComplaintInput, *, by, matter: Matter | None = None
     c.is_second_complaint = _is_second_complaint(c)
     c.matter_complainants = matter_complainants_for(c)
     event(c, "registered", by=by, now=now, detail={"serial": c.serial})
-    if c.source_contact_id is not None:
-        from portal.models.reception import Contact
+    if source is not None:  # both records point at each other (DOMAIN.md §1)
         from portal.services import reception
 
-        contact = db.session.get(Contact, c.source_contact_id)
-        if contact is not None:  # both records point at each other (DOMAIN.md §1)
-            reception.link_complaint(contact, c.id, by=by, now=now)
+        reception.link_complaint(source, c.id, by=by, now=now)
     apply_severity(c, by=by, now=now, calendar=calendar, initial=True)
     _upgrade_matter(c, by=by, now=now, calendar=calendar)
     audit.record("complaint.created", object_type="complaint", object_id=c.id, detail={"serial": c.serial})

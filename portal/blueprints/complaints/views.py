@@ -175,10 +175,8 @@ def _load_contact(contact_id: int):
 
 
 def _input(form) -> svc.ComplaintInput:
-    source = None
-    raw = (form.source_contact_id.data or "").strip() if form.source_contact_id.data else ""
-    if db_id(raw) and _load_contact(int(raw)) is not None:
-        source = int(raw)
+    # checked by _source_contact_ok
+    source = db_id((form.source_contact_id.data or "").strip()) if form.source_contact_id.data else None
     return svc.ComplaintInput(
         received_at=form.received_at.instant, channel=Channel(form.channel.data), project_id=form.project_id.data,
         category_id=form.category_id.data, subject=form.subject.data.strip(), description=form.description.data.strip(),
@@ -219,6 +217,8 @@ def _extra_checks(form) -> tuple[Matter | None, bool]:
             form.matter_id.errors.append(_("This matter does not fit the project and category; choose another or start a new matter."))
             form.matter_id.data, matter = None, None
             ok = False
+    if not _source_contact_ok(form):
+        ok = False
     for upload in form.attachments.data or []:
         if not getattr(upload, "filename", ""):
             continue
@@ -230,6 +230,33 @@ def _extra_checks(form) -> tuple[Matter | None, bool]:
         finally:
             upload.stream.seek(0)
     return matter, ok
+
+
+def _source_contact_ok(form) -> bool:
+    """The reception record a complaint is registered from (a hidden field, so anything can be
+    posted): it must exist, be visible to this user, be a complaint, and not be registered
+    already: a second tab or a double submit would register the complaint twice, and a record
+    taken over from another complaint would open its complainant to the staff member that one
+    is about. A refused record is dropped from the form, so it can be sent again without it."""
+    raw = (form.source_contact_id.data or "").strip()
+    if not raw:
+        return True
+    from portal.models.reception import ContactCategory
+    from portal.services import reception
+
+    contact_id = db_id(raw)
+    contact = _load_contact(contact_id) if contact_id else None
+    if contact is None or not reception.can_see_contact(current_user, contact):
+        problem = _("The reception record was not found; register the complaint by hand.")
+    elif contact.complaint_id is not None:
+        problem = _("A complaint has already been registered from this reception record.")
+    elif contact.category != ContactCategory.COMPLAINT:
+        problem = _("This reception record is not a complaint; register the complaint by hand.")
+    else:
+        return True
+    form.source_contact_id.errors.append(problem)
+    form.source_contact_id.data = ""
+    return False
 
 
 def _store_uploads(form, c: Complaint) -> None:
@@ -257,12 +284,17 @@ def new():
         form.received_at.data = _local_now_str()
         contact_id = db_id(request.args.get("contact_id"))
         if contact_id:
+            from portal.models.reception import ContactCategory
+            from portal.services import reception
+
             contact = _load_contact(contact_id)
-            if contact is None:
+            if contact is None or not reception.can_see_contact(current_user, contact):
                 flash(_("The reception record was not found; register the complaint by hand."), "warning")
             elif contact.complaint_id:
                 flash(_("A complaint has already been registered from this reception record."), "info")
                 return redirect(url_for("complaints.detail", complaint_id=contact.complaint_id))
+            elif contact.category != ContactCategory.COMPLAINT:
+                flash(_("This reception record is not a complaint; register the complaint by hand."), "warning")
             else:
                 for key, value in svc.prefill_from_contact(contact).items():
                     if hasattr(form, key) and value is not None:
