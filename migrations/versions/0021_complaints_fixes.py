@@ -1,4 +1,5 @@
-"""complaints fixes: the reasons a manager judged when he overrode a severity
+"""complaints fixes: the reasons a manager judged when he overrode a severity; reception contacts
+answered by their complaint
 
 Revision ID: 0021_complaints_fixes
 Revises: 0018_override_rule
@@ -8,6 +9,10 @@ An override gave way only to a graver severity, so twelve people overridden to i
 family) stayed important after a lawsuit was filed: the rule said major before and after. Every
 reason the facts gave at the override is now kept, and a kind of reason he had not seen lifts it.
 Existing overrides keep NULL and compare severities as before.
+
+A complaint's reply to the customer now answers the reception contact it was registered from;
+contacts linked to a complaint that was already answered are answered as of that first reply,
+so they leave the overdue lists and reminders.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -22,6 +27,13 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('complaint', schema=None) as batch_op:
         batch_op.add_column(sa.Column('severity_override_reasons', sa.String(length=300), nullable=True))
+    op.execute(
+        "UPDATE reception_contact SET replied_at = ("
+        " SELECT complaint.first_replied_at FROM complaint WHERE complaint.id = reception_contact.complaint_id)"
+        " WHERE replied_at IS NULL AND complaint_id IS NOT NULL AND EXISTS ("
+        " SELECT 1 FROM complaint WHERE complaint.id = reception_contact.complaint_id"
+        " AND complaint.first_replied_at IS NOT NULL)"
+    )
 
 
 def downgrade():

@@ -390,14 +390,29 @@ def add_contact(c: Complaint, *, contacted_at: datetime, way: ContactWay, conten
         raise ComplaintError("contact_before_receipt", ["contacted_at"])
     row = CustomerContact(contacted_at=contacted_at, way=way, content=content.strip(), by_id=by.id, created_at=now)
     c.contacts.append(row)
-    clocks = clocks_after_contact(Clocks(c.first_replied_at, c.last_contact_at, c.next_progress_due_at), contacted_at,
+    _customer_told(c, contacted_at, by=by)
+    event(c, "contact", by=by, now=now, detail={"way": way.value, "at": contacted_at.isoformat()})
+    inform_leaders(c, "contact", by=by, now=now)
+    return row
+
+
+def _customer_told(c: Complaint, at: datetime, *, by) -> None:
+    """The customer was told something at ``at`` (a contact, or the revisit telling the result):
+    the first reply is answered if it was not yet, the progress clock restarts, and the reception
+    record the complaint came from is answered too if it was still waiting (DOMAIN.md §1: the
+    contact became this complaint, and the customer is answered in it)."""
+    clocks = clocks_after_contact(Clocks(c.first_replied_at, c.last_contact_at, c.next_progress_due_at), at,
                                   settings.get_int("complaint_progress_interval_days"),
                                   resolved=c.status not in OPEN_STATUSES)
     c.first_replied_at, c.last_contact_at = clocks.first_replied_at, clocks.last_contact_at
     c.next_progress_due_at = clocks.next_progress_due_at
-    event(c, "contact", by=by, now=now, detail={"way": way.value, "at": contacted_at.isoformat()})
-    inform_leaders(c, "contact", by=by, now=now)
-    return row
+    if c.source_contact_id is not None:
+        from portal.models.reception import Contact
+        from portal.services import reception
+
+        contact = db.session.get(Contact, c.source_contact_id)
+        if contact is not None and contact.complaint_id == c.id:
+            reception.answer_through_complaint(contact, at, serial=c.serial, by=by)
 
 
 _STEP_TITLES = {"contact": "已联系客户", "start": "开始处理", "resolve": "已解决", "revisit": "已回访", "archive": "已归档"}
@@ -515,8 +530,12 @@ def record_revisit(complaint: Complaint, summary: str, satisfaction: int, by, no
     revisit; until then the center records it on the complaint."""
     if satisfaction is None or not 1 <= int(satisfaction) <= 5:
         raise ComplaintError("missing", ["revisit_satisfaction"])
+    now = _now(now)
     transition(complaint, "revisit", {"revisit_summary": summary, "revisit_satisfaction": int(satisfaction),
                                       "revisit_method": method}, by=by, now=now)
+    # Seed 000 §7: resolved within two days, the customer is told the result on the revisit
+    # (回访客户，告知客户投诉处理的结果): that is the reply, the first one if none was given.
+    _customer_told(complaint, now, by=by)
 
 
 def reopen(c: Complaint, *, received_at: datetime, channel: Channel, description: str, by,

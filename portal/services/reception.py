@@ -558,6 +558,17 @@ def link_complaint(contact: Contact, complaint_id: int, *, by: User | None, now:
     _event(contact, EventKind.COMPLAINT_LINKED, by, at=now, detail={"complaint_id": complaint_id})
 
 
+def answer_through_complaint(contact: Contact, at: datetime, *, serial: str, by: User | None) -> None:
+    """The complaint registered from this contact told the customer something (its first reply,
+    a progress contact, the revisit): a contact still unanswered is answered then, so its reply
+    clock, the overdue list and card, the reminders and the report's overdue figure agree with
+    the complaint's (the customer was answered once, in the complaint)."""
+    if contact.replied_at is not None:
+        return
+    contact.replied_at = at
+    _event(contact, EventKind.REPLY, by, at=at, detail={"complaint": serial})
+
+
 # --- lists and checks -----------------------------------------------------------------------------
 
 def work_orders_without_progress_today(now: datetime | None = None, *, user: User | None = None):
