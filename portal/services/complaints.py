@@ -699,11 +699,38 @@ def send_contact_form(c: Complaint, *, to_unit: OrgUnit, proposal: str, reply_du
                            proposal=proposal.strip(), reply_due_on=reply_due_on, sent_by_id=by.id, sent_at=now)
     c.contact_forms.append(form)
     db.session.flush()
-    notifications.notify(org.members_of(to_unit), kind="complaint.contact_form",
-                         title=f"{form.serial} 工作联系单：{c.project.name} {c.subject}",
+    # a report's subject is confidential to the center and leaders (DOMAIN.md §2): the
+    # department hears only that a form awaits it, and reads only the proposal
+    about = "" if c.is_report else f"：{c.project.name} {c.subject}"
+    notifications.notify(contact_form_answerers(to_unit), kind="complaint.contact_form",
+                         title=f"{form.serial} 工作联系单{about}",
                          link=f"/complaints/contact-forms/{form.id}", object_type="contact_form", object_id=form.id)
     event(c, "contact_form", by=by, now=now, detail={"serial": form.serial, "unit": to_unit.name})
     return form
+
+
+def contact_form_unit(user) -> int | None:
+    """The unit whose work contact forms (工作联系单) ``user`` reads and answers: his own unit's
+    for the staff who answer them, the unit he leads for its leader (部门领导, the unit's first
+    responsible person, seed 000 §4.1); None for anyone else."""
+    if user.can(Perm.CONTACT_FORM_REPLY):
+        return user.leads_org_unit_id or user.org_unit_id
+    if user.can(Perm.COMPLAINT_COMMENT) and user.leads_org_unit_id is not None:
+        return user.leads_org_unit_id
+    return None
+
+
+def sees_every_contact_form(user) -> bool:
+    """The center's writers send the forms and follow every one of them."""
+    return user.can(Perm.COMPLAINT_WRITE) and user.is_center_member
+
+
+def contact_form_answerers(unit: OrgUnit) -> list[User]:
+    """Who is told of a form sent to ``unit``: its members and leaders who may open it (no one is
+    told of a form he would be refused)."""
+    people = {u.id: u for u in [*org.members_of(unit), *org.leaders_of(unit)]}
+    return [u for _id, u in sorted(people.items())
+            if contact_form_unit(u) == unit.id or sees_every_contact_form(u)]
 
 
 def reply_contact_form(form: WorkContactForm, reply: str, *, by, now: datetime | None = None) -> None:
