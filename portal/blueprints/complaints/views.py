@@ -104,12 +104,23 @@ def _own_filing_or_403(c: Complaint) -> None:
 
 # --- choices ----------------------------------------------------------------------------------
 
-def _projects():
-    return lookups.names_and_active(Project, Project.name)[1]
+def _with_own(choices: list, own_id: int | None, own_name) -> list:
+    """The active ``choices`` and, when the record being edited points at a retired one (a project
+    since closed, a unit dissolved, a handler who left), that one too: the record stays valid as
+    it is, and correcting something else on it does not fail on a field that is not even shown."""
+    if own_id and own_id not in {ident for ident, _name in choices}:
+        return [*choices, (own_id, own_name() if callable(own_name) else own_name)]
+    return choices
 
 
-def _categories():
-    return lookups.names_and_active(ComplaintCategory, ComplaintCategory.sort_order)[1]
+def _projects(keep: Complaint | None = None):
+    names, active = lookups.names_and_active(Project, Project.name)
+    return _with_own(active, keep and keep.project_id, lambda: names.get(keep.project_id, ""))
+
+
+def _categories(keep: Complaint | None = None):
+    names, active = lookups.names_and_active(ComplaintCategory, ComplaintCategory.sort_order)
+    return _with_own(active, keep and keep.category_id, lambda: names.get(keep.category_id, ""))
 
 
 # What a row of the register shows and what its deadline tags are computed from, read as plain
@@ -147,14 +158,19 @@ def _leaders():
     return [(u.id, f"{u.display_name}（{(u.leads_org_unit or u.org_unit).name}）") for u in rows]
 
 
-def _fill(form) -> None:
+def _fill(form, keep: Complaint | None = None) -> None:
+    """The choices of a complaint form; ``keep``: the complaint being edited, whose own project,
+    category, unit and people stay valid choices though retired since."""
     if hasattr(form, "project_id"):
-        form.project_id.choices = [(0, _("— choose —"))] + _projects()
-        form.category_id.choices = [(0, _("— choose —"))] + _categories()
+        form.project_id.choices = [(0, _("— choose —"))] + _projects(keep)
+        form.category_id.choices = [(0, _("— choose —"))] + _categories(keep)
     if hasattr(form, "responsible_unit_id"):
-        form.responsible_unit_id.choices = _units()
-        form.handler_id.choices = _center_users()
-        form.complained_staff_id.choices = _all_staff()
+        form.responsible_unit_id.choices = _with_own(
+            _units(), keep and keep.responsible_unit_id, lambda: keep.responsible_unit.name)
+        form.handler_id.choices = _with_own(_center_users(), keep and keep.handler_id,
+                                            lambda: keep.handler.display_name)
+        form.complained_staff_id.choices = _with_own(_all_staff(), keep and keep.complained_staff_id,
+                                                     lambda: db.session.get(User, keep.complained_staff_id).display_name)
 
 
 def _local_now_str() -> str:
@@ -503,7 +519,7 @@ def edit(complaint_id: int):
         # he would see the complainant on the form, or clear his own name to see it afterwards
         deny("complaint about this user", "complaint", c.id)
     form = EditForm(obj=c)
-    _fill(form)
+    _fill(form, keep=c)
     if request.method == "GET":
         form.channel.data = c.channel.value
         for name in ("responsible_unit_id", "handler_id", "complained_staff_id"):
@@ -832,7 +848,7 @@ def filing_edit(complaint_id: int):
         flash(_("A submitted record cannot be changed."), "error")
         return redirect(url_for("complaints.detail", complaint_id=c.id))
     form = FilingForm(obj=c)
-    _fill(form)
+    _fill(form, keep=c)
     if request.method == "GET":
         form.received_at.data = to_local(c.received_at).strftime("%Y-%m-%dT%H:%M")
         form.channel.data = c.channel.value
