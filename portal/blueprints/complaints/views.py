@@ -12,7 +12,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, case, null, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal.auth import Perm, Role, deny, require
@@ -133,6 +133,13 @@ LIST_COLUMNS = (
     Complaint.reported_to_leaders_at, Complaint.filing_status, Complaint.filing_due_at,
     Complaint.filing_submitted_at,
 )
+
+
+def _list_columns(user_id: int) -> tuple:
+    """``LIST_COLUMNS`` with the room left out of the complaints about this user: it names the
+    household that complained, which is hidden from him (in the query, so no row carries it)."""
+    room = case((Complaint.complained_staff_id == user_id, null()), else_=Complaint.room).label("room")
+    return tuple(room if col is Complaint.room else col for col in LIST_COLUMNS)
 
 
 def _units(blank=True):
@@ -366,7 +373,9 @@ def _list_statement(args, viewer, now):
     stmt = svc.scope_filter(select(Complaint), viewer)
     q = (args.get("q") or "").strip()[:100]
     if q:
-        like = [Complaint.serial.contains(q), Complaint.subject.contains(q), Complaint.room.contains(q)]
+        # the room names the household: not searchable on the complaints about oneself either
+        like = [Complaint.serial.contains(q), Complaint.subject.contains(q),
+                and_(svc.not_about(viewer.user_id), Complaint.room.contains(q))]
         if viewer.sees_all:  # only those who may see complainants may search by them,
             # and never for the complaints about themselves (a hit would tell who complained)
             like.append(and_(svc.not_about(viewer.user_id), or_(Complaint.complainant_name.contains(q),
@@ -426,7 +435,7 @@ def _list_statement(args, viewer, now):
 def index():
     now = now_utc()
     viewer = viewer_for(current_user)
-    stmt = _list_statement(request.args, viewer, now).with_only_columns(*LIST_COLUMNS)
+    stmt = _list_statement(request.args, viewer, now).with_only_columns(*_list_columns(viewer.user_id))
     page = keyset_page(stmt, Complaint.received_at, Complaint.id, request.args.get("after"), per_page=50)
     args = {k: v for k, v in request.args.items() if k != "after" and v}
     (project_names, projects), (category_names, categories) = lookups.names_and_active_of(
@@ -471,6 +480,8 @@ def _page_context(c: Complaint, where: str) -> dict:
     now = now_utc()
     return dict(
         c=c, show_person=show_person, now=now,
+        # the room names the household that complained: hidden from the staff member complained about
+        show_room=c.complained_staff_id != current_user.id,
         first_reply_state=clock_state(c.first_reply_due_at, c.first_replied_at, now),
         progress_state=clock_state(c.next_progress_due_at, None, now) if c.is_open else "none",
         report_state=clock_state(c.leader_report_due_at, c.reported_to_leaders_at, now, working_day=True)
@@ -844,6 +855,8 @@ def filing_new():
 def filing_edit(complaint_id: int):
     c = get_complaint_or_403(complaint_id)
     _own_filing_or_403(c)
+    if c.complained_staff_id == current_user.id:  # as on the center's edit form: it names the complainant
+        deny("complaint about this user", "complaint", c.id)
     if c.filing_status not in (FilingStatus.DRAFT, FilingStatus.RETURNED):
         flash(_("A submitted record cannot be changed."), "error")
         return redirect(url_for("complaints.detail", complaint_id=c.id))
@@ -872,7 +885,11 @@ def filing_edit(complaint_id: int):
             db.session.commit()
             flash(_("Complaint record %(serial)s saved.", serial=c.serial), "success")
             return redirect(url_for("complaints.detail", complaint_id=c.id))
-    return render_template("complaints/new.html", form=form, proposals=[], customer=None, mode="filing_edit", c=c)
+    # the page names the complainant (and the masked phone): a display, logged like the complaint's page
+    svc.record_complainant_view(c, where="filing_edit")
+    html = render_template("complaints/new.html", form=form, proposals=[], customer=None, mode="filing_edit", c=c)
+    db.session.commit()
+    return html
 
 
 @bp.route("/<int:complaint_id>/filing/submit", methods=["POST"])
