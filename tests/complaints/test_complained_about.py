@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pytest
-
 from portal.auth.permissions import Role
 from portal.extensions import db
 from portal.models import AuditEvent
