@@ -565,6 +565,7 @@ def answer_through_complaint(contact: Contact, at: datetime, *, serial: str, by:
     the complaint's (the customer was answered once, in the complaint)."""
     if contact.replied_at is not None:
         return
+    at = max(at, contact.received_at)  # the complaint's times are typed in: never before the contact
     contact.replied_at = at
     _event(contact, EventKind.REPLY, by, at=at, detail={"complaint": serial})
 
