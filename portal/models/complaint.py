@@ -147,6 +147,9 @@ class Complaint(db.Model):
     # what the rules said when the manager overrode (migration 0018): only graver facts than
     # those he judged lift his override
     severity_override_rule: Mapped[Severity | None] = mapped_column(str_enum(Severity, 16))
+    # and every reason the facts gave then, of every level (migration 0021): a reason he had not
+    # seen (a lawsuit after "twelve people are one family") lifts it even at the same level
+    severity_override_reasons: Mapped[str | None] = mapped_column(String(300))
     status: Mapped[ComplaintStatus] = mapped_column(str_enum(ComplaintStatus, 16), default=ComplaintStatus.RECEIVED)
     # handling
     responsible_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), index=True)

@@ -9,7 +9,7 @@ from portal.extensions import db
 from portal.models import Complaint
 from portal.services.archive_links import LinkedItem, LinkedSection, link_provider
 from portal.services.complaint_rules import viewer_for
-from portal.services.complaints import scope_filter
+from portal.services.complaints import not_about, scope_filter
 
 
 def _status_label(status) -> str:
@@ -22,7 +22,10 @@ def _status_label(status) -> str:
 def complaints_of(customer, user) -> list[LinkedSection]:
     # The complaints area's own scope: a branch user reading the customer under a grant must not
     # learn the serial and subject of a report (举报) about him, or another branch's complaint.
+    # And never a complaint about the reader himself: on the complainant's archive page it would
+    # tell him who complained, which the complaint's own page hides from him.
     stmt = scope_filter(select(Complaint).where(Complaint.customer_id == customer.id), viewer_for(user))
+    stmt = stmt.where(not_about(user.id))
     rows = db.session.scalars(stmt.order_by(Complaint.received_at.desc()).limit(20)).all()
     if not rows:
         return []

@@ -38,7 +38,7 @@ from portal.services import reminders_rules as rules
 from portal.services.clock import to_local
 from portal.services.complaints import (
     filing_overdue_clause, first_reply_due_soon_clause, overdue_first_reply_clause, progress_due_clause,
-    unreported_important_clause,
+    unreported_past_due_clause,
 )
 from portal.services.reminder_helpers import (
     active, center_users, not_reminded, recipient_locale, unique_users,
@@ -176,7 +176,7 @@ def _major_created_message(r) -> Message | None:
 
 @reminders.sweeper(COMPLAINT_IMPORTANT_NOT_REPORTED)
 def _important_not_reported(now: datetime):
-    for c in _complaints(unreported_important_clause(), Complaint.leader_report_due_at < now,
+    for c in _complaints(unreported_past_due_clause(now),
                          not_reminded(COMPLAINT_IMPORTANT_NOT_REPORTED, OBJECT, Complaint.id)):
         yield from ReminderSpec.for_users(COMPLAINT_IMPORTANT_NOT_REPORTED, OBJECT, c.id, _handler_and_managers(c),
                                           due_at=c.leader_report_due_at)

@@ -48,13 +48,37 @@ def clocks_after_contact(clocks: Clocks, contact_at: datetime, interval_days: in
     return Clocks(first, last, next_progress_due(last, interval_days, resolved))
 
 
-def clock_state(due_at: datetime | None, done_at: datetime | None, now: datetime, soon: timedelta = DUE_SOON) -> str:
-    """'done' | 'late' (done after the due time) | 'overdue' | 'due_soon' | 'pending' | 'none'."""
+# A working-day deadline ("within N working days": the leader report, the branch filing) is the
+# end of a day, stored as 23:59:59 local: the start of that day's last second. The whole second
+# is still the day, so such a deadline is missed from the next second on (00:00:00 the next
+# day), never at 23:59:59.5. Every check of these deadlines goes through ``missed`` (or, in SQL,
+# ``missed_if_due_by``).
+WHOLE_SECOND = timedelta(seconds=1)
+
+
+def missed(due_at: datetime, at: datetime) -> bool:
+    """Is ``at`` past the working-day deadline ``due_at``?"""
+    return at >= due_at + WHOLE_SECOND
+
+
+def missed_if_due_by(now: datetime) -> datetime:
+    """For a query: the working-day deadlines missed at ``now`` are those due at or before this."""
+    return now - WHOLE_SECOND
+
+
+def clock_state(due_at: datetime | None, done_at: datetime | None, now: datetime, soon: timedelta = DUE_SOON, *,
+                working_day: bool = False) -> str:
+    """'done' | 'late' (done after the due time) | 'overdue' | 'due_soon' | 'pending' | 'none'.
+    ``working_day``: ``due_at`` is a working-day deadline, whose last second counts (``missed``)."""
     if due_at is None:
         return "none" if done_at is None else "done"
+
+    def late(at: datetime) -> bool:
+        return missed(due_at, at) if working_day else at > due_at
+
     if done_at is not None:
-        return "done" if done_at <= due_at else "late"
-    if now > due_at:
+        return "late" if late(done_at) else "done"
+    if late(now):
         return "overdue"
     if now >= due_at - soon:
         return "due_soon"

@@ -10,25 +10,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import Interval, and_, exists, func, literal_column, or_, select
 
 from portal.auth.permissions import Perm, Role
 from portal.extensions import db
 from portal.models import Customer, OrgUnit, User
 from portal.models.complaint import (
     OPEN_STATUSES, Channel, Complaint, ComplaintEvent, ComplaintStatus, CustomerContact, ContactWay, FilingStatus,
-    SEVERITY_RANK, LeaderComment, LeaderReport, Matter, Severity, WorkContactForm,
+    LeaderComment, LeaderReport, Matter, Severity, WorkContactForm,
 )
 from portal.services import audit, notifications, org, reminders, serials, settings
 from portal.services.clock import end_of_local_day, local_date, now_utc, to_local
 from portal.services.complaint_rules import (
     Clocks, Viewer, can_reopen, clocks_after_contact, filing_due, first_reply_due, leader_may_comment, leader_report_due,
-    leaders_follow, next_progress_due, transition_problems,
+    leaders_follow, missed, missed_if_due_by, next_progress_due, transition_problems,
 )
 from portal.services.masking import mask_name, mask_phone
 from portal.services.reminders_catalogue import COMPLAINT_MAJOR_CREATED
 from portal.services.severity import (
-    REPEAT_WINDOW_DAYS, SeverityFacts, complainant_keys, compute_severity, distinct_complainants, same_complainant,
+    REPEAT_WINDOW_DAYS, SeverityFacts, all_reasons, complainant_keys, compute_severity, distinct_complainants,
+    override_gives_way, same_complainant,
 )
 from portal.services.validators import normalise_phone
 from portal.services.workdays import calendar_from_db
@@ -115,10 +116,24 @@ def propose_matters(project_id: int | None, category_id: int | None, subject: st
     stmt = select(Matter).where(Matter.project_id == project_id, Matter.category_id == category_id,
                                 Matter.closed_at.is_(None), Matter.last_complaint_at > since)
     if viewer is not None and not viewer.sees_all:
-        stmt = stmt.where(~exists().where(Complaint.matter_id == Matter.id, Complaint.is_report.is_(True)))
+        stmt = stmt.where(~_holds_a_report())
     rows = list(db.session.scalars(stmt.order_by(Matter.last_complaint_at.desc()).limit(100)))
     rows.sort(key=lambda m: (-subject_similarity(subject, m.subject), -m.last_complaint_at.timestamp()))
     return rows[:limit]
+
+
+def _holds_a_report():
+    return exists().where(Complaint.matter_id == Matter.id, Complaint.is_report.is_(True))
+
+
+def may_join_matter(matter: Matter, viewer: Viewer) -> bool:
+    """May this viewer put a complaint into ``matter``? Not a branch or department user into a
+    matter holding a report (举报): its page would then show him the report's subject, which
+    ``propose_matters`` never offers him."""
+    if viewer.sees_all:
+        return True
+    return not db.session.scalar(select(exists().where(Complaint.matter_id == matter.id,
+                                                       Complaint.is_report.is_(True))))
 
 
 # --- severity ----------------------------------------------------------------------------------
@@ -151,18 +166,18 @@ def apply_severity(c: Complaint, *, by=None, now: datetime | None = None, calend
     previous = None if initial else c.severity
     rule_changed = not initial and rule != c.rule_severity
     c.rule_severity, c.rule_severity_reason = rule, reason
-    judged = c.severity_override_rule or c.severity_override  # the graver of what he saw and what he set
-    if (c.severity_override is not None and rule_changed
-            and SEVERITY_RANK[rule] > max(SEVERITY_RANK[c.severity_override], SEVERITY_RANK[judged])):
-        # New facts (a lawsuit filed, twelve people now) make it graver than both what he set and
-        # what the rules said when he set it: his reason was about the facts then. Keeping it
-        # would keep a major complaint from the group leaders (DOMAIN.md §2: major → at once).
+    if c.severity_override is not None and not initial and override_gives_way(
+            c.severity_override, rule, reason, judged_rule=c.severity_override_rule,
+            judged_reasons=c.severity_override_reasons, rule_changed=rule_changed):
+        # New facts (a lawsuit filed, twelve people now) make it graver than what he set, and
+        # are not the facts he judged: his reason was about the facts then. Keeping it would keep
+        # a major complaint from the group leaders (DOMAIN.md §2: major → at once).
         event(c, "override_lifted", by=by, now=now, note=c.severity_override_reason,
               detail={"override": c.severity_override.value, "to": rule.value, "reason": reason})
         audit.record("complaint.severity_override_lifted", object_type="complaint", object_id=c.id,
                      detail={"override": c.severity_override.value, "rule": rule.value, "serial": c.serial})
         c.severity_override = c.severity_override_reason = c.severity_override_by_id = c.severity_override_at = None
-        c.severity_override_rule = None
+        c.severity_override_rule = c.severity_override_reasons = None
     if c.severity_override is not None:
         effective, effective_reason = c.severity_override, "override"
         if rule_changed:
@@ -228,6 +243,7 @@ def override_severity(c: Complaint, severity: Severity | None, reason: str, *, b
     c.severity_override_by_id = by.id if severity is not None else None
     c.severity_override_at = now if severity is not None else None
     c.severity_override_rule = c.rule_severity if severity is not None else None
+    c.severity_override_reasons = all_reasons(facts_of(c)) if severity is not None else None
     audit.record("complaint.severity_overridden", object_type="complaint", object_id=c.id, reason=reason[:500],
                  detail={"from": before.value, "to": severity.value if severity else None, "serial": c.serial})
     event(c, "override", by=by, now=now, note=reason or None, detail={"to": severity.value if severity else None})
@@ -271,6 +287,14 @@ def register_complaint(data: ComplaintInput, *, by, matter: Matter | None = None
                        filed_by_unit: OrgUnit | None = None, forwarded_by_unit: OrgUnit | None = None,
                        reopened_from: Complaint | None = None, calendar=None) -> Complaint:
     now = _now(now)
+    source = None
+    if data.source_contact_id is not None:
+        from portal.models.reception import Contact
+
+        source = db.session.get(Contact, data.source_contact_id)
+        if source is not None and source.complaint_id is not None:
+            # one complaint per reception record: a second one would take the record's link
+            raise ComplaintError("contact_linked", ["source_contact_id"])
     if data.customer_id:
         customer = db.session.get(Customer, data.customer_id)
         if customer is None:
@@ -307,13 +331,10 @@ def register_complaint(data: ComplaintInput, *, by, matter: Matter | None = None
     c.is_second_complaint = _is_second_complaint(c)
     c.matter_complainants = matter_complainants_for(c)
     event(c, "registered", by=by, now=now, detail={"serial": c.serial})
-    if c.source_contact_id is not None:
-        from portal.models.reception import Contact
+    if source is not None:  # both records point at each other (DOMAIN.md §1)
         from portal.services import reception
 
-        contact = db.session.get(Contact, c.source_contact_id)
-        if contact is not None:  # both records point at each other (DOMAIN.md §1)
-            reception.link_complaint(contact, c.id, by=by, now=now)
+        reception.link_complaint(source, c.id, by=by, now=now)
     apply_severity(c, by=by, now=now, calendar=calendar, initial=True)
     _upgrade_matter(c, by=by, now=now, calendar=calendar)
     audit.record("complaint.created", object_type="complaint", object_id=c.id, detail={"serial": c.serial})
@@ -369,14 +390,29 @@ def add_contact(c: Complaint, *, contacted_at: datetime, way: ContactWay, conten
         raise ComplaintError("contact_before_receipt", ["contacted_at"])
     row = CustomerContact(contacted_at=contacted_at, way=way, content=content.strip(), by_id=by.id, created_at=now)
     c.contacts.append(row)
-    clocks = clocks_after_contact(Clocks(c.first_replied_at, c.last_contact_at, c.next_progress_due_at), contacted_at,
+    _customer_told(c, contacted_at, by=by)
+    event(c, "contact", by=by, now=now, detail={"way": way.value, "at": contacted_at.isoformat()})
+    inform_leaders(c, "contact", by=by, now=now)
+    return row
+
+
+def _customer_told(c: Complaint, at: datetime, *, by) -> None:
+    """The customer was told something at ``at`` (a contact, or the revisit telling the result):
+    the first reply is answered if it was not yet, the progress clock restarts, and the reception
+    record the complaint came from is answered too if it was still waiting (DOMAIN.md §1: the
+    contact became this complaint, and the customer is answered in it)."""
+    clocks = clocks_after_contact(Clocks(c.first_replied_at, c.last_contact_at, c.next_progress_due_at), at,
                                   settings.get_int("complaint_progress_interval_days"),
                                   resolved=c.status not in OPEN_STATUSES)
     c.first_replied_at, c.last_contact_at = clocks.first_replied_at, clocks.last_contact_at
     c.next_progress_due_at = clocks.next_progress_due_at
-    event(c, "contact", by=by, now=now, detail={"way": way.value, "at": contacted_at.isoformat()})
-    inform_leaders(c, "contact", by=by, now=now)
-    return row
+    if c.source_contact_id is not None:
+        from portal.models.reception import Contact
+        from portal.services import reception
+
+        contact = db.session.get(Contact, c.source_contact_id)
+        if contact is not None and contact.complaint_id == c.id:
+            reception.answer_through_complaint(contact, at, serial=c.serial, by=by)
 
 
 _STEP_TITLES = {"contact": "已联系客户", "start": "开始处理", "resolve": "已解决", "revisit": "已回访", "archive": "已归档"}
@@ -494,8 +530,12 @@ def record_revisit(complaint: Complaint, summary: str, satisfaction: int, by, no
     revisit; until then the center records it on the complaint."""
     if satisfaction is None or not 1 <= int(satisfaction) <= 5:
         raise ComplaintError("missing", ["revisit_satisfaction"])
+    now = _now(now)
     transition(complaint, "revisit", {"revisit_summary": summary, "revisit_satisfaction": int(satisfaction),
                                       "revisit_method": method}, by=by, now=now)
+    # Seed 000 §7: resolved within two days, the customer is told the result on the revisit
+    # (回访客户，告知客户投诉处理的结果): that is the reply, the first one if none was given.
+    _customer_told(complaint, now, by=by)
 
 
 def reopen(c: Complaint, *, received_at: datetime, channel: Channel, description: str, by,
@@ -534,13 +574,14 @@ def _check_closed_on(closed_on: date, received_at: datetime, now: datetime) -> N
 
 
 def register_filing(data: ComplaintInput, record: FilingRecord, *, unit: OrgUnit, by, submit: bool = False,
-                    now: datetime | None = None, calendar=None) -> Complaint:
-    """A branch or department records a complaint it received and handled itself."""
+                    matter: Matter | None = None, now: datetime | None = None, calendar=None) -> Complaint:
+    """A branch or department records a complaint it received and handled itself, in the matter
+    it chose (else the matter of its subject), so its complainant counts towards the third."""
     now = _now(now)
     _check_closed_on(record.handled_closed_on, data.received_at, now)
     data.responsible_unit_id = unit.id
     calendar = calendar or calendar_from_db()
-    c = register_complaint(data, by=by, now=now, filed_by_unit=unit, calendar=calendar)
+    c = register_complaint(data, by=by, matter=matter, now=now, filed_by_unit=unit, calendar=calendar)
     _apply_record(c, record, calendar)
     c.status = ComplaintStatus.RESOLVED
     c.filing_status = FilingStatus.DRAFT
@@ -581,7 +622,7 @@ def submit_filing(c: Complaint, *, by, now: datetime | None = None) -> None:
         raise ComplaintError("filing_locked")
     resubmitted = c.filing_status == FilingStatus.RETURNED
     c.filing_status, c.filing_submitted_at = FilingStatus.SUBMITTED, now
-    late = c.filing_due_at is not None and now > c.filing_due_at
+    late = c.filing_due_at is not None and missed(c.filing_due_at, now)
     event(c, "filing_submitted", by=by, now=now, detail={"late": late, "resubmitted": resubmitted})
     reviewers = [u for u in _center_users() if u.can(Perm.COMPLAINT_ACCEPT_FILING)]
     notifications.notify(reviewers, kind="complaint.filing_submitted",
@@ -619,18 +660,20 @@ def filing_state(c: Complaint, now: datetime | None = None) -> str | None:
         return None
     now = _now(now)
     if c.filing_status in (FilingStatus.SUBMITTED, FilingStatus.ACCEPTED):
-        if c.filing_due_at and c.filing_submitted_at and c.filing_submitted_at > c.filing_due_at:
+        if c.filing_due_at and c.filing_submitted_at and missed(c.filing_due_at, c.filing_submitted_at):
             return "submitted_late" if c.filing_status == FilingStatus.SUBMITTED else "accepted_late"
         return c.filing_status.value
-    if c.filing_due_at and now > c.filing_due_at:
+    if c.filing_due_at and missed(c.filing_due_at, now):
         return "overdue"
     return "returned" if c.filing_status == FilingStatus.RETURNED else "due"
 
 
-def forward_to_center(data: ComplaintInput, *, unit: OrgUnit, by, now: datetime | None = None) -> Complaint:
-    """A complaint outside the branch's responsibility goes to the center in one step."""
+def forward_to_center(data: ComplaintInput, *, unit: OrgUnit, by, matter: Matter | None = None,
+                      now: datetime | None = None) -> Complaint:
+    """A complaint outside the branch's responsibility goes to the center in one step (in the
+    matter the branch chose, else the matter of its subject)."""
     now = _now(now)
-    c = register_complaint(data, by=by, now=now, forwarded_by_unit=unit)
+    c = register_complaint(data, by=by, matter=matter, now=now, forwarded_by_unit=unit)
     event(c, "forwarded", by=by, now=now, detail={"unit": unit.name})
     notifications.notify(org.center_managers(), kind="complaint.forwarded",
                          title=f"{c.serial} {unit.name}转来投诉：{c.subject}",
@@ -656,11 +699,38 @@ def send_contact_form(c: Complaint, *, to_unit: OrgUnit, proposal: str, reply_du
                            proposal=proposal.strip(), reply_due_on=reply_due_on, sent_by_id=by.id, sent_at=now)
     c.contact_forms.append(form)
     db.session.flush()
-    notifications.notify(org.members_of(to_unit), kind="complaint.contact_form",
-                         title=f"{form.serial} 工作联系单：{c.project.name} {c.subject}",
+    # a report's subject is confidential to the center and leaders (DOMAIN.md §2): the
+    # department hears only that a form awaits it, and reads only the proposal
+    about = "" if c.is_report else f"：{c.project.name} {c.subject}"
+    notifications.notify(contact_form_answerers(to_unit), kind="complaint.contact_form",
+                         title=f"{form.serial} 工作联系单{about}",
                          link=f"/complaints/contact-forms/{form.id}", object_type="contact_form", object_id=form.id)
     event(c, "contact_form", by=by, now=now, detail={"serial": form.serial, "unit": to_unit.name})
     return form
+
+
+def contact_form_unit(user) -> int | None:
+    """The unit whose work contact forms (工作联系单) ``user`` reads and answers: his own unit's
+    for the staff who answer them, the unit he leads for its leader (部门领导, the unit's first
+    responsible person, seed 000 §4.1); None for anyone else."""
+    if user.can(Perm.CONTACT_FORM_REPLY):
+        return user.leads_org_unit_id or user.org_unit_id
+    if user.can(Perm.COMPLAINT_COMMENT) and user.leads_org_unit_id is not None:
+        return user.leads_org_unit_id
+    return None
+
+
+def sees_every_contact_form(user) -> bool:
+    """The center's writers send the forms and follow every one of them."""
+    return user.can(Perm.COMPLAINT_WRITE) and user.is_center_member
+
+
+def contact_form_answerers(unit: OrgUnit) -> list[User]:
+    """Who is told of a form sent to ``unit``: its members and leaders who may open it (no one is
+    told of a form he would be refused)."""
+    people = {u.id: u for u in [*org.members_of(unit), *org.leaders_of(unit)]}
+    return [u for _id, u in sorted(people.items())
+            if contact_form_unit(u) == unit.id or sees_every_contact_form(u)]
 
 
 def reply_contact_form(form: WorkContactForm, reply: str, *, by, now: datetime | None = None) -> None:
@@ -733,7 +803,22 @@ def filing_overdue_clause(now: datetime):
     """A draft not filed within 2 working days of closing, or a returned record not sent again
     within 2 working days of its return."""
     return and_(Complaint.filing_status.in_([FilingStatus.DRAFT, FilingStatus.RETURNED]),
-                Complaint.filing_due_at < now)
+                Complaint.filing_due_at <= missed_if_due_by(now))
+
+
+def filed_late_clause():
+    """Submitted after its deadline's last second (``complaint_rules.missed``), as SQL: the
+    deadline plus one second, in each database's own date arithmetic."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        limit = Complaint.filing_due_at + literal_column("interval '1 second'", type_=Interval)
+    else:  # SQLite keeps naive UTC as text, 'YYYY-MM-DD HH:MM:SS.ffffff', which compares in order
+        limit = func.strftime("%Y-%m-%d %H:%M:%f", Complaint.filing_due_at, "+1 seconds")
+    return Complaint.filing_submitted_at >= limit
+
+
+def unreported_past_due_clause(now: datetime):
+    """An important complaint not reported to a leader by the end of its working day."""
+    return and_(unreported_important_clause(), Complaint.leader_report_due_at <= missed_if_due_by(now))
 
 
 def count(stmt_where) -> int:

@@ -683,6 +683,18 @@ def complaint_serials(events) -> dict[int, str]:
     return dict(db.session.execute(select(Complaint.id, Complaint.serial).where(Complaint.id.in_(ids))).all())
 
 
+def answer_through_complaint(contact: Contact, at: datetime, *, serial: str, by: User | None) -> None:
+    """The complaint registered from this contact told the customer something (its first reply,
+    a progress contact, the revisit): a contact still unanswered is answered then, so its reply
+    clock, the overdue list and card, the reminders and the report's overdue figure agree with
+    the complaint's (the customer was answered once, in the complaint)."""
+    if contact.replied_at is not None:
+        return
+    at = max(at, contact.received_at)  # the complaint's times are typed in: never before the contact
+    contact.replied_at = at
+    _event(contact, EventKind.REPLY, by, at=at, detail={"complaint": serial})
+
+
 # --- lists and checks -----------------------------------------------------------------------------
 
 def work_orders_without_progress_today(now: datetime | None = None, *, user: User | None = None):

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from portal.models.complaint import Severity
+from portal.models.complaint import SEVERITY_RANK, Severity
 
 MAJOR_PEOPLE = 10
 IMPORTANT_PEOPLE = 3
@@ -39,8 +39,8 @@ class SeverityFacts:
     matter_complainants: int = 1  # distinct complainants of the matter within 30 days, this one included
 
 
-def compute_severity(facts: SeverityFacts) -> tuple[Severity, str]:
-    """(severity, reason codes joined by ';'). Every reason of the winning level is listed."""
+def _reasons(facts: SeverityFacts) -> tuple[list[str], list[str]]:
+    """(the major reasons, the important ones) these facts give."""
     major = []
     if facts.lawsuit_filed:
         major.append("lawsuit")
@@ -48,18 +48,55 @@ def compute_severity(facts: SeverityFacts) -> tuple[Severity, str]:
         major.append("media")
     if facts.people_count >= MAJOR_PEOPLE:
         major.append(f"people:{facts.people_count}")
-    if major:
-        return Severity.MAJOR, ";".join(major)
     important = []
-    if facts.people_count >= IMPORTANT_PEOPLE:
+    if facts.people_count >= IMPORTANT_PEOPLE and facts.people_count < MAJOR_PEOPLE:
         important.append(f"people:{facts.people_count}")
     if facts.second_complaint:
         important.append("second")
     if facts.matter_complainants >= REPEAT_COMPLAINANTS:
         important.append(f"repeat:{facts.matter_complainants}")
+    return major, important
+
+
+def compute_severity(facts: SeverityFacts) -> tuple[Severity, str]:
+    """(severity, reason codes joined by ';'). Every reason of the winning level is listed."""
+    major, important = _reasons(facts)
+    if major:
+        return Severity.MAJOR, ";".join(major)
     if important:
         return Severity.IMPORTANT, ";".join(important)
     return Severity.GENERAL, "none"
+
+
+def all_reasons(facts: SeverityFacts) -> str:
+    """Every reason the facts give, of every level (a major complaint that is also a second
+    complaint lists both): what a manager saw when he overrode the severity."""
+    major, important = _reasons(facts)
+    return ";".join(major + important) or "none"
+
+
+def reason_names(codes: str | None) -> frozenset[str]:
+    """The kinds of fact behind reason codes, without their numbers (``people:12`` → people)."""
+    return frozenset(code.partition(":")[0] for code in (codes or "").split(";") if code and code != "none")
+
+
+def override_gives_way(override: Severity, rule: Severity, reason: str, *, judged_rule: Severity | None,
+                       judged_reasons: str | None, rule_changed: bool) -> bool:
+    """Is a manager's override lifted by what the rules say now (``rule``, ``reason``)?
+
+    Only by an answer graver than his, and only when it rests on a fact he did not judge: the
+    rules now say something graver than when he overrode (``judged_rule``), or give a kind of
+    reason the facts did not give then (``judged_reasons``: a lawsuit filed after he judged
+    "twelve people are one family" important). A fact withdrawn and restored, or more of the
+    same (twelve people, then fifteen), is what he judged, and his override stands. Overrides
+    made before the reasons were kept (``judged_reasons`` None) compare severities only, and
+    only when the rule's severity changed."""
+    if SEVERITY_RANK[rule] <= SEVERITY_RANK[override]:
+        return False
+    judged = judged_rule or override
+    if judged_reasons is None:
+        return rule_changed and SEVERITY_RANK[rule] > SEVERITY_RANK[judged]
+    return SEVERITY_RANK[rule] > SEVERITY_RANK[judged] or bool(reason_names(reason) - reason_names(judged_reasons))
 
 
 def in_repeat_window(earlier: date, this: date) -> bool:
@@ -133,6 +170,8 @@ def describe_reason(codes: str | None) -> str:
             parts.append(_("%(n)s different complainants about the same matter within 30 days", n=value))
         elif name == "none":
             parts.append(_("no rule for major or important applies"))
+        elif name == "override":  # the effective severity's reason when a manager set it
+            parts.append(_("set by a center manager"))
         elif code:
             parts.append(code)
     return "；".join(parts)

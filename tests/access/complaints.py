@@ -26,6 +26,6 @@ ACCESS = {
     "complaints.filing_review": {P.COMPLAINT_ACCEPT_FILING},
     "complaints.forward": {P.COMPLAINT_FILE},
     "complaints.contact_form_new": {P.COMPLAINT_WRITE},
-    "complaints.contact_forms": {P.COMPLAINT_WRITE, P.CONTACT_FORM_REPLY},
-    "complaints.contact_form": {P.COMPLAINT_WRITE, P.CONTACT_FORM_REPLY},
+    "complaints.contact_forms": {P.COMPLAINT_WRITE, P.CONTACT_FORM_REPLY, P.COMPLAINT_COMMENT},
+    "complaints.contact_form": {P.COMPLAINT_WRITE, P.CONTACT_FORM_REPLY, P.COMPLAINT_COMMENT},
 }

@@ -11,8 +11,8 @@ from portal.models.complaint import ComplaintStatus as S
 from portal.models.complaint import Severity
 from portal.services.complaint_rules import (
     Clocks, Viewer, can_reopen, can_see_complainant, can_view, clock_state, clocks_after_contact, filing_due,
-    first_reply_due, is_permitted, leader_may_comment, leader_report_due, leaders_follow, next_progress_due,
-    transition_problems, workflow_steps,
+    first_reply_due, is_permitted, leader_may_comment, leader_report_due, leaders_follow, missed, missed_if_due_by,
+    next_progress_due, transition_problems, workflow_steps,
 )
 from portal.services.workdays import WorkingCalendar
 
@@ -65,6 +65,25 @@ NOW = local(2026, 11, 16, 12, 0)
 ])
 def test_clock_state(due, done, state):
     assert clock_state(due, done, NOW) == state
+
+
+# A working-day deadline, as filing_due and leader_report_due give it: 23:59:59 local
+END_OF_DAY = local(2026, 10, 9, 23, 59, 59)
+
+
+@pytest.mark.parametrize("at, late", [
+    (local(2026, 10, 9, 23, 59, 58, 999999), False),
+    (END_OF_DAY, False),
+    (local(2026, 10, 9, 23, 59, 59, 500000), False),  # the whole last second is still the day
+    (local(2026, 10, 9, 23, 59, 59, 999999), False),
+    (local(2026, 10, 10, 0, 0, 0), True),  # the next day
+    (local(2026, 10, 10, 0, 0, 0, 1), True),
+])
+def test_a_working_day_deadline_is_missed_from_the_next_day_on(at, late):
+    assert missed(END_OF_DAY, at) is late
+    assert (END_OF_DAY <= missed_if_due_by(at)) is late  # the same rule as a query says it
+    assert clock_state(END_OF_DAY, at, at, working_day=True) == ("late" if late else "done")
+    assert clock_state(END_OF_DAY, None, at, working_day=True) == ("overdue" if late else "due_soon")
 
 
 @pytest.mark.parametrize("closed_on, due_local", [

@@ -494,3 +494,20 @@ def test_an_override_stands_when_a_withdrawn_fact_comes_back(org, staff):
     assert c.severity == Severity.GENERAL and c.severity_override == Severity.GENERAL
     svc.update_complaint(c, {"people_count": 10}, by=staff, now=NOW + timedelta(hours=4))
     assert c.severity == Severity.MAJOR and c.severity_override is None
+
+
+def test_a_lawsuit_after_an_override_of_a_collective_complaint_reaches_the_group_leaders(org, staff, leaders):
+    """Twelve signatures found to be one household's: the manager makes it important. Then the owner
+    files a lawsuit: the rule was major before and is major now, but for a reason he never judged,
+    so the override is lifted and the complaint reaches every group leader (DOMAIN.md §2)."""
+    manager = f.make_user(org.center, Role.CENTER_MANAGER, username="zhuren_lawsuit")
+    c = make_complaint(org, staff, people_count=12)
+    svc.override_severity(c, Severity.IMPORTANT, "12人实为同一户家属", by=manager, now=NOW + timedelta(hours=1))
+    assert c.severity == Severity.IMPORTANT and c.severity_override_reasons == "people:12"
+    svc.update_complaint(c, {"people_count": 14}, by=staff, now=NOW + timedelta(hours=2))
+    assert c.severity == Severity.IMPORTANT  # more of the same people: his judgement stands
+    svc.update_complaint(c, {"lawsuit_filed": True}, by=staff, now=NOW + timedelta(hours=3))
+    db.session.commit()
+    assert c.severity == Severity.MAJOR and c.severity_override is None and c.severity_override_reasons is None
+    assert any(e.kind == "override_lifted" for e in c.events)
+    assert {r.leader_id for r in c.leader_reports} >= {u.id for u in leaders}

@@ -7,8 +7,8 @@ import pytest
 
 from portal.models.complaint import Severity
 from portal.services.severity import (
-    SeverityFacts, complainant_keys, compute_severity, count_complainants, describe_reason, distinct_complainants,
-    in_repeat_window,
+    SeverityFacts, all_reasons, complainant_keys, compute_severity, count_complainants, describe_reason,
+    distinct_complainants, in_repeat_window, override_gives_way, reason_names,
 )
 
 M, I, G = Severity.MAJOR, Severity.IMPORTANT, Severity.GENERAL
@@ -107,3 +107,78 @@ def test_describe_reason_is_chinese_by_default(app):
     with app.test_request_context():
         text = describe_reason("lawsuit;people:12")
     assert "诉讼" in text and "12" in text
+
+
+def test_describe_reason_names_a_managers_override(app):
+    """The effective severity's reason is "override" when a manager set it: never shown as the code."""
+    with app.test_request_context():
+        text = describe_reason("override")
+    assert text == "由客服中心主任认定"
+
+
+@pytest.mark.parametrize("facts, reasons", [
+    (SeverityFacts(), "none"),
+    (SeverityFacts(people_count=12), "people:12"),
+    # what compute_severity leaves out under a major reason is still something the manager saw
+    (SeverityFacts(media_exposed=True, second_complaint=True, matter_complainants=3), "media;second;repeat:3"),
+    (SeverityFacts(people_count=4, lawsuit_filed=True), "lawsuit;people:4"),
+])
+def test_all_reasons_lists_every_level(facts, reasons):
+    assert all_reasons(facts) == reasons
+
+
+def test_reason_names_drop_the_numbers():
+    assert reason_names("lawsuit;people:12;repeat:3") == {"lawsuit", "people", "repeat"}
+    assert reason_names("none") == reason_names(None) == frozenset()
+
+
+@pytest.mark.parametrize("override, judged_rule, judged_reasons, rule, reason, rule_changed, lifted", [
+    # twelve people found to be one family: important. A lawsuit is a fact he did not judge, though
+    # the rule said major before and after: lifted
+    (I, M, "people:12", M, "lawsuit;people:12", False, True),
+    (I, M, "people:12", M, "media;people:12", False, True),
+    # more of what he judged (fifteen people now), or the same facts again: his judgement stands
+    (I, M, "people:12", M, "people:15", False, False),
+    (G, I, "people:3", I, "people:3", True, False),
+    # a lighter or equal answer never lifts an override
+    (M, G, "none", I, "people:5", True, False),
+    (I, G, "none", I, "second", True, False),
+    # graver than what the rules said then: lifted
+    (G, I, "people:3", M, "people:10", True, True),
+    (I, G, "none", M, "media", True, True),
+    # a kind of important reason he had not seen, above his general: lifted; one he had seen under a
+    # major reason: not
+    (G, M, "people:12", I, "people:5;second", True, True),
+    (G, M, "people:12;second", I, "people:5;second", True, False),
+    # overrides from before the reasons were kept: severities only, and only when the rule moved
+    (I, M, None, M, "lawsuit;people:12", False, False),
+    (G, None, None, M, "people:12", False, False),
+    (G, None, None, M, "lawsuit", True, True),
+    (G, I, None, I, "second", True, False),
+])
+def test_an_override_gives_way_only_to_facts_the_manager_did_not_judge(override, judged_rule, judged_reasons, rule,
+                                                                       reason, rule_changed, lifted):
+    assert override_gives_way(override, rule, reason, judged_rule=judged_rule, judged_reasons=judged_reasons,
+                              rule_changed=rule_changed) is lifted
+
+
+def test_the_timeline_names_an_override_in_chinese(client, login, org):
+    """The severity line after a manager's override gave the raw reason code ("— override")."""
+    from datetime import timedelta
+
+    from portal.auth.permissions import Role
+    from portal.extensions import db
+    from portal.services import complaints as svc
+    from portal.services.clock import now_utc
+    from tests import factories as f
+    from tests.complaints.factories import make_complaint
+
+    staff = f.make_user(org.center, Role.CENTER_STAFF, username="kefu_tl")
+    manager = f.make_user(org.center, Role.CENTER_MANAGER, username="zr_tl")
+    c = make_complaint(org, staff, received_at=now_utc() - timedelta(days=1), people_count=12)
+    svc.override_severity(c, Severity.IMPORTANT, "实际只有一户", by=manager)
+    db.session.commit()
+    login(client, manager)
+    html = client.get(f"/complaints/{c.id}").get_data(as_text=True)
+    assert "override" not in html.replace("complaints/%d/severity" % c.id, "")
+    assert "由客服中心主任认定" in html

@@ -54,9 +54,10 @@ def complaint_work(user) -> list[PendingItem]:
                    Complaint.filing_status.in_([FilingStatus.DRAFT, FilingStatus.RETURNED])),
             url_for("complaints.index", filing="to_submit"),
             urgent=bool(_count(viewer, Complaint.filed_by_unit_id == unit_id, svc.filing_overdue_clause(now)))))
-    if user.can(Perm.CONTACT_FORM_REPLY):
+    answering_unit = svc.contact_form_unit(user)  # its staff and its leader, who are told of each form
+    if answering_unit is not None:
         forms = db.session.scalar(select(func.count()).select_from(WorkContactForm).where(
-            WorkContactForm.to_unit_id == viewer.unit_id, WorkContactForm.replied_at.is_(None))) or 0
+            WorkContactForm.to_unit_id == answering_unit, WorkContactForm.replied_at.is_(None))) or 0
         items.append(PendingItem(_("Work contact forms awaiting your answer"), forms,
                                  url_for("complaints.contact_forms")))
     return items

@@ -12,7 +12,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, case, null, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal.auth import Perm, Role, deny, require
@@ -105,12 +105,23 @@ def _own_filing_or_403(c: Complaint) -> None:
 
 # --- choices ----------------------------------------------------------------------------------
 
-def _projects():
-    return lookups.names_and_active(Project, Project.name)[1]
+def _with_own(choices: list, own_id: int | None, own_name) -> list:
+    """The active ``choices`` and, when the record being edited points at a retired one (a project
+    since closed, a unit dissolved, a handler who left), that one too: the record stays valid as
+    it is, and correcting something else on it does not fail on a field that is not even shown."""
+    if own_id and own_id not in {ident for ident, _name in choices}:
+        return [*choices, (own_id, own_name() if callable(own_name) else own_name)]
+    return choices
 
 
-def _categories():
-    return lookups.names_and_active(ComplaintCategory, ComplaintCategory.sort_order)[1]
+def _projects(keep: Complaint | None = None):
+    names, active = lookups.names_and_active(Project, Project.name)
+    return _with_own(active, keep and keep.project_id, lambda: names.get(keep.project_id, ""))
+
+
+def _categories(keep: Complaint | None = None):
+    names, active = lookups.names_and_active(ComplaintCategory, ComplaintCategory.sort_order)
+    return _with_own(active, keep and keep.category_id, lambda: names.get(keep.category_id, ""))
 
 
 # What a row of the register shows and what its deadline tags are computed from, read as plain
@@ -123,6 +134,13 @@ LIST_COLUMNS = (
     Complaint.reported_to_leaders_at, Complaint.filing_status, Complaint.filing_due_at,
     Complaint.filing_submitted_at,
 )
+
+
+def _list_columns(user_id: int) -> tuple:
+    """``LIST_COLUMNS`` with the room left out of the complaints about this user: it names the
+    household that complained, which is hidden from him (in the query, so no row carries it)."""
+    room = case((Complaint.complained_staff_id == user_id, null()), else_=Complaint.room).label("room")
+    return tuple(room if col is Complaint.room else col for col in LIST_COLUMNS)
 
 
 def _units(blank=True):
@@ -148,14 +166,19 @@ def _leaders():
     return [(u.id, f"{u.display_name}（{(u.leads_org_unit or u.org_unit).name}）") for u in rows]
 
 
-def _fill(form) -> None:
+def _fill(form, keep: Complaint | None = None) -> None:
+    """The choices of a complaint form; ``keep``: the complaint being edited, whose own project,
+    category, unit and people stay valid choices though retired since."""
     if hasattr(form, "project_id"):
-        form.project_id.choices = [(0, _("— choose —"))] + _projects()
-        form.category_id.choices = [(0, _("— choose —"))] + _categories()
+        form.project_id.choices = [(0, _("— choose —"))] + _projects(keep)
+        form.category_id.choices = [(0, _("— choose —"))] + _categories(keep)
     if hasattr(form, "responsible_unit_id"):
-        form.responsible_unit_id.choices = _units()
-        form.handler_id.choices = _center_users()
-        form.complained_staff_id.choices = _all_staff()
+        form.responsible_unit_id.choices = _with_own(
+            _units(), keep and keep.responsible_unit_id, lambda: keep.responsible_unit.name)
+        form.handler_id.choices = _with_own(_center_users(), keep and keep.handler_id,
+                                            lambda: keep.handler.display_name)
+        form.complained_staff_id.choices = _with_own(_all_staff(), keep and keep.complained_staff_id,
+                                                     lambda: db.session.get(User, keep.complained_staff_id).display_name)
 
 
 def _local_now_str() -> str:
@@ -176,10 +199,8 @@ def _load_contact(contact_id: int):
 
 
 def _input(form) -> svc.ComplaintInput:
-    source = None
-    raw = (form.source_contact_id.data or "").strip() if form.source_contact_id.data else ""
-    if db_id(raw) and _load_contact(int(raw)) is not None:
-        source = int(raw)
+    # checked by _source_contact_ok
+    source = db_id((form.source_contact_id.data or "").strip()) if form.source_contact_id.data else None
     return svc.ComplaintInput(
         received_at=form.received_at.instant, channel=Channel(form.channel.data), project_id=form.project_id.data,
         category_id=form.category_id.data, subject=form.subject.data.strip(), description=form.description.data.strip(),
@@ -196,21 +217,32 @@ def _input(form) -> svc.ComplaintInput:
 
 
 def _extra_checks(form) -> tuple[Matter | None, bool]:
-    """Checks beyond the form: time not in the future, matter and customer exist, uploads acceptable."""
+    """Checks beyond the form: time not in the future, matter and customer exist (ids a row can
+    have: a number beyond the database's range is a message on the form, not an error page),
+    the matter is one this user may join, the reception record may be handed off, uploads
+    acceptable."""
     ok = True
     if form.received_at.instant and form.received_at.instant > now_utc() + timedelta(minutes=5):
         form.received_at.errors.append(_("The time of receipt cannot be in the future."))
         ok = False
-    if form.customer_id.data and db.session.get(Customer, form.customer_id.data) is None:
-        form.customer_id.errors.append(_("This archive customer does not exist."))
-        ok = False
+    if form.customer_id.data:
+        customer_id = db_id(form.customer_id.data)
+        if customer_id is None or db.session.get(Customer, customer_id) is None:
+            form.customer_id.errors.append(_("This archive customer does not exist."))
+            form.customer_id.data = None
+            ok = False
     matter = None
     if form.matter_id.data:
-        matter = db.session.get(Matter, form.matter_id.data)
+        matter_id = db_id(form.matter_id.data)
+        matter = db.session.get(Matter, matter_id) if matter_id else None
         if (matter is None or matter.closed_at is not None or matter.project_id != form.project_id.data
-                or matter.category_id != form.category_id.data):
+                or matter.category_id != form.category_id.data
+                or not svc.may_join_matter(matter, viewer_for(current_user))):
             form.matter_id.errors.append(_("This matter does not fit the project and category; choose another or start a new matter."))
+            form.matter_id.data, matter = None, None
             ok = False
+    if not _source_contact_ok(form):
+        ok = False
     for upload in form.attachments.data or []:
         if not getattr(upload, "filename", ""):
             continue
@@ -222,6 +254,33 @@ def _extra_checks(form) -> tuple[Matter | None, bool]:
         finally:
             upload.stream.seek(0)
     return matter, ok
+
+
+def _source_contact_ok(form) -> bool:
+    """The reception record a complaint is registered from (a hidden field, so anything can be
+    posted): it must exist, be visible to this user, be a complaint, and not be registered
+    already: a second tab or a double submit would register the complaint twice, and a record
+    taken over from another complaint would open its complainant to the staff member that one
+    is about. A refused record is dropped from the form, so it can be sent again without it."""
+    raw = (form.source_contact_id.data or "").strip()
+    if not raw:
+        return True
+    from portal.models.reception import ContactCategory
+    from portal.services import reception
+
+    contact_id = db_id(raw)
+    contact = _load_contact(contact_id) if contact_id else None
+    if contact is None or not reception.can_see_contact(current_user, contact):
+        problem = _("The reception record was not found; register the complaint by hand.")
+    elif contact.complaint_id is not None:
+        problem = _("A complaint has already been registered from this reception record.")
+    elif contact.category != ContactCategory.COMPLAINT:
+        problem = _("This reception record is not a complaint; register the complaint by hand.")
+    else:
+        return True
+    form.source_contact_id.errors.append(problem)
+    form.source_contact_id.data = ""
+    return False
 
 
 def _store_uploads(form, c: Complaint) -> None:
@@ -249,12 +308,17 @@ def new():
         form.received_at.data = _local_now_str()
         contact_id = db_id(request.args.get("contact_id"))
         if contact_id:
+            from portal.models.reception import ContactCategory
+            from portal.services import reception
+
             contact = _load_contact(contact_id)
-            if contact is None:
+            if contact is None or not reception.can_see_contact(current_user, contact):
                 flash(_("The reception record was not found; register the complaint by hand."), "warning")
             elif contact.complaint_id:
                 flash(_("A complaint has already been registered from this reception record."), "info")
                 return redirect(url_for("complaints.detail", complaint_id=contact.complaint_id))
+            elif contact.category != ContactCategory.COMPLAINT:
+                flash(_("This reception record is not a complaint; register the complaint by hand."), "warning")
             else:
                 for key, value in svc.prefill_from_contact(contact).items():
                     if hasattr(form, key) and value is not None:
@@ -315,7 +379,9 @@ def _list_statement(args, viewer, now):
     stmt = svc.scope_filter(select(Complaint), viewer)
     q = (args.get("q") or "").strip()[:100]
     if q:
-        like = [Complaint.serial.contains(q), Complaint.subject.contains(q), Complaint.room.contains(q)]
+        # the room names the household: not searchable on the complaints about oneself either
+        like = [Complaint.serial.contains(q), Complaint.subject.contains(q),
+                and_(svc.not_about(viewer.user_id), Complaint.room.contains(q))]
         if viewer.sees_all:  # only those who may see complainants may search by them,
             # and never for the complaints about themselves (a hit would tell who complained)
             like.append(and_(svc.not_about(viewer.user_id), or_(Complaint.complainant_name.contains(q),
@@ -351,7 +417,7 @@ def _list_statement(args, viewer, now):
     elif filing == "overdue":
         stmt = stmt.where(svc.filing_overdue_clause(now))
     elif filing == "late":
-        stmt = stmt.where(Complaint.filing_submitted_at > Complaint.filing_due_at)
+        stmt = stmt.where(svc.filed_late_clause())
     elif filing == "to_submit":
         stmt = stmt.where(Complaint.filing_status.in_([FilingStatus.DRAFT, FilingStatus.RETURNED]))
     elif filing in {s.value for s in FilingStatus}:
@@ -374,7 +440,7 @@ def _list_statement(args, viewer, now):
 def index():
     now = now_utc()
     viewer = viewer_for(current_user)
-    stmt = _list_statement(request.args, viewer, now).with_only_columns(*LIST_COLUMNS)
+    stmt = _list_statement(request.args, viewer, now).with_only_columns(*_list_columns(viewer.user_id))
     page = keyset_page(stmt, Complaint.received_at, Complaint.id, request.args.get("after"), per_page=50)
     args = {k: v for k, v in request.args.items() if k != "after" and v}
     (project_names, projects), (category_names, categories) = lookups.names_and_active_of(
@@ -419,9 +485,11 @@ def _page_context(c: Complaint, where: str) -> dict:
     now = now_utc()
     return dict(
         c=c, show_person=show_person, now=now,
+        # the room names the household that complained: hidden from the staff member complained about
+        show_room=c.complained_staff_id != current_user.id,
         first_reply_state=clock_state(c.first_reply_due_at, c.first_replied_at, now),
         progress_state=clock_state(c.next_progress_due_at, None, now) if c.is_open else "none",
-        report_state=clock_state(c.leader_report_due_at, c.reported_to_leaders_at, now)
+        report_state=clock_state(c.leader_report_due_at, c.reported_to_leaders_at, now, working_day=True)
         if c.leader_report_due_at else "none",
         filing_state=svc.filing_state(c, now),
         steps=workflow_steps(c.status, c.severity, received_at=c.received_at, registered_at=c.created_at,
@@ -467,7 +535,7 @@ def edit(complaint_id: int):
         # he would see the complainant on the form, or clear his own name to see it afterwards
         deny("complaint about this user", "complaint", c.id)
     form = EditForm(obj=c)
-    _fill(form)
+    _fill(form, keep=c)
     if request.method == "GET":
         form.channel.data = c.channel.value
         for name in ("responsible_unit_id", "handler_id", "complained_staff_id"):
@@ -751,6 +819,9 @@ def _record(form) -> svc.FilingRecord:
                             preventive_measures=form.preventive_measures.data)
 
 
+CLOSED_ON_CODES = ("closed_in_future", "closed_before_receipt")
+
+
 def _closed_on_problem(exc: svc.ComplaintError) -> str:
     return (_("The closing date cannot be in the future.") if exc.code == "closed_in_future"
             else _("The closing date cannot be before the complaint was received."))
@@ -768,12 +839,15 @@ def filing_new():
         matter, ok = _extra_checks(form)
         if ok:
             try:
-                c = svc.register_filing(_input(form), _record(form), unit=_unit(), by=current_user,
+                c = svc.register_filing(_input(form), _record(form), unit=_unit(), by=current_user, matter=matter,
                                         submit=bool(request.form.get("submit_now")))
                 _store_uploads(form, c)
             except svc.ComplaintError as exc:
                 db.session.rollback()
-                form.handled_closed_on.errors.append(_closed_on_problem(exc))
+                if exc.code in CLOSED_ON_CODES:
+                    form.handled_closed_on.errors.append(_closed_on_problem(exc))
+                else:
+                    flash(_("The complaint could not be saved; check the entries."), "error")
             else:
                 db.session.commit()
                 flash(_("Complaint record %(serial)s saved.", serial=c.serial), "success")
@@ -786,11 +860,13 @@ def filing_new():
 def filing_edit(complaint_id: int):
     c = get_complaint_or_403(complaint_id)
     _own_filing_or_403(c)
+    if c.complained_staff_id == current_user.id:  # as on the center's edit form: it names the complainant
+        deny("complaint about this user", "complaint", c.id)
     if c.filing_status not in (FilingStatus.DRAFT, FilingStatus.RETURNED):
         flash(_("A submitted record cannot be changed."), "error")
         return redirect(url_for("complaints.detail", complaint_id=c.id))
     form = FilingForm(obj=c)
-    _fill(form)
+    _fill(form, keep=c)
     if request.method == "GET":
         form.received_at.data = to_local(c.received_at).strftime("%Y-%m-%dT%H:%M")
         form.channel.data = c.channel.value
@@ -814,7 +890,11 @@ def filing_edit(complaint_id: int):
             db.session.commit()
             flash(_("Complaint record %(serial)s saved.", serial=c.serial), "success")
             return redirect(url_for("complaints.detail", complaint_id=c.id))
-    return render_template("complaints/new.html", form=form, proposals=[], customer=None, mode="filing_edit", c=c)
+    # the page names the complainant (and the masked phone): a display, logged like the complaint's page
+    svc.record_complainant_view(c, where="filing_edit")
+    html = render_template("complaints/new.html", form=form, proposals=[], customer=None, mode="filing_edit", c=c)
+    db.session.commit()
+    return html
 
 
 @bp.route("/<int:complaint_id>/filing/submit", methods=["POST"])
@@ -859,16 +939,20 @@ def forward():
     if form.validate_on_submit():
         matter, ok = _extra_checks(form)
         if ok:
-            unit = _unit()
-            c = svc.forward_to_center(_input(form), unit=unit, by=current_user)
-            if (form.note.data or "").strip():
-                svc.event(c, "note", by=current_user, note=form.note.data.strip())
-            _store_uploads(form, c)
-            db.session.commit()
-            flash(_("Complaint %(serial)s forwarded to the Customer Service Center.", serial=c.serial), "success")
-            if can_view(viewer_for(current_user), c):
-                return redirect(url_for("complaints.detail", complaint_id=c.id))
-            return redirect(url_for("complaints.index"))
+            try:
+                c = svc.forward_to_center(_input(form), unit=_unit(), by=current_user, matter=matter)
+                if (form.note.data or "").strip():
+                    svc.event(c, "note", by=current_user, note=form.note.data.strip())
+                _store_uploads(form, c)
+            except (svc.ComplaintError, attachments.AttachmentRejected):
+                db.session.rollback()
+                flash(_("The complaint could not be saved; check the entries."), "error")
+            else:
+                db.session.commit()
+                flash(_("Complaint %(serial)s forwarded to the Customer Service Center.", serial=c.serial), "success")
+                if can_view(viewer_for(current_user), c):
+                    return redirect(url_for("complaints.detail", complaint_id=c.id))
+                return redirect(url_for("complaints.index"))
     return render_template("complaints/new.html", form=form, proposals=_proposals(form), customer=None, mode="forward")
 
 
@@ -899,34 +983,34 @@ def contact_form_new(complaint_id: int):
 
 
 def get_contact_form_or_403(form_id: int) -> WorkContactForm:
+    """The form if the user may read it: the center's writers every form; the unit it was sent to
+    (its staff who answer forms and its leader, who are the ones told of it) its own forms, a
+    report's (举报) too, shown without the report (``_contact_form_context``)."""
     row = db.session.get(WorkContactForm, form_id)
     if row is None:
         abort(404)
-    viewer = viewer_for(current_user)
-    center = current_user.can(Perm.COMPLAINT_WRITE) and viewer.sees_all
-    if not center and row.to_unit_id != viewer.unit_id:
+    if not svc.sees_every_contact_form(current_user) and row.to_unit_id != svc.contact_form_unit(current_user):
         deny("contact form scope", "contact_form", form_id)
-    if row.complaint.is_report and not center:
-        deny("report confidential", "contact_form", form_id)
     return row
 
 
 @bp.route("/contact-forms")
-@require(Perm.COMPLAINT_WRITE, Perm.CONTACT_FORM_REPLY)
+@require(Perm.COMPLAINT_WRITE, Perm.CONTACT_FORM_REPLY, Perm.COMPLAINT_COMMENT)
 def contact_forms():
-    viewer = viewer_for(current_user)
-    stmt = select(WorkContactForm).order_by(WorkContactForm.replied_at.is_not(None), WorkContactForm.sent_at.desc())
-    if not (current_user.can(Perm.COMPLAINT_WRITE) and viewer.sees_all):
-        stmt = stmt.join(Complaint).where(WorkContactForm.to_unit_id == viewer.unit_id, Complaint.is_report.is_(False))
-    return render_template("complaints/contact_forms.html", rows=db.session.scalars(stmt.limit(200)).all())
+    center = svc.sees_every_contact_form(current_user)
+    stmt = select(WorkContactForm).options(joinedload(WorkContactForm.complaint))
+    stmt = stmt.order_by(WorkContactForm.replied_at.is_not(None), WorkContactForm.sent_at.desc())
+    if not center:
+        stmt = stmt.where(WorkContactForm.to_unit_id == (svc.contact_form_unit(current_user) or -1))
+    return render_template("complaints/contact_forms.html", rows=db.session.scalars(stmt.limit(200)).unique().all(),
+                           center=center)
 
 
 @bp.route("/contact-forms/<int:form_id>", methods=["GET", "POST"])
-@require(Perm.COMPLAINT_WRITE, Perm.CONTACT_FORM_REPLY)
+@require(Perm.COMPLAINT_WRITE, Perm.CONTACT_FORM_REPLY, Perm.COMPLAINT_COMMENT)
 def contact_form(form_id: int):
     row = get_contact_form_or_403(form_id)
-    viewer = viewer_for(current_user)
-    may_reply = current_user.can(Perm.CONTACT_FORM_REPLY) and row.to_unit_id == viewer.unit_id
+    may_reply = row.to_unit_id == svc.contact_form_unit(current_user)
     form = ReplyForm()
     if request.method == "POST":
         if not may_reply:
@@ -938,6 +1022,9 @@ def contact_form(form_id: int):
             return redirect(url_for("complaints.contact_form", form_id=row.id))
     elif row.reply:
         form.reply.data = row.reply
-    can_open = _may_open(viewer, row.complaint)
+    # A report (举报) is confidential to the center and the leaders it was reported to: the unit
+    # asked to improve reads the proposal, not what was reported nor why.
+    show_complaint = svc.sees_every_contact_form(current_user) or not row.complaint.is_report
+    can_open = show_complaint and _may_open(viewer_for(current_user), row.complaint)
     return render_template("complaints/contact_form.html", row=row, form=form, may_reply=may_reply,
-                           can_open_complaint=can_open)
+                           can_open_complaint=can_open, show_complaint=show_complaint)
