@@ -691,7 +691,7 @@ def answer_through_complaint(contact: Contact, at: datetime, *, serial: str, by:
     if contact.replied_at is not None:
         return
     at = max(at, contact.received_at)  # the complaint's times are typed in: never before the contact
-    contact.replied_at = at
+    _mark_replied(contact, at)  # the first reply ever too (the response-time KPI reads it)
     _event(contact, EventKind.REPLY, by, at=at, detail={"complaint": serial})
 
 
