@@ -32,8 +32,9 @@ def upgrade():
         batch_op.add_column(sa.Column('project_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key('fk_customer_change_project_id_project', 'project', ['project_id'], ['id'])
     with op.batch_alter_table('archive_import', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('customer_kind', sa.Enum('owner', 'prospect', name='customerkind', native_enum=False,
-                                                               length=16), nullable=False, server_default='owner'))
+        batch_op.add_column(sa.Column('customer_kind', sa.Enum('owner', 'prospect', name='customerkind',
+                                                               native_enum=False, length=16),
+                                      nullable=False, server_default='owner'))
         batch_op.add_column(sa.Column('warning_count', sa.Integer(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('warnings', sa.JSON(), nullable=True))
     with op.batch_alter_table('archive_import', schema=None) as batch_op:

@@ -609,9 +609,9 @@ def _check_against_archive(result: CheckResult) -> None:
     # phones): maybe a corrected name, maybe another person's number typed in. Not an error (a
     # name is corrected this way); a warning the user reads before importing.
     result.warnings = [
-        (r["_row"], result.header("id_number"), _("On file as %(old)s: importing renames that customer %(new)s and updates "
-                                                  "the record from this row.",
-                                                  old=names_on_file[r["id_number"]], new=r["name"]))
+        (r["_row"], result.header("id_number"),
+         _("On file as %(old)s: importing renames that customer %(new)s and updates the record from this row.",
+           old=names_on_file[r["id_number"]], new=r["name"]))
         for r in result.rows if r.get("id_number") in names_on_file and names_on_file[r["id_number"]] != r["name"]]
 
 
@@ -793,7 +793,8 @@ def apply_rows(rows: list[dict], keys: list[tuple], *, year: int, user,
             updates.append({"id": rec["id"], **diff, "updated_at": now})
             changes.extend({"customer_id": rec["id"], "at": now, "user_id": user.id, "field": k,
                             "old_value": history_value(k, rec.get(k))[:300] or None,
-                            "new_value": history_value(k, v)[:300] or None, "source": "import"} for k, v in diff.items())
+                            "new_value": history_value(k, v)[:300] or None, "source": "import"}
+                           for k, v in diff.items())
     for chunk in _chunks(updates, CHUNK):
         db.session.execute(update(Customer), chunk)
     for chunk in _chunks(changes, CHUNK):

@@ -648,8 +648,9 @@ def _chunks(items: list, size: int):
 
 
 __all__ = [
-    "ArchiveError", "BIRTH_YEAR_FIELDS", "CUSTOMER_FIELDS", "hides_birth_year", "month_day", "birthday_on_clause", "PURCHASE_FIELDS", "SENSITIVE", "add_care_activity", "add_purchase",
-    "add_quality_basis", "create_customer", "delete_purchase", "history", "history_value", "log_reads", "masked", "purchase_hook",
+    "ArchiveError", "BIRTH_YEAR_FIELDS", "CUSTOMER_FIELDS", "birthday_on_clause", "PURCHASE_FIELDS", "SENSITIVE",
+    "add_care_activity", "add_purchase", "add_quality_basis", "create_customer", "delete_purchase", "hides_birth_year",
+    "history", "history_value", "log_reads", "masked", "month_day", "purchase_hook",
     "ListedCustomer", "listed_customers", "refresh_repeat_purchase", "search_statement", "update_customer",
     "update_purchase", "volumes",
 ]

@@ -178,6 +178,7 @@ class ImportForm(PortalForm):
         (CustomerKind.PROSPECT.value, _l("Prospect register (sales sites' call and visit register)"))],
         default=CustomerKind.OWNER.value)
     year = IntegerField(_l("Archive volume (year)"), validators=[DataRequired(), NumberRange(min=1990, max=2100)])
-    project_id = SelectField(_l("Project of the rows that name none (项目; of a prospect register: the project asked about)"),
-                             coerce=int, default=0)
+    project_id = SelectField(
+        _l("Project of the rows that name none (项目; of a prospect register: the project asked about)"),
+        coerce=int, default=0)
     file = FileField(_l("Excel (.xlsx) or CSV file"))

@@ -329,7 +329,8 @@ def history(customer_id: int):
               "special_kind": {k.value: v for k, v in archives.SPECIAL_LABELS.items()},
               "gender": {k.value: v for k, v in archives.GENDER_LABELS.items()}}
     # rows written before the history kept a project's name hold its id
-    project_names = {str(pid): name for pid, name in lookups.names_and_active(Project, Project.name, cached=True)[0].items()}
+    names, _active = lookups.names_and_active(Project, Project.name, cached=True)
+    project_names = {str(pid): name for pid, name in names.items()}
     values["prospect_project_id"] = values["purchase.project_id"] = project_names
     shown = {}  # row id → (old, new) where the stored value is not what the page may show
     if archives.hides_birth_year(customer):
@@ -721,8 +722,8 @@ def imports():
             stored = secrets.token_hex(16) + Path(name).suffix.lower()
             target = archive_import.import_dir() / stored
             upload.save(target)
-            imp = ArchiveImport(source=ImportSource(form.source.data), customer_kind=CustomerKind(form.customer_kind.data),
-                                year=form.year.data, filename=name[:200],
+            imp = ArchiveImport(source=ImportSource(form.source.data), year=form.year.data, filename=name[:200],
+                                customer_kind=CustomerKind(form.customer_kind.data),
                                 stored_name=stored, size=target.stat().st_size, created_by_id=current_user.id,
                                 project_id=form.project_id.data or None)
             db.session.add(imp)
