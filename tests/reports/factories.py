@@ -51,7 +51,7 @@ def contact(user, project, category, received, *, phone, name="客户", replied=
     k = Contact(serial=f"JD-T-{n:06d}", channel=KChannel.PHONE, received_at=received, customer_name=name,
                 customer_phone=phone, project=project, category=category, urgency=Urgency.GENERAL,
                 content=f"内容{n}", responsible=user, created_by=user, reply_due_at=received + timedelta(hours=reply_hours),
-                replied_at=replied, closed_at=closed, satisfaction=satisfaction,
+                replied_at=replied, first_replied_at=replied, closed_at=closed, satisfaction=satisfaction,
                 status=ContactStatus.CLOSED if closed else ContactStatus.OPEN)
     db.session.add(k)
     return k
