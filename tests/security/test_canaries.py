@@ -104,7 +104,7 @@ def seeded(app, client, demo, login, csrf_off, redis_conn):
 
     _ok(client.post("/reception/new", data={
         "channel": "phone", "received_at": local_now, "customer_id": "", "customer_name": COMPLAINANT,
-        "customer_phone": CANARY_COMPLAINANT_PHONE, "project_id": project.id, "category": "repair",
+        "customer_phone": CANARY_COMPLAINANT_PHONE, "project_id": project.id, "room": "9-901", "category": "repair",
         "urgency": "emergency", "content": "金丝雀紧急报修", "handling_unit_id": engineering.id,
         "praised_unit_id": "0"}), "contact")
     contact = _db.session.scalar(sa.select(Contact).where(Contact.customer_phone == CANARY_COMPLAINANT_PHONE))
