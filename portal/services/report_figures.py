@@ -38,7 +38,9 @@ from portal.models.revisit import FollowUpStatus, RevisitFollowUp, RevisitPlan, 
 from portal.models.settings import ComplaintCategory
 from portal.services import revisit_rates as rr
 from portal.services.clock import now_utc, start_of_local_day
-from portal.services.complaints import filing_overdue_clause, unreported_important_clause
+from portal.services.complaints import (
+    filed_late_clause, filing_overdue_clause, unreported_past_due_clause,
+)
 from portal.services.revisit_rules import add_months
 
 # The version of the figures' JSON layout stored in a submitted report.
@@ -308,16 +310,15 @@ def overdue(period: Period, scope: Scope, now: datetime) -> dict:
 
     # DOMAIN.md §2/§6: an important complaint is reported to a leader within 1 working day (the
     # due time is cleared when it is reported, so what is left is what was never reported)
-    unreported = and_(unreported_important_clause(), _in(C.leader_report_due_at, period),
-                      C.leader_report_due_at < now)
+    # a working-day deadline's last second still counts: the complaint pages' own clauses
+    unreported = and_(unreported_past_due_clause(now), _in(C.leader_report_due_at, period))
     n_unreported = db.session.scalar(_scoped(select(func.count()).where(unreported), C.project_id, scope)) or 0
     lst = complaint_list(unreported, extra=(C.leader_report_due_at,)).order_by(C.leader_report_due_at, C.id)
     unreported_items = [{**base_item(s, p, cat, r, sev), "due_at": due.isoformat()}
                         for s, p, cat, r, sev, due in db.session.execute(lst.limit(LIST_LIMIT))]
 
     # a branch's record of a complaint it handled, filed with the center within 2 working days
-    filed_late = and_(C.filing_status.in_([FilingStatus.SUBMITTED, FilingStatus.ACCEPTED]),
-                      C.filing_submitted_at > C.filing_due_at)
+    filed_late = and_(C.filing_status.in_([FilingStatus.SUBMITTED, FilingStatus.ACCEPTED]), filed_late_clause())
     filing_late = and_(C.filed_by_unit_id.is_not(None), _in(C.filing_due_at, period),
                        or_(filing_overdue_clause(now), filed_late))
     n_filings = db.session.scalar(_scoped(select(func.count()).where(filing_late), C.project_id, scope)) or 0

@@ -256,6 +256,28 @@ def test_kpis(org, data):
     assert k["satisfaction"]["score"] == 3.5
 
 
+def test_overdue_items_give_a_working_day_deadline_its_whole_last_second(org):
+    """The report agrees with the complaint pages (complaint_rules.missed): a record filed at
+    23:59:59.5 on its due day is in time, one filed a second later is late; an important complaint
+    is unreported-overdue only once its deadline's last second has passed."""
+    from portal.models.complaint import FilingStatus, Severity
+    from tests.reports.factories import category, complaint
+
+    eng = category("engineering_quality")
+    due = local(2026, 10, 14, 23, 59) + timedelta(seconds=59)  # end_of_local_day
+    for name, submitted in (("甲", due + timedelta(milliseconds=500)), ("乙", due + timedelta(seconds=1))):
+        complaint(org.project2, eng, due - timedelta(days=4), resolved=due - timedelta(days=3), name=name, phone=None,
+                  filed_by_unit_id=org.branch2.id, filing_status=FilingStatus.ACCEPTED, filing_due_at=due,
+                  filing_submitted_at=submitted, handled_closed_on=(due - timedelta(days=3)).date())
+    complaint(org.project1, eng, local(2026, 10, 13, 9), severity=Severity.IMPORTANT, name="丙", phone="13800000031",
+              leader_report_due_at=due)
+    db.session.commit()
+    od = rf.overdue(OCT, rf.Scope(), NOW)
+    assert [datetime.fromisoformat(i["submitted_at"]) for i in od["filing_items"]] == [due + timedelta(seconds=1)]
+    assert rf.overdue(OCT, rf.Scope(), due + timedelta(milliseconds=500))["unreported"] == 0
+    assert rf.overdue(OCT, rf.Scope(), due + timedelta(seconds=1))["unreported"] == 1
+
+
 @pytest.mark.parametrize("records, complaining, served", [
     # (kind, archive customer, phone, name): one customer linked on his complaint and calling by
     # phone only (seed 001 四.1: 投诉顾客数量 / 总服务顾客数量) is one person
