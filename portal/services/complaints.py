@@ -773,8 +773,10 @@ def reported_to_clause(user_id: int):
     return exists().where(LeaderReport.complaint_id == Complaint.id, LeaderReport.leader_id == user_id)
 
 
-def was_reported_to(c: Complaint, user) -> bool:
-    return bool(db.session.scalar(select(exists().where(LeaderReport.complaint_id == c.id,
+def was_reported_to(c: Complaint | int, user) -> bool:
+    """The complaint (or complaint id) was reported to this leader."""
+    complaint_id = c if isinstance(c, int) else c.id
+    return bool(db.session.scalar(select(exists().where(LeaderReport.complaint_id == complaint_id,
                                                         LeaderReport.leader_id == user.id))))
 
 

@@ -139,6 +139,14 @@ def sees_all(user: User) -> bool:
     return user.org_unit is not None and user.org_unit.kind in (OrgKind.GROUP, OrgKind.CENTER)
 
 
+def sees_people(user: User) -> bool:
+    """May the user learn who made a complaint or a report (举报)? The center and the group's
+    leaders, as in the complaints area (``complaint_rules.viewer_for``): DOMAIN.md §2 keeps a
+    report to the center and leaders, so a group-unit user who is no leader sees every contact
+    (``sees_all``) but not who complained."""
+    return bool(user.is_center_member or user.is_group_leader)
+
+
 def scope_units(user: User) -> set[int]:
     """The user's unit, and the unit he leads with the units under it (a leader sees his
     subtree: the leader a repeat repair of a sub-unit is reported to must be able to open it)."""
@@ -167,38 +175,38 @@ def shows_person(viewer_sees_all: bool, category: ContactCategory, linked_to_com
 
 
 def may_see_person(user: User, contact: Contact) -> bool:
-    return shows_person(sees_all(user), contact.category, contact.complaint_id is not None)
+    return shows_person(sees_people(user), contact.category, contact.complaint_id is not None)
 
 
-def _hidden_complaint(user: User, user_sees_all: bool):
+def _hidden_complaint(user: User):
     """A condition on Complaint: a complaint whose contact this user must not open. One about him
-    (he may not learn who complained, DOMAIN.md §2); and, outside the center and the group, a
-    report (举报, confidential to the center and leaders) unless it was reported to him (a leader
-    asked to comment, as ``complaints.was_reported_to``)."""
-    from portal.models.complaint import Complaint, LeaderReport
+    (he may not learn who complained, DOMAIN.md §2); and, for all but the center and the group's
+    leaders, a report (举报, confidential to them) unless it was reported to him (a leader asked to
+    comment, as ``complaints.was_reported_to``)."""
+    from portal.models.complaint import Complaint
+    from portal.services.complaints import reported_to_clause
 
     about_him = Complaint.complained_staff_id == user.id
-    if user_sees_all:
+    if sees_people(user):
         return about_him
-    reported_to_him = exists().where(LeaderReport.complaint_id == Complaint.id, LeaderReport.leader_id == user.id)
-    return or_(about_him, and_(Complaint.is_report.is_(True), ~reported_to_him))
+    return or_(about_him, and_(Complaint.is_report.is_(True), ~reported_to_clause(user.id)))
 
 
-def _contact_hidden(user: User, user_sees_all: bool):
+def _contact_hidden(user: User):
     from portal.models.complaint import Complaint
 
     return and_(Contact.complaint_id.is_not(None), exists().where(
-        Complaint.id == Contact.complaint_id, _hidden_complaint(user, user_sees_all)))
+        Complaint.id == Contact.complaint_id, _hidden_complaint(user)))
 
 
 def contact_scope(user: User):
     """A WHERE clause limiting contacts to those the user may see (mirrors can_see_contact)."""
     if sees_all(user):
-        return ~_contact_hidden(user, True)
+        return ~_contact_hidden(user)
     units = scope_units(user)
     dispatched_here = exists().where(WorkOrder.contact_id == Contact.id, WorkOrder.unit_id.in_(units))
     return and_(or_(Contact.handling_unit_id.in_(units), Contact.praised_unit_id.in_(units), dispatched_here),
-                ~_contact_hidden(user, False))
+                ~_contact_hidden(user))
 
 
 def work_order_scope(user: User):
@@ -206,17 +214,17 @@ def work_order_scope(user: User):
     his units' (everything for the center and the group), never one of a contact hidden from him."""
     from portal.models.complaint import Complaint
 
-    everything = sees_all(user)
     hidden = exists().where(Contact.id == WorkOrder.contact_id, Contact.complaint_id.is_not(None),
-                            Complaint.id == Contact.complaint_id, _hidden_complaint(user, everything))
-    if everything:
+                            Complaint.id == Contact.complaint_id, _hidden_complaint(user))
+    if sees_all(user):
         return ~hidden
     return and_(WorkOrder.unit_id.in_(scope_units(user)), ~hidden)
 
 
 def hidden_by_complaint(user: User, contact: Contact) -> bool:
     """The contact became a complaint this user must not learn of (``_hidden_complaint``)."""
-    from portal.models.complaint import Complaint, LeaderReport
+    from portal.models.complaint import Complaint
+    from portal.services.complaints import was_reported_to
 
     if contact.complaint_id is None:
         return False
@@ -226,9 +234,8 @@ def hidden_by_complaint(user: User, contact: Contact) -> bool:
         return False
     if row.complained_staff_id == user.id:
         return True
-    if row.is_report and not sees_all(user):
-        return not db.session.scalar(select(exists().where(
-            LeaderReport.complaint_id == contact.complaint_id, LeaderReport.leader_id == user.id)))
+    if row.is_report and not sees_people(user):
+        return not was_reported_to(contact.complaint_id, user)
     return False
 
 

@@ -166,6 +166,52 @@ def test_a_report_dispatched_to_a_department_stays_with_the_center(client, login
     assert db.session.scalar(reception.work_orders_without_progress_today(user=engineer).limit(1)) is None
 
 
+def test_a_group_user_who_is_no_leader_sees_the_register_but_not_who_complained_or_reported(
+        client, login, db, org, staff):
+    """DOMAIN.md §2: a report is confidential to the center and the leaders; the group unit's
+    other users see every contact (as before) but learn no complainant and open no report."""
+    from tests.complaints.factories import make_complaint
+
+    group_clerk = f.make_user(org.group, Role.DEPARTMENT_STAFF, username="jt_clerk")
+    group_leader = f.make_user(org.group, Role.LEADER, username="jt_leader_conf")
+    complaint = make_contact(staff, category=ContactCategory.COMPLAINT, customer_name="上官投诉",
+                             content="物业费收取不合理", project=org.project1, room="7-1-101")
+    report = make_contact(staff, category=ContactCategory.COMPLAINT, customer_name="司马举报",
+                          content="举报物业经理私收停车费")
+    make_complaint(org, staff, is_report=True, source_contact_id=report.id, complainant_name="司马举报",
+                   received_at=now_utc() - timedelta(hours=1))
+    repair = make_contact(staff, category=ContactCategory.REPAIR, customer_name="欧阳报修", project=org.project1,
+                          room="7-1-102", content="卫生间漏水")
+    db.session.commit()
+    login(client, group_clerk)
+    html = client.get("/reception/").get_data(as_text=True)
+    assert complaint.serial in html and repair.serial in html and report.serial not in html
+    assert "上官投诉" not in html and "7-1-101" not in html and "欧阳报修" in html
+    assert client.get(f"/reception/{report.id}").status_code == 403
+    assert "上官投诉" not in client.get(f"/reception/{complaint.id}").get_data(as_text=True)
+    login(client, group_leader)
+    html = client.get("/reception/").get_data(as_text=True)
+    assert "上官投诉" in html and report.serial in html
+    assert "司马举报" in client.get(f"/reception/{report.id}").get_data(as_text=True)
+
+
+def test_the_register_is_searched_by_name_only_where_it_shows_the_name(client, login, db, org, staff):
+    """A hit on a row that hides its customer would tell the unit who complained."""
+    branch_user = f.make_user(org.branch1, Role.BRANCH_STAFF, username="fgs_search")
+    complaint = make_contact(staff, category=ContactCategory.COMPLAINT, customer_name="东方不败",
+                             content="投诉销售人员态度恶劣", handling_unit=org.branch1)
+    repair = make_contact(staff, category=ContactCategory.REPAIR, customer_name="东方明", content="门锁坏了",
+                          handling_unit=org.branch1, project=org.project1, room="1-1-101")
+    db.session.commit()
+    login(client, branch_user)
+    html = client.get("/reception/?q=东方").get_data(as_text=True)
+    assert repair.serial in html and complaint.serial not in html
+    assert complaint.serial in client.get("/reception/?q=态度恶劣").get_data(as_text=True)  # the matter
+    login(client, staff)
+    html = client.get("/reception/?q=东方").get_data(as_text=True)
+    assert repair.serial in html and complaint.serial in html
+
+
 # --- the staff member complained about -------------------------------------------------------------
 
 def test_the_staff_member_complained_about_opens_no_work_order_of_that_contact(client, login, db, org, staff):

@@ -10,7 +10,7 @@ from datetime import timedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 
 from portal.auth import Perm, require
 from portal.auth.access import deny
@@ -98,8 +98,9 @@ def index():
     stmt = select(*LIST_COLUMNS)
     if (scope := reception.contact_scope(current_user)) is not None:
         stmt = stmt.where(scope)
+    sees_people = reception.sees_people(current_user)
     if filters_ok:
-        stmt = _apply_filters(stmt, form, now)
+        stmt = _apply_filters(stmt, form, now, sees_people)
     page = keyset_page(stmt, Contact.received_at, Contact.id, request.args.get("after"), per_page=50)
     args = {k: v for k, v in request.args.items() if k != "after"}
     next_url = url_for("reception.index", **args, after=page.next_cursor) if page.next_cursor else None
@@ -108,13 +109,13 @@ def index():
     responsible_names.update(lookups.display_names(
         c.responsible_id for c in page.rows if c.responsible_id not in responsible_names))
     template = "reception/_table.html" if htmx else "reception/index.html"
-    sees_everyone, confidential = reception.sees_all(current_user), _("(confidential)")
-    rows = [_register_line(c, now, sees_everyone, confidential) for c in page.rows]
+    confidential = _("(confidential)")
+    rows = [_register_line(c, now, sees_people, confidential) for c in page.rows]
     return render_template(template, form=form, rows=rows, next_url=next_url, now=now,
                            project_names=project_names, responsible_names=responsible_names)
 
 
-def _register_line(c, now, sees_everyone: bool, confidential: str) -> tuple:
+def _register_line(c, now, sees_people: bool, confidential: str) -> tuple:
     """A row of the register as the template unpacks it (``REGISTER_LINE``): its columns, its
     reply-deadline state, and its phone masked in place of the number (the register never reveals
     a phone, so the template never gets one). Computed here once rather than by template calls per
@@ -122,7 +123,7 @@ def _register_line(c, now, sees_everyone: bool, confidential: str) -> tuple:
     table. A complaint contact shown to a unit outside the center names no customer, room or
     phone (``reception.shows_person``)."""
     reply = reception.reply_state(c.reply_due_at, c.replied_at, c.is_closed, now)
-    if reception.shows_person(sees_everyone, c.category, c.complaint_id is not None):
+    if reception.shows_person(sees_people, c.category, c.complaint_id is not None):
         return (*c[:-2], reply, mask_phone(c.customer_phone))
     line = list(c[:-2])
     line[_NAME_AT], line[_ROOM_AT] = confidential, None
@@ -145,11 +146,15 @@ REGISTER_LINE = (*(col.key for col in LIST_COLUMNS[:-2]), "reply", "phone")
 _NAME_AT, _ROOM_AT = REGISTER_LINE.index("customer_name"), REGISTER_LINE.index("room")
 
 
-def _apply_filters(stmt, form: ContactFilterForm, now):
+def _apply_filters(stmt, form: ContactFilterForm, now, sees_people: bool):
     if form.q.data and form.q.data.strip():
         q = form.q.data.strip()
-        stmt = stmt.where(or_(Contact.content.contains(q, autoescape=True), Contact.serial == q.upper(),
-                              Contact.customer_name.contains(q, autoescape=True)))
+        by_name = Contact.customer_name.contains(q, autoescape=True)
+        if not sees_people:
+            # a hit on a contact whose customer the row hides would tell who complained: the
+            # name is searched only where the row shows it (reception.shows_person)
+            by_name = and_(by_name, Contact.category != ContactCategory.COMPLAINT, Contact.complaint_id.is_(None))
+        stmt = stmt.where(or_(Contact.content.contains(q, autoescape=True), Contact.serial == q.upper(), by_name))
     for name, column, enum_cls in (("channel", Contact.channel, Channel), ("category", Contact.category,
                                    ContactCategory), ("urgency", Contact.urgency, Urgency)):
         if getattr(form, name).data:
