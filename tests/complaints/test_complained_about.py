@@ -69,6 +69,29 @@ def test_the_room_is_hidden_from_the_staff_member_complained_about(client, login
         assert "9-9-909" in client.get(path).get_data(as_text=True), path
 
 
+def test_the_room_goes_with_the_complainant_to_units_outside_the_center(client, login, org):
+    """A unit merely responsible for a complaint gets the matter, not the household: no room on the
+    page, the print form or the register, nor a hit when it searches for it (as reception hides a
+    complaint contact's room); the unit that took the complaint itself sees it."""
+    staff = f.make_user(org.center, Role.CENTER_STAFF, username="kefu_room3")
+    responsible = f.make_user(org.branch1, Role.BRANCH_STAFF, username="fgs_room_resp")
+    c = make_complaint(org, staff, responsible_unit_id=org.branch1.id, room="8-8-808", complainant_name="陈八",
+                       subject="物业维修拖延", received_at=now_utc() - timedelta(hours=2))
+    filer = f.make_user(org.branch2, Role.BRANCH_STAFF, username="fgs_room_filer")
+    filed = svc.register_filing(complaint_input(org, received_at=now_utc() - timedelta(days=2), room="6-6-606"),
+                                svc.FilingRecord(date.today() - timedelta(days=1), "已修", "老化"),
+                                unit=org.branch2, by=filer)
+    db.session.commit()
+    login(client, responsible)
+    for path in (f"/complaints/{c.id}", f"/complaints/{c.id}/print", "/complaints/"):
+        html = client.get(path).get_data(as_text=True)
+        assert c.serial in html and "8-8-808" not in html and "陈八" not in html, path
+    assert c.serial not in client.get("/complaints/?q=8-8-808").get_data(as_text=True)
+    login(client, filer)
+    for path in (f"/complaints/{filed.id}", "/complaints/", "/complaints/?q=6-6-606"):
+        assert "6-6-606" in client.get(path).get_data(as_text=True), path
+
+
 def test_the_filing_edit_page_logs_the_display_of_the_complainant(client, login, org):
     clerk = f.make_user(org.branch1, Role.BRANCH_STAFF, username="fgs_log")
     c = svc.register_filing(complaint_input(org, received_at=now_utc() - timedelta(days=2), complainant_name="王五"),

@@ -136,10 +136,22 @@ LIST_COLUMNS = (
 )
 
 
-def _list_columns(user_id: int) -> tuple:
-    """``LIST_COLUMNS`` with the room left out of the complaints about this user: it names the
-    household that complained, which is hidden from him (in the query, so no row carries it)."""
-    room = case((Complaint.complained_staff_id == user_id, null()), else_=Complaint.room).label("room")
+def _room_shown(viewer):
+    """Where the register shows (and searches) the room: as ``complaint_rules.can_see_complainant``,
+    since the room names the household that complained — never on the complaints about the viewer,
+    and outside the center and the group's leaders only on those his unit took from the customer
+    (a unit merely responsible gets the matter, as reception does for its contacts)."""
+    shown = svc.not_about(viewer.user_id)
+    if viewer.sees_all:
+        return shown
+    unit = viewer.unit_id if viewer.unit_id is not None else -1
+    return and_(shown, or_(Complaint.filed_by_unit_id == unit, Complaint.forwarded_by_unit_id == unit))
+
+
+def _list_columns(viewer) -> tuple:
+    """``LIST_COLUMNS`` with the room left out where it is hidden from the viewer (in the query,
+    so no row carries it)."""
+    room = case((_room_shown(viewer), Complaint.room), else_=null()).label("room")
     return tuple(room if col is Complaint.room else col for col in LIST_COLUMNS)
 
 
@@ -381,7 +393,7 @@ def _list_statement(args, viewer, now):
     if q:
         # the room names the household: not searchable on the complaints about oneself either
         like = [Complaint.serial.contains(q), Complaint.subject.contains(q),
-                and_(svc.not_about(viewer.user_id), Complaint.room.contains(q))]
+                and_(_room_shown(viewer), Complaint.room.contains(q))]
         if viewer.sees_all:  # only those who may see complainants may search by them,
             # and never for the complaints about themselves (a hit would tell who complained)
             like.append(and_(svc.not_about(viewer.user_id), or_(Complaint.complainant_name.contains(q),
@@ -440,7 +452,7 @@ def _list_statement(args, viewer, now):
 def index():
     now = now_utc()
     viewer = viewer_for(current_user)
-    stmt = _list_statement(request.args, viewer, now).with_only_columns(*_list_columns(viewer.user_id))
+    stmt = _list_statement(request.args, viewer, now).with_only_columns(*_list_columns(viewer))
     page = keyset_page(stmt, Complaint.received_at, Complaint.id, request.args.get("after"), per_page=50)
     args = {k: v for k, v in request.args.items() if k != "after" and v}
     (project_names, projects), (category_names, categories) = lookups.names_and_active_of(
@@ -485,8 +497,8 @@ def _page_context(c: Complaint, where: str) -> dict:
     now = now_utc()
     return dict(
         c=c, show_person=show_person, now=now,
-        # the room names the household that complained: hidden from the staff member complained about
-        show_room=c.complained_staff_id != current_user.id,
+        # the room names the household that complained: shown only with the complainant
+        show_room=show_person,
         first_reply_state=clock_state(c.first_reply_due_at, c.first_replied_at, now),
         progress_state=clock_state(c.next_progress_due_at, None, now) if c.is_open else "none",
         report_state=clock_state(c.leader_report_due_at, c.reported_to_leaders_at, now, working_day=True)
