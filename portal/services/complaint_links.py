@@ -8,7 +8,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Complaint
 from portal.services.archive_links import LinkedItem, LinkedSection, link_provider
-from portal.services.complaint_rules import viewer_for
+from portal.services.complaint_rules import can_see_complainant, viewer_for
 from portal.services.complaints import not_about, scope_filter
 
 
@@ -24,9 +24,13 @@ def complaints_of(customer, user) -> list[LinkedSection]:
     # learn the serial and subject of a report (举报) about him, or another branch's complaint.
     # And never a complaint about the reader himself: on the complainant's archive page it would
     # tell him who complained, which the complaint's own page hides from him.
-    stmt = scope_filter(select(Complaint).where(Complaint.customer_id == customer.id), viewer_for(user))
+    # Nor, to a unit that is only responsible, any complaint of his: the complaint's page hides the
+    # complainant from that unit (can_see_complainant), and this page is the complainant's.
+    viewer = viewer_for(user)
+    stmt = scope_filter(select(Complaint).where(Complaint.customer_id == customer.id), viewer)
     stmt = stmt.where(not_about(user.id))
-    rows = db.session.scalars(stmt.order_by(Complaint.received_at.desc()).limit(20)).all()
+    rows = [c for c in db.session.scalars(stmt.order_by(Complaint.received_at.desc()).limit(20))
+            if can_see_complainant(viewer, c)]
     if not rows:
         return []
     return [LinkedSection(title=str(_l("Complaints")), items=[

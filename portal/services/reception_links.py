@@ -18,7 +18,10 @@ def contacts_of(customer, user) -> list[LinkedSection]:
     scope = reception.contact_scope(user)
     if scope is not None:
         stmt = stmt.where(scope)
-    rows = db.session.scalars(stmt.order_by(Contact.received_at.desc()).limit(20)).all()
+    # and never a complaint contact whose customer the contact's own page hides from him
+    # (reception.shows_person): on the customer's archive page it would tell who complained
+    rows = [c for c in db.session.scalars(stmt.order_by(Contact.received_at.desc()).limit(20))
+            if reception.may_see_person(user, c)]
     if not rows:
         return []
     return [LinkedSection(title=str(_l("Reception contacts")), items=[

@@ -52,6 +52,35 @@ def test_a_branch_user_complained_about_reading_the_customer_under_a_grant_does_
     assert about.serial not in resp.get_data(as_text=True)
 
 
+def test_a_unit_only_responsible_reading_the_customer_under_a_grant_does_not_see_his_complaints(
+        client, login, org):
+    """The complaint page hides the complainant from a unit merely responsible; the complainant's
+    archive page must not list his complaints or complaint contacts to it either, while his repair
+    is still listed (the unit works on it)."""
+    from portal.models.reception import ContactCategory
+    from tests.reception.factories import make_contact
+
+    center = f.make_user(org.center, Role.CENTER_STAFF, username="kefu_resp")
+    branch_user = f.make_user(org.branch1, Role.BRANCH_STAFF, username="fgs_resp_grant")
+    customer = make_customer(org.project1, name="南宫明")
+    contact = make_contact(center, category=ContactCategory.COMPLAINT, customer=customer, handling_unit=org.branch1,
+                           content="投诉物业维修拖延")
+    repair = make_contact(center, category=ContactCategory.REPAIR, customer=customer, handling_unit=org.branch1,
+                          project=org.project1, room="1-1-101", content="水管漏水")
+    c = make_complaint(org, center, customer_id=customer.id, responsible_unit_id=org.branch1.id,
+                       source_contact_id=contact.id, subject="物业维修拖延", received_at=now_utc() - timedelta(hours=2))
+    make_grant(branch_user, customer=customer)
+    db.session.commit()
+    login(client, branch_user)
+    assert client.get(f"/complaints/{c.id}").status_code == 200  # the matter is his unit's to handle
+    html = client.get(f"/archives/customers/{customer.id}").get_data(as_text=True)
+    assert "南宫明" in html and repair.serial in html
+    assert c.serial not in html and "物业维修拖延" not in html and contact.serial not in html
+    login(client, center)
+    html = client.get(f"/archives/customers/{customer.id}").get_data(as_text=True)
+    assert c.serial in html and contact.serial in html
+
+
 def test_the_room_is_hidden_from_the_staff_member_complained_about(client, login, org):
     """The room names the household that complained: not on the complaint's page, the print form
     or the register for him, and he cannot find the complaint by searching for it."""
