@@ -113,6 +113,8 @@ READ_CONTEXT_LABELS = {
     "export": _l("Export"), "reception_search": _l("Customer search when registering a contact"),
     "complaint_search": _l("Customer search when registering a complaint"),
     "revisit_reveal": _l("Phone numbers shown for a revisit"),
+    "reception_reveal": _l("Phone number shown for a reception contact"),
+    "complaint_prefill": _l("Complaint form filled in from a reception contact"),
     "request_decision": _l("Access request to decide"),
 }
 CARE_KINDS = {

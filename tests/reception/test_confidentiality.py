@@ -264,6 +264,10 @@ def test_an_archive_customers_phone_revealed_is_an_archive_read(client, login, d
     client.post(f"/reception/{contact.id}/reveal", headers={"HX-Request": "true"})
     assert db.session.scalar(select(ArchiveReadLog).where(ArchiveReadLog.customer_id == customer.id,
                                                           ArchiveReadLog.user_id == staff.id)) is not None
+    # the record's "who read it" page says where, in words
+    login(client, f.make_user(org.center, Role.CENTER_MANAGER, username="zr_readers"))
+    html = client.get(f"/archives/customers/{customer.id}/readers").get_data(as_text=True)
+    assert "来电记录显示完整号码" in html and "reception_reveal" not in html
 
 
 @pytest.mark.parametrize("who", ["colleague", "engineer"])
@@ -295,6 +299,9 @@ def test_the_complaint_form_filled_in_from_a_contact_records_the_reveal(client, 
     assert event.detail["where"] == "complaint_prefill" and event.user_id == staff.id
     assert db.session.scalar(select(ArchiveReadLog).where(ArchiveReadLog.customer_id == customer.id,
                                                           ArchiveReadLog.context == "complaint_prefill")) is not None
+    login(client, f.make_user(org.center, Role.CENTER_MANAGER, username="zr_readers2"))
+    html = client.get(f"/archives/customers/{customer.id}/readers").get_data(as_text=True)
+    assert "由来电记录填写投诉单" in html and "complaint_prefill" not in html
 
 
 def test_notifications_about_a_complaint_contact_name_no_room(db, org, staff):
