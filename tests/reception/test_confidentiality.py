@@ -265,7 +265,7 @@ def test_an_archive_customers_phone_revealed_is_an_archive_read(client, login, d
     assert db.session.scalar(select(ArchiveReadLog).where(ArchiveReadLog.customer_id == customer.id,
                                                           ArchiveReadLog.user_id == staff.id)) is not None
     # the record's "who read it" page says where, in words
-    login(client, f.make_user(org.center, Role.CENTER_MANAGER, username="zr_readers"))
+    login(client, f.make_user(org.center, Role.ADMIN, username="admin_readers"))
     html = client.get(f"/archives/customers/{customer.id}/readers").get_data(as_text=True)
     assert "来电记录显示完整号码" in html and "reception_reveal" not in html
 
@@ -299,7 +299,7 @@ def test_the_complaint_form_filled_in_from_a_contact_records_the_reveal(client, 
     assert event.detail["where"] == "complaint_prefill" and event.user_id == staff.id
     assert db.session.scalar(select(ArchiveReadLog).where(ArchiveReadLog.customer_id == customer.id,
                                                           ArchiveReadLog.context == "complaint_prefill")) is not None
-    login(client, f.make_user(org.center, Role.CENTER_MANAGER, username="zr_readers2"))
+    login(client, f.make_user(org.center, Role.ADMIN, username="admin_readers2"))
     html = client.get(f"/archives/customers/{customer.id}/readers").get_data(as_text=True)
     assert "由来电记录填写投诉单" in html and "complaint_prefill" not in html
 
