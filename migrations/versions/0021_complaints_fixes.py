@@ -27,9 +27,15 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('complaint', schema=None) as batch_op:
         batch_op.add_column(sa.Column('severity_override_reasons', sa.String(length=300), nullable=True))
+    # A contact whose complaint already answered the customer is answered then (as
+    # reception.answer_through_complaint does from now on): never before the contact itself was
+    # received, and it is its first reply too (0020's column, which the response-time KPI reads).
+    answered = ("(SELECT CASE WHEN complaint.first_replied_at > reception_contact.received_at"
+                " THEN complaint.first_replied_at ELSE reception_contact.received_at END"
+                " FROM complaint WHERE complaint.id = reception_contact.complaint_id)")
     op.execute(
-        "UPDATE reception_contact SET replied_at = ("
-        " SELECT complaint.first_replied_at FROM complaint WHERE complaint.id = reception_contact.complaint_id)"
+        f"UPDATE reception_contact SET replied_at = {answered},"
+        f" first_replied_at = COALESCE(first_replied_at, {answered})"
         " WHERE replied_at IS NULL AND complaint_id IS NOT NULL AND EXISTS ("
         " SELECT 1 FROM complaint WHERE complaint.id = reception_contact.complaint_id"
         " AND complaint.first_replied_at IS NOT NULL)"

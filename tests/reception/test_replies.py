@@ -105,6 +105,52 @@ def test_the_migration_takes_the_first_reply_from_the_timeline(tmp_path):
     assert rows[3] is None
 
 
+def _bare_row(conn, table: str, values: dict) -> None:
+    """Insert ``values``, filling the table's other NOT NULL columns with a placeholder of their type."""
+    for _cid, name, kind, notnull, default, pk in conn.exec_driver_sql(f"PRAGMA table_info({table})").all():
+        if notnull and not pk and default is None and name not in values:
+            kind = kind.upper()
+            values[name] = (0 if any(t in kind for t in ("INT", "BOOL", "FLOAT", "NUMERIC")) else
+                            "2026-05-01 00:00:00.000000" if "DATE" in kind or "TIME" in kind else f"x{name}")
+    conn.execute(sa.text(f"INSERT INTO {table} ({', '.join(values)}) VALUES ({', '.join(':' + k for k in values)})"),
+                 values)
+
+
+def test_the_migration_answers_a_contact_its_complaint_answered_and_keeps_it_as_its_first_reply(tmp_path):
+    """0021_complaints_fixes: a contact whose complaint had answered the customer is answered then
+    (never before the contact was received), and that is its first reply (0020's column)."""
+    from flask_migrate import upgrade
+
+    from portal import create_app
+    from portal.extensions import db
+
+    url = f"sqlite:///{tmp_path / 'answered.sqlite3'}"
+    app = create_app({"ENV": "testing", "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url,
+                      "INSTANCE_PATH": str(tmp_path)})
+    with app.app_context():
+        upgrade(revision="0020_reception_first_reply")
+        db.engine.dispose()
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        for cid, replied in ((1, "2026-05-01 05:00:00.000000"), (2, "2026-04-30 09:00:00.000000"), (3, None)):
+            _bare_row(conn, "complaint", {"id": cid, "serial": f"TS-2026-00000{cid}", "first_replied_at": replied})
+        for kid in (1, 2, 3):
+            _bare_row(conn, "reception_contact", {"id": kid, "serial": f"JD-2026-00000{kid}", "complaint_id": kid,
+                                                  "received_at": "2026-05-01 01:00:00.000000", "replied_at": None})
+        conn.commit()
+    engine.dispose()
+    with app.app_context():
+        upgrade()
+        rows = {r.id: r for r in db.session.execute(sa.text(
+            "SELECT id, replied_at, first_replied_at FROM reception_contact")).all()}
+        db.engine.dispose()
+    assert str(rows[1].replied_at).startswith("2026-05-01 05:00") and rows[1].first_replied_at == rows[1].replied_at
+    # the complaint's reply was typed as earlier than the contact: the contact's own receipt
+    assert str(rows[2].replied_at).startswith("2026-05-01 01:00") and rows[2].first_replied_at == rows[2].replied_at
+    assert rows[3].replied_at is None and rows[3].first_replied_at is None
+
+
 # --- an emergency, at once ----------------------------------------------------------------------------
 
 def _emergency_form(org, **changes):
