@@ -452,8 +452,8 @@ class Seeder:
         marketing = org.departments.get("营销部")
         cols = ["id", "serial", "channel", "received_at", "customer_id", "customer_name", "customer_phone",
                 "project_id", "room", "category", "urgency", "content", "responsible_id", "created_by_id",
-                "created_at", "handling_unit_id", "status", "reply_due_at", "replied_at", "closed_at",
-                "reply_content", "reply_method", "satisfaction", "visitor_count", "identity_checked",
+                "created_at", "handling_unit_id", "status", "reply_due_at", "replied_at", "first_replied_at",
+                "closed_at", "reply_content", "reply_method", "satisfaction", "visitor_count", "identity_checked",
                 "letter_sender", "letter_date"]
         bar = Progress("reception contacts", total)
         now = self.now
@@ -490,7 +490,7 @@ class Seeder:
                 rows.append((
                     rid, f"JD-{year}-{serial_last[year]:06d}", channel, ts(t), customer_id, name, phone, project, room,
                     category, urgency, rng.choice(CONTACT_TEXT[category]), staff, staff, ts(t + rng.uniform(30, 600)),
-                    unit, status, ts(due), ts(replied), ts(closed), "已电话答复客户" if replied else None,
+                    unit, status, ts(due), ts(replied), ts(replied), ts(closed), "已电话答复客户" if replied else None,
                     "phone" if replied else None, _pick(rng, [(5, 50), (4, 30), (3, 15), (2, 5)]) if closed and
                     rng.random() < 0.6 else None, rng.randrange(1, 4) if channel == "visit" else None,
                     True if channel == "visit" else None, name if letter else None,

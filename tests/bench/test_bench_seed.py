@@ -32,6 +32,11 @@ def test_bench_seed_small_scale_fills_every_table_consistently(app, db, org):
     assert db.session.execute(text(
         "SELECT count(*) FROM complaint c JOIN complaint_matter m ON m.id = c.matter_id "
         "WHERE m.project_id <> c.project_id OR m.category_id <> c.category_id")).scalar() == 0
+    # a replied contact's first reply is its reply (the response-time KPI reads first_replied_at)
+    assert db.session.execute(text(
+        "SELECT count(*) FROM reception_contact WHERE replied_at IS NOT NULL")).scalar() > 0
+    assert db.session.execute(text(
+        "SELECT count(*) FROM reception_contact WHERE first_replied_at IS DISTINCT FROM replied_at")).scalar() == 0
     # the dropped indexes are back
     assert db.session.execute(text(
         "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_complaint_received'")).scalar() == 1
