@@ -110,11 +110,11 @@ class ContactForm(PortalForm):
         if urgency == Urgency.EMERGENCY.value and not self.handling_unit_id.data:
             self.handling_unit_id.errors.append(_l("An emergency needs the department to notify at once."))
         if category == ContactCategory.REPAIR.value:
-            # seed 003 §五: the same repair twice in a short time is checked by project and room
+            # seed 003 §五: the same repair twice in a short time is checked by project and room. A
+            # repair of a common area (a lift, a street lamp) has a project and no room: it is
+            # checked against its own contact's earlier work orders only.
             if not self.project_id.data:
                 self.project_id.errors.append(_l("A repair needs its project (for the 30-day repeat check)."))
-            if not (self.room.data or "").strip():
-                self.room.errors.append(_l("A repair needs its building and room (for the 30-day repeat check)."))
         if category == ContactCategory.PRAISE.value and not self.praised_unit_id.data:
             self.praised_unit_id.errors.append(_l("Choose the department of the person praised, so it is told."))
         if self.letter_date.raw_data and self.letter_date.raw_data[0] and self.letter_date.data is None \
