@@ -365,8 +365,11 @@ def register_contact(data: ContactData, *, by: User, scan: FileStorage | None = 
     db.session.flush()
     _event(contact, EventKind.CREATED, by, at=now, detail={"responsible": by.display_name})
     if (data.reply_on_the_spot or "").strip():
-        _mark_replied(contact, now)
-        _event(contact, EventKind.REPLY, by, text=data.reply_on_the_spot.strip(), at=now,
+        # a call or a visit answered on the spot was answered when it took place (it may be
+        # entered later); a letter or message answered while registering it, now
+        at = data.received_at if data.channel in (Channel.PHONE, Channel.VISIT) else now
+        _mark_replied(contact, at)
+        _event(contact, EventKind.REPLY, by, text=data.reply_on_the_spot.strip(), at=at,
                detail={"method": ReplyMethod(data.reply_method or ReplyMethod.PHONE).value, "on_the_spot": True})
     if scan is not None and scan.filename:
         attachments.store(scan, owner_type=ATTACHMENT_OWNER, owner_id=contact.id, user=by)

@@ -181,6 +181,22 @@ def test_an_emergency_answered_on_the_spot_is_in_time(client, login, db, org, st
     assert overdue["contacts"] == 0 and overdue["contacts_total"] == 1
 
 
+@pytest.mark.parametrize("channel, answered_at", [("phone", "received"), ("visit", "received"), ("letter", "now")])
+def test_a_reply_on_the_spot_is_timed_when_the_contact_took_place(db, org, staff, channel, answered_at):
+    """A call entered two hours after it was answered on the phone was answered at the call: the
+    response time is not two hours, and an important call at 23:50 entered at 00:05 is in time."""
+    received = datetime(2026, 5, 10, 15, 50, tzinfo=timezone.utc)  # 23:50 in Shanghai
+    entered = received + timedelta(minutes=15)
+    contact = reception.register_contact(reception.ContactData(
+        channel=channel, received_at=received, category=ContactCategory.INQUIRY, urgency=Urgency.IMPORTANT,
+        content="咨询交房时间", customer_name="赵大爷", customer_phone="13812345678", letter_sender="赵大爷",
+        visitor_count=1, reply_on_the_spot="已告知交房时间"), by=staff, now=entered)
+    expected = received if answered_at == "received" else entered
+    assert contact.replied_at == expected and contact.first_replied_at == expected
+    # the important call was answered the day it came (due 23:59:59); the letter answered after midnight is late
+    assert (contact.replied_at <= contact.reply_due_at) is (answered_at == "received")
+
+
 def test_an_emergency_answered_within_the_minute_it_is_registered_is_in_time(db, org, staff):
     registered = datetime(2026, 5, 10, 2, 3, 20, tzinfo=timezone.utc)
     contact = reception.register_contact(reception.ContactData(
