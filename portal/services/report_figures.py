@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, exists, func, literal, or_, select, union_all
+from sqlalchemy import String, and_, case, cast, distinct, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
@@ -570,21 +570,13 @@ def complaint_rate(period: Period, scope: Scope) -> dict:
     keyed = (select(person.label("customer_id"), recs.c.phone, recs.c.name, recs.c.complained)
              .select_from(recs.outerjoin(owners, and_(recs.c.customer_id.is_(None), owners.c.phone == recs.c.phone)))
              .subquery("keyed"))
-    cid, phone, name = keyed.c.customer_id, keyed.c.phone, keyed.c.name
-    unknown, no_phone = cid.is_(None), phone.is_(None)
-
-    def people(*where):
-        """Distinct customers + distinct phones of the rest + distinct names of the rest."""
-        cond = and_(*where) if where else None
-
-        def distinct_of(col, *more):
-            conds = [c for c in (cond, *more) if c is not None]
-            value = case((and_(*conds), col), else_=None) if conds else col
-            return func.count(distinct(value))
-
-        return distinct_of(cid) + distinct_of(phone, unknown) + distinct_of(name, unknown, no_phone)
-
-    complaining, served = _one(select(people(keyed.c.complained == 1), people()))
+    # one key per record, grouped (a hash aggregate: COUNT(DISTINCT …) sorts, and six of them took
+    # twice as long), then the people and those of them who complained
+    cid, phone = keyed.c.customer_id, keyed.c.phone
+    key = case((cid.is_not(None), literal("c") + cast(cid, String)), (phone.is_not(None), literal("p") + phone),
+               else_=literal("n") + keyed.c.name)
+    persons = select(func.max(keyed.c.complained).label("complained")).group_by(key).subquery("persons")
+    complaining, served = _one(select(func.sum(persons.c.complained), func.count()))
     return {"complaining": int(complaining or 0), "served": int(served or 0),
             "rate": _ratio(int(complaining or 0), int(served or 0))}
 
