@@ -109,6 +109,11 @@ class Complaint(db.Model):
         Index("ix_complaint_leader_report_owed", "leader_report_due_at",
               postgresql_where=text("reported_to_leaders_at IS NULL AND leader_report_due_at IS NOT NULL"),
               sqlite_where=text("reported_to_leaders_at IS NULL AND leader_report_due_at IS NOT NULL")),
+        # migration 0023_report_filing_index: the monthly report's "branch records filed late",
+        # by due time, from the index alone (the branch-filed complaints only)
+        Index("ix_complaint_filing_due", "filing_due_at",
+              postgresql_include=["filing_status", "filing_submitted_at", "project_id"],
+              postgresql_where=text("filed_by_unit_id IS NOT NULL"), sqlite_where=text("filed_by_unit_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
