@@ -20,7 +20,7 @@ from portal.extensions import db
 from portal.models import (
     AccessScope, AccessStatus, ArchiveAccessRequest, Customer, Project, Purchase, User,
 )
-from portal.services import audit, org
+from portal.services import archives, audit, org
 
 DEFAULT_PERIOD_DAYS = 7
 MAX_PERIOD_DAYS = 30
@@ -324,6 +324,6 @@ def request_subjects(requests: list[ArchiveAccessRequest]) -> dict[int, RequestS
     for customer_id, project, building, room in db.session.execute(
             select(Purchase.customer_id, Project.name, Purchase.building, Purchase.room).join(Project)
             .where(Purchase.customer_id.in_(wanted)).order_by(Purchase.customer_id, Purchase.id)):
-        rooms.setdefault(customer_id, []).append(f"{project} {building or ''}{'-' if building else ''}{room}")
+        rooms.setdefault(customer_id, []).append(archives.room_label(project, building, room))
     return {r.id: RequestSubject(r.customer_id, names[r.customer_id], rooms.get(r.customer_id, []))
             for r in requests if r.scope == AccessScope.CUSTOMER and r.customer_id in names}

@@ -280,9 +280,13 @@ def is_purchase_change(field: str) -> bool:
 
 # --- purchases -----------------------------------------------------------------------------
 
+def room_label(project: str, building: str | None, room: str) -> str:
+    """阳光花园 2栋-1-301: how a room is named on pages and in the history."""
+    return f"{project} {building or ''}{'-' if building else ''}{room}"
+
+
 def _room_label(p: Purchase) -> str:
-    project = p.project.name if p.project is not None else str(p.project_id)
-    return f"{project} {p.building or ''}{'-' if p.building else ''}{p.room}"
+    return room_label(p.project.name if p.project is not None else str(p.project_id), p.building, p.room)
 
 
 def _room_owner(project_id: int, building: str | None, room: str, except_purchase: int | None = None):
