@@ -119,6 +119,8 @@ def test_calendar_override_and_fallback_warning(admin_client, db):
     assert db.session.get(CalendarOverride, date(2027, 10, 1)).is_working_day is False
     page = admin_client.get("/admin/calendar?year=2031").get_data(as_text=True)
     assert "不包含 2031" in page
+    # the special days name their weekday in Chinese: 1 Jan 2031 is a Wednesday
+    assert "2031-01-01 (周三)" in page and "(Wed)" not in page
     bad = admin_client.post("/admin/calendar", data={"day": "2027-13-45", "is_working_day": "0"})
     assert bad.status_code == 200 and "日期" in bad.get_data(as_text=True)
 

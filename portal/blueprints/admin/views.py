@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -317,7 +318,12 @@ def calendar():
     first, last = official_calendar_range()
     return render_template("admin/calendar.html", form=form, year=year, overrides=overrides, special=special,
                            covered=cal.covers(year), first_year=first, last_year=last,
-                           check_year=_calendar_year_to_check(), calendar_range=(first, last))
+                           check_year=_calendar_year_to_check(), calendar_range=(first, last),
+                           weekdays=[str(name) for name in WEEKDAY_NAMES])
+
+
+# the list of special days names each day's weekday in the reader's language (strftime's %a is English)
+WEEKDAY_NAMES = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
 
 
 @bp.route("/calendar/<day>/delete", methods=["POST"])
