@@ -54,11 +54,12 @@ def plan_revisit_of_filed_complaint(complaint: Complaint, by) -> None:
                                  contact_phone=complaint.complainant_phone)
 
 
-def _record_on_complaint(complaint: Complaint, *, summary: str, satisfaction: int, by) -> None:
+def _record_on_complaint(complaint: Complaint, *, summary: str, satisfaction: int, by, at=None,
+                         method: str | None = None) -> None:
     # Completing the plan calls back here; a complaint already revisited (the revisit was
     # recorded on the complaint page) is left as it is.
     if complaint.status.value == "resolved":
-        complaints.record_revisit(complaint, summary, satisfaction, by)
+        complaints.record_revisit(complaint, summary, satisfaction, by, now=at, method=method)
 
 
 revisits.link_complaints(lambda cid: db.session.get(Complaint, cid), _record_on_complaint)

@@ -428,7 +428,7 @@ def remove_revisit_callback(kind: RevisitKind, fn: Callable) -> None:
 
 def link_complaints(load_complaint: Callable[[int], object], record_revisit: Callable) -> Callable:
     """Connect the complaints area: completing a complaint revisit calls
-    ``record_revisit(complaint, summary, satisfaction, by)``, which moves the complaint to
+    ``record_revisit(complaint, summary, satisfaction, by, at, method)``, which moves the complaint to
     "revisited". The lead calls this once at start-up, e.g.
     ``link_complaints(lambda cid: db.session.get(Complaint, cid), complaints.record_revisit)``."""
 
@@ -438,7 +438,10 @@ def link_complaints(load_complaint: Callable[[int], object], record_revisit: Cal
             return
         complaint = load_complaint(plan.complaint_id)
         if complaint is not None:
-            record_revisit(complaint, summary=plan.summary or "", satisfaction=plan.satisfaction, by=by)
+            # at the revisit's own time and by its method: telling the customer the result on it
+            # may be the complaint's first reply (seed 000 §7), which is timed by it
+            record_revisit(complaint, summary=plan.summary or "", satisfaction=plan.satisfaction, by=by,
+                           at=plan.revisited_at, method=plan.method.value if plan.method else None)
 
     return forward
 

@@ -66,6 +66,25 @@ def test_resolving_a_complaint_plans_its_revisit_and_doing_it_closes_the_complai
     assert c.status.value == "revisited" and c.revisit_satisfaction == 5
 
 
+def test_a_revisit_entered_later_is_the_complaints_revisit_and_first_reply_at_its_own_time(db, org, staff):
+    """Seed 000 §7: resolved within two days, the customer is told the result on the revisit —
+    the first reply, timed when the call was made, not when it was typed in."""
+    c = make_complaint(org, staff)
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        complaints.transition(c, "start", by=staff)
+        complaints.transition(c, "resolve", {"resolution": "已修复外墙", "cause_analysis": "施工缝处理不当"}, by=staff)
+        db.session.commit()
+    plan = _plans(db, complaint_id=c.id)[0]
+    called = NOW + timedelta(hours=20)
+    with time_machine.travel(NOW + timedelta(days=3), tick=False):  # typed in after the 48 hours
+        revisits.complete_revisit(plan, by=staff, method=RevisitMethod.VISIT, at=called,
+                                  answers=[("对处理结果是否满意？", "满意")], satisfaction=5, summary="已告知处理结果")
+        db.session.commit()
+    c = db.session.get(Complaint, c.id)
+    assert c.revisited_at == called and c.revisit_method == "visit"
+    assert c.first_replied_at == called and c.first_replied_at <= c.first_reply_due_at
+
+
 def test_a_revisit_recorded_on_the_complaint_closes_the_open_plan(db, org, staff):
     c = make_complaint(org, staff)
     with time_machine.travel(NOW + timedelta(hours=1), tick=False):

@@ -158,8 +158,9 @@ def test_a_revisit_in_the_future_or_before_the_window_is_refused(staff_client, p
 def test_completing_a_complaint_revisit_calls_the_complaint_hook(staff_client, db, org, staff):
     calls = []
 
-    def fake_record_revisit(complaint, summary, satisfaction, by):
-        calls.append((complaint, summary, satisfaction, by.id))
+    def fake_record_revisit(complaint, summary, satisfaction, by, at, method):
+        calls.append((complaint, summary, satisfaction, by.id, method))
+        assert at is not None and at <= now_utc()  # the revisit's own time, as recorded on the form
 
     forward = revisits.link_complaints(lambda cid: {"id": cid}, fake_record_revisit)
     try:
@@ -171,7 +172,7 @@ def test_completing_a_complaint_revisit_calls_the_complaint_hook(staff_client, d
         assert resp.status_code == 302
     finally:
         revisits.remove_revisit_callback(RevisitKind.COMPLAINT, forward)
-    assert calls == [({"id": cid}, "处理及时", 5, staff.id)]
+    assert calls == [({"id": cid}, "处理及时", 5, staff.id, "phone")]
 
 
 def test_a_failing_complaint_hook_rolls_the_revisit_back(staff_client, db, org, app):
