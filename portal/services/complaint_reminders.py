@@ -167,10 +167,9 @@ def _major_created_message(r) -> Message | None:
     if c is None or c.severity != Severity.MAJOR:  # overridden down before it went out
         return None
     with recipient_locale(r):
-        reason = (_("set by a center manager") if c.severity_reason == "override"
-                  else describe_reason(c.severity_reason))
         return Message(title=_("Major complaint %(serial)s: %(about)s", serial=c.serial, about=_about(c)),
-                       body=_("Reason: %(reason)s. Received %(when)s.", reason=reason, when=_when(c.received_at)),
+                       body=_("Reason: %(reason)s. Received %(when)s.", reason=describe_reason(c.severity_reason),
+                              when=_when(c.received_at)),
                        link=_link(c))
 
 
