@@ -274,6 +274,9 @@ def test_reopening_creates_a_linked_important_second_complaint(org, staff):
     assert second.id != c.id and second.reopened_from_id == c.id and second.matter_id == c.matter_id
     assert second.severity == Severity.IMPORTANT and "second" in second.severity_reason
     assert c.status == ComplaintStatus.RESOLVED
+    # the first's page links the second by its number (services.complaints.page_records)
+    assert svc.page_records(c.id).reopened_as == [(second.id, second.serial)]
+    assert svc.page_records(second.id).reopened_as == []
 
 
 def test_same_complainant_again_after_closure_is_a_second_complaint(org, staff):
@@ -511,3 +514,34 @@ def test_a_lawsuit_after_an_override_of_a_collective_complaint_reaches_the_group
     assert c.severity == Severity.MAJOR and c.severity_override is None and c.severity_override_reasons is None
     assert any(e.kind == "override_lifted" for e in c.events)
     assert {r.leader_id for r in c.leader_reports} >= {u.id for u in leaders}
+
+
+def test_page_records_lists_each_part_in_its_own_order_with_names(org, staff, leaders):
+    """The complaint page's five lists, read in one statement (services.complaints.page_records),
+    hold what the ORM collections hold, in the relationships' orders, with people's and units'
+    names — and nothing of another complaint."""
+    c = make_complaint(org, staff, people_count=4)  # important: may be reported and commented on
+    other = make_complaint(org, staff)
+    svc.add_contact(c, contacted_at=NOW + timedelta(hours=5), way=ContactWay.VISIT, content="上门查看", by=staff,
+                    now=NOW + timedelta(hours=6))
+    svc.add_contact(c, contacted_at=NOW + timedelta(hours=2), way=ContactWay.PHONE, content="告知处理方案", by=staff,
+                    now=NOW + timedelta(hours=7))  # entered later, happened earlier: listed first
+    svc.add_contact(other, contacted_at=NOW + timedelta(hours=1), way=ContactWay.PHONE, content="别的投诉", by=staff,
+                    now=NOW + timedelta(hours=7))
+    svc.report_to_leaders(c, leaders, "请领导关注", by=staff, now=NOW + timedelta(hours=8))
+    svc.add_leader_comment(c, leaders[1], "请工程部三日内处理", is_instruction=True, now=NOW + timedelta(hours=9))
+    db.session.commit()
+
+    r = svc.page_records(c.id)
+    assert [(k.way, k.content, k.by_name) for k in r.contacts] == [
+        ("phone", "告知处理方案", staff.display_name), ("visit", "上门查看", staff.display_name)]
+    assert [(x.leader_id, x.leader_name, x.automatic, x.note, x.commented_at is not None) for x in r.reports] == [
+        (leaders[0].id, leaders[0].display_name, False, "请领导关注", False),
+        (leaders[1].id, leaders[1].display_name, False, "请领导关注", True)]
+    assert [(m.leader_name, m.is_instruction, m.body) for m in r.comments] == [
+        (leaders[1].display_name, True, "请工程部三日内处理")]
+    orm = db.session.get(type(c), c.id)
+    assert [(e.kind, e.at, e.note, e.detail) for e in orm.events] == [(e.kind, e.at, e.note, e.detail) for e in r.timeline]
+    assert r.timeline[-1].kind == "comment" and r.timeline[-1].by_name == leaders[1].display_name
+    assert isinstance(r.timeline[0].detail, dict) and r.timeline[0].at.tzinfo is not None
+    assert r.forms == []

@@ -33,7 +33,7 @@ from portal.models.complaint import (
 from portal.services import archives, attachments, complaints as svc, lookups
 from portal.services.clock import local_date, now_utc, to_local
 from portal.services.complaint_rules import (
-    can_see_complainant, can_view, clock_state, is_permitted, viewer_for, workflow_steps,
+    can_see_complainant, can_view, clock_state, is_permitted, leader_may_comment, viewer_for, workflow_steps,
 )
 from portal.services.masking import mask_phone
 from portal.services.paging import keyset_page
@@ -495,6 +495,7 @@ def _page_context(c: Complaint, where: str) -> dict:
     if show_person:
         svc.record_complainant_view(c, where=where)
     now = now_utc()
+    records = svc.page_records(c.id)  # its timeline, contacts, reports, comments, forms, reopenings: one statement
     return dict(
         c=c, show_person=show_person, now=now,
         # the room names the household that complained: shown only with the complainant
@@ -509,12 +510,10 @@ def _page_context(c: Complaint, where: str) -> dict:
                              resolved_at=c.resolved_at, revisited_at=c.revisited_at, archived_at=c.archived_at),
         step_labels=translated_labels(WORKFLOW_LABELS),
         files=attachments.for_owner("complaint", c.id) if show_person else [],
-        # the page links each reopening by its number: two columns, not a complaint's sixty
-        reopened_as=db.session.execute(select(Complaint.id, Complaint.serial)
-                                       .where(Complaint.reopened_from_id == c.id)).all(),
         is_permitted=is_permitted, can_write=current_user.can(Perm.COMPLAINT_WRITE),
         own_filing=c.filed_by_unit_id is not None and c.filed_by_unit_id == viewer.unit_id,
-        may_comment=svc.may_comment(c, current_user),
+        records=records,
+        may_comment=leader_may_comment(c.severity, any(r.leader_id == current_user.id for r in records.reports)),
     )
 
 
