@@ -41,8 +41,6 @@ def upgrade():
         batch_op.alter_column('customer_kind', existing_type=sa.Enum('owner', 'prospect', name='customerkind',
                                                                      native_enum=False, length=16), server_default=None)
         batch_op.alter_column('warning_count', existing_type=sa.Integer(), server_default=None)
-
-
     with op.batch_alter_table('purchase', schema=None) as batch_op:
         for column in ('unit_price', 'total_price'):
             batch_op.alter_column(column, existing_type=sa.Integer(), type_=sa.Numeric(precision=12, scale=2),

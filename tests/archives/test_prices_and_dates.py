@@ -18,6 +18,7 @@ from tests.archives.factories import id_number, make_customer
     ("8497.46", Decimal("8497.46"), None), ("8,497.5", Decimal("8497.50"), None), ("8500", Decimal("8500.00"), None),
     (8497.46, Decimal("8497.46"), None), ("8497.46元", Decimal("8497.46"), None), ("￥8497.46", Decimal("8497.46"), None),
     ("8497.465", None, "两位小数"), ("-1", None, "金额"), ("NaN", None, "金额"), ("1e30", None, "金额"),
+    ("10000000.01", None, "金额"),  # above the unit price's maximum
     ("八千", None, "数字"),
 ])
 def test_a_price_cell(app, cell, value, error):

@@ -556,18 +556,3 @@ def test_an_owner_lacks_phones_below_two(kind, phone1, phone2, lacks):
     from portal.services.archives import lacks_owner_phones
 
     assert lacks_owner_phones(Customer(kind=kind, name="某", phone1=phone1, phone2=phone2)) is lacks
-
-
-@pytest.mark.parametrize("price, kept", [("8497.46", "8497.46"), ("8497.461", None), ("nan", None)])
-def test_the_purchase_form_keeps_a_price_with_fen(client, login, people, cust_a, org, csrf_off, price, kept):
-    from decimal import Decimal
-
-    login(client, people.staff)
-    resp = client.post(f"/archives/customers/{cust_a.id}/purchases/new", data={
-        "project_id": org.project2.id, "building": "5栋", "room": "602", "unit_price": price})
-    saved = db.session.scalar(select(Purchase).where(Purchase.room == "602"))
-    if kept:
-        assert resp.status_code == 302 and saved.unit_price == Decimal(kept)
-    else:
-        assert resp.status_code == 200 and saved is None
-        assert "两位小数" in html(resp) or "金额不合理" in html(resp)

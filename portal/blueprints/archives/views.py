@@ -18,8 +18,8 @@ from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import Forbidden
 
 from portal.auth import Perm, require
-from portal.auth.permissions import Role
 from portal.auth.access import deny, wants_fragment
+from portal.auth.permissions import Role
 from portal.blueprints.admin.forms import ROLE_LABELS
 from portal.blueprints.archives import bp
 from portal.blueprints.archives.forms import (
