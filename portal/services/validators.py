@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -17,8 +18,14 @@ MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
 
 
+def _half_width(value: str) -> str:
+    """Full-width digits, letters and punctuation (１３８…, Ｘ, －, as a Chinese input method types
+    them) as their ASCII forms; other characters as they are."""
+    return unicodedata.normalize("NFKC", value or "")
+
+
 def normalise_phone(value: str) -> str:
-    value = (value or "").strip().replace(" ", "")
+    value = _half_width(value).strip().replace(" ", "")
     if value.startswith("+86"):
         value = value[3:]
     elif value.startswith("0086"):
@@ -32,7 +39,7 @@ def is_valid_phone(value: str) -> bool:
 
 
 def normalise_id_number(value: str) -> str:
-    return (value or "").strip().upper()
+    return _half_width(value).strip().upper()
 
 
 # What ``id_number_problem`` finds wrong, in words (the form and the import say which part).

@@ -121,6 +121,15 @@ def test_bad_register_input_gets_a_message_and_keeps_the_input(staff_client, db,
     assert _count(db) == 0
 
 
+def test_a_phone_typed_full_width_is_stored_as_digits(staff_client, db):
+    """A Chinese input method types １３８…; the number is kept (and searched, masked) as 138…."""
+    from portal.models.reception import Contact
+
+    resp = staff_client.post("/reception/new", data=_form(customer_phone="１３８ １２３４ ５６７８"))
+    assert resp.status_code == 302
+    assert db.session.scalar(select(Contact.customer_phone)) == "13812345678"
+
+
 def test_a_repair_of_a_common_area_needs_no_room(staff_client, db):
     """A lift or a street lamp has a project and no room (seed 003 §五 checks repeats by room)."""
     resp = staff_client.post("/reception/new", data=_form(room="", content="3号楼电梯停运"))

@@ -79,6 +79,7 @@ def test_mask_phone(value, masked):
 @pytest.mark.parametrize("value, ok", [
     ("13812345678", True), ("+8613812345678", True), ("12812345678", False), ("1381234567", False),
     ("0991-1234567", True), ("010-12345678", True), ("abc", False), ("", False),
+    ("１３８１２３４５６７８", True), ("０９９１－１２３４５６７", True),  # typed full width by a Chinese IME
 ])
 def test_phone_format(value, ok):
     assert validators.is_valid_phone(value) is ok
@@ -87,9 +88,21 @@ def test_phone_format(value, ok):
 @pytest.mark.parametrize("value, ok", [
     ("11010519491231002X", True), ("11010519491231002x", True), ("110105194912310021", False),
     ("110105194913310028", False), ("1101051949123100", False), ("", False),
+    ("１１０１０５１９４９１２３１００２Ｘ", True), ("１１０１０５１９４９１２３１００２ｘ", True),
 ])
 def test_id_number_checksum(value, ok):
     assert validators.is_valid_id_number(value) is ok
+
+
+@pytest.mark.parametrize("value, stored", [
+    ("１１０１０５１９４９１２３１００２ｘ", "11010519491231002X"), (" 11010519491231002x ", "11010519491231002X"),
+])
+def test_an_id_number_is_stored_in_ascii_whatever_the_input_method_typed(value, stored):
+    assert validators.normalise_id_number(value) == stored
+
+
+def test_a_phone_is_stored_in_ascii_whatever_the_input_method_typed():
+    assert validators.normalise_phone("＋８６ １３８ １２３４ ５６７８") == "13812345678"
 
 
 def _id_born(born: str) -> str:

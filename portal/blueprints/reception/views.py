@@ -29,6 +29,7 @@ from portal.models.reception import (
 from portal.services import archives, attachments, lookups, reception
 from portal.services.clock import end_of_local_day, now_utc, start_of_local_day, to_local
 from portal.services.masking import mask_phone
+from portal.services.validators import normalise_phone
 from portal.services.paging import keyset_page
 from portal.labels import translated
 from portal.services.reception_labels import TEMPLATE_LABELS
@@ -192,7 +193,7 @@ def new():
             category=ContactCategory(form.category.data), urgency=Urgency(form.urgency.data),
             content=form.content.data.strip(), customer=form.customer,
             customer_name=(form.customer.name if form.customer else form.customer_name.data.strip()),
-            customer_phone=(form.customer.phone1 if form.customer else form.customer_phone.data.strip()),
+            customer_phone=(form.customer.phone1 if form.customer else normalise_phone(form.customer_phone.data)),
             project=db.session.get(Project, form.project_id.data) if form.project_id.data else None,
             room=(form.room.data or "").strip(),
             handling_unit=db.session.get(OrgUnit, form.handling_unit_id.data) if form.handling_unit_id.data else None,
