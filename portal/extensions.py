@@ -80,6 +80,21 @@ def template_gettext(catalogue) -> dict:
     return {"_": gettext, "gettext": gettext}
 
 
+def sessions_in_utc(engine) -> None:
+    """Each new PostgreSQL connection's session runs in UTC, whatever the server's default zone,
+    ``ALTER DATABASE … SET timezone``, PGTZ or PGOPTIONS say. Every stored instant is UTC
+    (models.base.UTCDateTime); psycopg then returns them with ``datetime.timezone.utc``, which
+    needs no conversion per value (a list page reads ~350), and a cast of an instant to a date
+    in SQL means the UTC day everywhere. A SET rather than a startup option: PGTZ overrides
+    the option; committed, or the pool's rollback at check-in would undo it."""
+
+    @event.listens_for(engine, "connect")
+    def _utc(dbapi_connection, record):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET TimeZone TO 'UTC'")
+        dbapi_connection.commit()
+
+
 def ping_idle_connections(engine, idle_seconds: float) -> None:
     """Ping a pooled connection at checkout if it sat unused for ``idle_seconds``; a dead one is
     replaced before the request uses it (SQLAlchemy retries the checkout on DisconnectionError).

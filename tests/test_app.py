@@ -144,3 +144,55 @@ def test_the_per_request_catalogue_follows_a_forced_or_refreshed_locale(app):
         with force_locale("en"):
             assert gettext("Complaints") == "Complaints"
         assert gettext("Complaints") == "客户投诉"
+
+
+def test_postgresql_sessions_run_in_utc_whatever_the_server_zone(app, db, monkeypatch, tmp_path):
+    """Every stored instant is UTC; the portal's PostgreSQL sessions are set to UTC at connect
+    (``SET TimeZone``), so a server or client configured for Beijing time changes nothing and
+    values come back as ``datetime.timezone.utc`` without a conversion each."""
+    from datetime import datetime, timezone
+
+    import psycopg
+    import sqlalchemy as sa
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL session setting")
+    monkeypatch.setenv("PGTZ", "Asia/Shanghai")  # what libpq would otherwise give every session
+    url = db.engine.url
+    with psycopg.connect(host=url.host, port=url.port, user=url.username, dbname=url.database) as raw:
+        assert raw.execute("SHOW TimeZone").fetchone()[0] == "Asia/Shanghai"
+    shanghai_client = create_app({"ENV": "testing", "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path),
+                                  "SQLALCHEMY_DATABASE_URI": url.render_as_string(hide_password=False)})
+    instant = datetime(2026, 12, 31, 16, 30, tzinfo=timezone.utc)  # 00:30 on 1 January in Beijing
+    with shanghai_client.app_context():
+        from portal.extensions import db as other
+        from portal.models.base import UTCDateTime
+
+        try:
+            assert other.session.execute(sa.text("SHOW TimeZone")).scalar() == "UTC"
+            read = other.session.execute(sa.select(sa.literal(instant, UTCDateTime()))).scalar()
+            assert read == instant and read.tzinfo is timezone.utc
+            # what the session's zone would decide: the calendar day of a stored instant
+            day = other.session.execute(sa.select(sa.cast(sa.literal(instant, UTCDateTime()), sa.Date))).scalar()
+            assert day.isoformat() == "2026-12-31"
+        finally:
+            other.session.remove()
+            other.engine.dispose()
+
+
+@pytest.mark.parametrize("value, fmt, shown", [
+    (None, None, ""),
+    ("2026-12-31T16:30:00+00:00", None, "2027-01-01 00:30"),  # past midnight in Beijing: the next day and year
+    ("2026-12-31T15:59:59+00:00", None, "2026-12-31 23:59"),  # seconds are cut, not rounded
+    ("2000-01-01T00:00:00+00:00", None, "2000-01-01 08:00"),
+    ("2026-05-01T09:05:00+08:00", None, "2026-05-01 09:05"),  # already local
+    ("2026-05-01T01:05:00", None, "2026-05-01 09:05"),  # naive (SQLite) means UTC
+    ("2026-12-31T16:30:00+00:00", "%Y-%m-%d", "2027-01-01"),  # any other format through strftime
+    ("2026-12-31T16:30:07+00:00", "%H:%M:%S", "00:30:07"),
+])
+def test_localtime_filter_shows_beijing_time(app, value, fmt, shown):
+    from datetime import datetime
+
+    instant = datetime.fromisoformat(value) if value else None
+    localtime = app.jinja_env.filters["localtime"]
+    assert (localtime(instant) if fmt is None else localtime(instant, fmt)) == shown

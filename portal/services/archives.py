@@ -501,10 +501,11 @@ def log_reads(user, customers: Iterable[Customer], context: str, *, grants: dict
                      "grant_id": getattr(grant, "id", None)})
     _insert_read_rows(rows)
     grant_ids = sorted({r["grant_id"] for r in rows if r["grant_id"]})
-    audit.record("archive.read", object_type="customer", object_id=ids[0] if len(ids) == 1 else None,
-                 reason=(f"grant #{', #'.join(map(str, grant_ids))}" if grant_ids else f"role {via_role}"),
-                 detail={"context": context, "count": len(ids), "customer_ids": ids[:500], "grant_ids": grant_ids},
-                 user=user)
+    audit.record_read("archive.read", object_type="customer", object_id=ids[0] if len(ids) == 1 else None,
+                      reason=(f"grant #{', #'.join(map(str, grant_ids))}" if grant_ids else f"role {via_role}"),
+                      detail={"context": context, "count": len(ids), "customer_ids": ids[:500],
+                              "grant_ids": grant_ids},
+                      user=user)
     return len(ids)
 
 
