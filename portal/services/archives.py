@@ -115,6 +115,7 @@ READ_CONTEXT_LABELS = {
     "revisit_reveal": _l("Phone numbers shown for a revisit"),
     "reception_reveal": _l("Phone number shown for a reception contact"),
     "complaint_prefill": _l("Complaint form filled in from a reception contact"),
+    "complaint_link": _l("Complaint linked to the customer"),
     "request_decision": _l("Access request to decide"),
 }
 CARE_KINDS = {

@@ -287,6 +287,15 @@ def matter_of_subject(project_id: int, category_id: int, subject: str) -> Matter
     ).first()
 
 
+def may_link_customer(user, customer: Customer, now: datetime) -> bool:
+    """A complaint linked to an archive customer takes the archive's name and phone: only a
+    user who may read that archive may link it (DOMAIN.md §3: the center directly, anyone else
+    under a leader's live grant). A branch's filing form posts whatever id it is given."""
+    from portal.services import archive_access
+
+    return archive_access.reads_directly(user) or archive_access.active_grant_for(user, customer, now) is not None
+
+
 def register_complaint(data: ComplaintInput, *, by, matter: Matter | None = None, now: datetime | None = None,
                        filed_by_unit: OrgUnit | None = None, forwarded_by_unit: OrgUnit | None = None,
                        reopened_from: Complaint | None = None, calendar=None) -> Complaint:
@@ -301,8 +310,15 @@ def register_complaint(data: ComplaintInput, *, by, matter: Matter | None = None
             raise ComplaintError("contact_linked", ["source_contact_id"])
     if data.customer_id:
         customer = db.session.get(Customer, data.customer_id)
-        if customer is None:
+        inherited = reopened_from is not None and reopened_from.customer_id == data.customer_id
+        if customer is None or not (inherited or may_link_customer(by, customer, now)):
             raise ComplaintError("customer", ["customer_id"])
+        from portal.services import archive_access, archives
+
+        if not inherited and not archive_access.reads_directly(by):
+            # linked under a grant: the archive's name and phone are read into the complaint
+            archives.log_reads(by, [customer], "complaint_link",
+                               grants={customer.id: archive_access.active_grant_for(by, customer, now)})
         data.complainant_name = (data.complainant_name or "").strip() or customer.name
         data.complainant_phone = (data.complainant_phone or "").strip() or customer.phone1
     if data.complainant_phone:

@@ -67,3 +67,31 @@ def test_a_branch_cannot_join_the_matter_of_a_report(client, login, org, no_csrf
     assert "门窗漏风" in html  # the form is kept
     assert "私收定金" not in html
     assert db.session.scalar(db.select(db.func.count()).select_from(Complaint)) == 1
+
+
+@pytest.mark.parametrize("path", ["/complaints/filings/new", "/complaints/forward"])
+def test_a_branch_links_an_archive_customer_only_under_a_grant(client, login, org, no_csrf, path):
+    """The filing form takes a posted ``customer_id`` and the complaint would take the archive's
+    name and phone: without a live grant for that customer the branch gets the same message as
+    for a missing id and nothing is saved; under a grant it links, and the read is logged."""
+    from portal.models.archive import ArchiveReadLog
+    from tests.archives.factories import make_customer, make_grant
+
+    clerk = f.make_user(org.branch1, Role.BRANCH_STAFF, username="fgs_link")
+    customer = make_customer(org.project1, name="档案客户甲", phone1="13711112222")
+    login(client, clerk)
+    refused = client.post(path, data=_form(org, path, "", customer_id=str(customer.id),
+                                           complainant_name="", complainant_phone=""))
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 200 and "该档案客户不存在" in html
+    assert "档案客户甲" not in html and "13711112222" not in html
+    assert db.session.scalar(db.select(db.func.count()).select_from(Complaint)) == 0
+
+    make_grant(clerk, customer=customer)
+    linked = client.post(path, data=_form(org, path, "", customer_id=str(customer.id),
+                                          complainant_name="", complainant_phone=""))
+    assert linked.status_code == 302
+    complaint = db.session.scalar(db.select(Complaint))
+    assert (complaint.customer_id, complaint.complainant_name) == (customer.id, "档案客户甲")
+    logged = db.session.scalars(db.select(ArchiveReadLog).where(ArchiveReadLog.user_id == clerk.id)).all()
+    assert [(r.customer_id, r.context, r.via) for r in logged] == [(customer.id, "complaint_link", "grant")]

@@ -239,7 +239,13 @@ def _extra_checks(form) -> tuple[Matter | None, bool]:
         ok = False
     if form.customer_id.data:
         customer_id = db_id(form.customer_id.data)
-        if customer_id is None or db.session.get(Customer, customer_id) is None:
+        customer = db.session.get(Customer, customer_id) if customer_id is not None else None
+        if customer is None:
+            form.customer_id.errors.append(_("This archive customer does not exist."))
+            form.customer_id.data = None
+            ok = False
+        elif not svc.may_link_customer(current_user, customer, now_utc()):
+            # the same words as for a missing one: whether an archive id exists is not told either
             form.customer_id.errors.append(_("This archive customer does not exist."))
             form.customer_id.data = None
             ok = False
