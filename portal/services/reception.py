@@ -36,8 +36,7 @@ REPEAT_REPAIR_DAYS = 30
 
 # --- pure rules -------------------------------------------------------------------------------
 
-def reply_due(received_at: datetime, urgency: Urgency, tz: ZoneInfo | None = None, *,
-              registered_at: datetime | None = None) -> datetime:
+def reply_due(received_at: datetime, urgency: Urgency, tz: ZoneInfo | None = None) -> datetime:
     """When the customer must have had a reply (DOMAIN.md §1; seed 003 "一般来电应在24小时内做出答复,
     重要来电应当天内做出答复").
 
@@ -45,16 +44,14 @@ def reply_due(received_at: datetime, urgency: Urgency, tz: ZoneInfo | None = Non
     arrived yesterday and is entered today may be overdue the moment it is registered.
     - general: 24 hours after receipt;
     - important: 23:59:59 local time of the day it was received;
-    - emergency: at once, which is the end (:59) of the minute the record is made in
-      (``registered_at``, else the receipt): times are typed to the minute, so "the receipt time
-      itself" made every emergency overdue the moment it was saved. A reply given on the spot and
-      recorded with the registration, or recorded within that minute, is in time; the center
-      learns of an emergency only when it is received, so one registered late is judged from then.
+    - emergency: at once, which is the end (:59) of the minute it was received in (times are
+      typed to the minute). A reply given on the spot is recorded at the receipt time and is in
+      time; one recorded later is late, however late the contact was entered: judging from its
+      entry would hide the hours an emergency waited to be registered.
     """
     urgency = Urgency(urgency)
     if urgency == Urgency.EMERGENCY:
-        at_once = max(received_at, registered_at) if registered_at is not None else received_at
-        return at_once.replace(second=59, microsecond=0)
+        return received_at.replace(second=59, microsecond=0)
     if urgency == Urgency.IMPORTANT:
         return end_of_local_day(local_date(received_at, tz), tz)
     return received_at + GENERAL_REPLY_WITHIN
@@ -353,7 +350,7 @@ def register_contact(data: ContactData, *, by: User, scan: FileStorage | None = 
         project=data.project, room=(data.room or None), category=data.category, urgency=data.urgency,
         content=data.content, responsible_id=by.id, created_by_id=by.id, created_at=now,
         handling_unit=data.handling_unit, status=ContactStatus.OPEN,
-        reply_due_at=reply_due(data.received_at, data.urgency, registered_at=now),
+        reply_due_at=reply_due(data.received_at, data.urgency),
         visitor_count=data.visitor_count if data.channel == Channel.VISIT else None,
         identity_checked=data.identity_checked if data.channel == Channel.VISIT else None,
         letter_sender=(data.letter_sender or None) if data.channel == Channel.LETTER else None,
@@ -490,7 +487,7 @@ def reopen(contact: Contact, reason: str, *, by: User, now: datetime | None = No
     contact.status = ContactStatus.DISPATCHED if any(wo.is_open for wo in contact.work_orders) else ContactStatus.OPEN
     contact.closed_at = None
     contact.replied_at = None
-    contact.reply_due_at = reply_due(now, contact.urgency, registered_at=now)
+    contact.reply_due_at = reply_due(now, contact.urgency)
     _event(contact, EventKind.REOPENED, by, text=reason, at=now)
 
 
