@@ -207,7 +207,6 @@ def _escalate(c: Complaint, *, by, now: datetime, calendar=None) -> None:
             leaders = org.group_leaders()
             if leaders:  # with no group leader configured, the report stays due (and visible as such)
                 _report(c, leaders, by=by, now=now, automatic=True, note=None)
-                c.leader_report_due_at = None
             elif c.reported_to_leaders_at is None and c.leader_report_due_at is None:
                 c.leader_report_due_at = now
     elif c.severity == Severity.IMPORTANT and c.reported_to_leaders_at is None and c.leader_report_due_at is None:
@@ -459,8 +458,8 @@ def inform_leaders(c: Complaint, step: str, *, by, now: datetime) -> list[User]:
 def report_to_leaders(c: Complaint, leaders: list[User], note: str | None, *, by, now: datetime | None = None) -> None:
     if not leaders:
         raise ComplaintError("no_leaders", ["leader_ids"])
+    # the due time stays: a report made after it is counted late (monthly report, complaint page)
     _report(c, leaders, by=by, now=_now(now), automatic=False, note=(note or "").strip() or None)
-    c.leader_report_due_at = None
 
 
 def may_comment(c: Complaint, leader: User) -> bool:
@@ -938,14 +937,26 @@ def filing_overdue_clause(now: datetime):
                 Complaint.filing_due_at <= missed_if_due_by(now))
 
 
-def filed_late_clause():
-    """Submitted after its deadline's last second (``complaint_rules.missed``), as SQL: the
-    deadline plus one second, in each database's own date arithmetic."""
+def _done_after_last_second(done_at, due_at):
+    """``done_at`` past the working-day deadline ``due_at`` (``complaint_rules.missed``), as SQL:
+    the deadline plus one second, in each database's own date arithmetic."""
     if db.session.get_bind().dialect.name == "postgresql":
-        limit = Complaint.filing_due_at + literal_column("interval '1 second'", type_=Interval)
+        limit = due_at + literal_column("interval '1 second'", type_=Interval)
     else:  # SQLite keeps naive UTC as text, 'YYYY-MM-DD HH:MM:SS.ffffff', which compares in order
-        limit = func.strftime("%Y-%m-%d %H:%M:%f", Complaint.filing_due_at, "+1 seconds")
-    return Complaint.filing_submitted_at >= limit
+        limit = func.strftime("%Y-%m-%d %H:%M:%f", due_at, "+1 seconds")
+    return done_at >= limit
+
+
+def filed_late_clause():
+    """Submitted after its deadline's last second."""
+    return _done_after_last_second(Complaint.filing_submitted_at, Complaint.filing_due_at)
+
+
+def reported_late_clause():
+    """Reported to a leader, but after the last second of its working day (the due time stays
+    on the complaint when it is reported, so the lateness can be counted)."""
+    return and_(Complaint.reported_to_leaders_at.is_not(None), Complaint.leader_report_due_at.is_not(None),
+                _done_after_last_second(Complaint.reported_to_leaders_at, Complaint.leader_report_due_at))
 
 
 def unreported_past_due_clause(now: datetime):

@@ -170,7 +170,9 @@ def _overdue_rows(od: dict, received: int) -> list[list]:
     rows += [[i["serial"], i["project"], i["category"], local_time(i["received_at"]), label("severity", i["severity"]),
               "首次回复" if i["overdue"] == "first_reply" else "进度告知"] for i in od["complaint_items"]]
     rows += [[i["serial"], i["project"], i["category"], local_time(i["received_at"]), label("severity", i["severity"]),
-              f"向领导汇报(应于 {local_time(i['due_at'])} 前)"] for i in od.get("unreported_items", [])]
+              f"向领导汇报(应于 {local_time(i['due_at'])} 前; "
+              + (f"{local_time(i['reported_at'])} 汇报)" if i.get("reported_at") else "尚未汇报)")]
+             for i in od.get("unreported_items", [])]
     rows += [[i["serial"], i["project"], i["category"], local_time(i["received_at"]), label("severity", i["severity"]),
               f"{i['unit']}备案(应于 {local_time(i['due_at'])} 前; "
               + (f"{local_time(i['submitted_at'])} 报送)" if i["submitted_at"] else "尚未报送)")]

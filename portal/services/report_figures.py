@@ -39,7 +39,7 @@ from portal.models.settings import ComplaintCategory
 from portal.services import revisit_rates as rr
 from portal.services.clock import now_utc, start_of_local_day
 from portal.services.complaints import (
-    filed_late_clause, filing_overdue_clause, unreported_past_due_clause,
+    filed_late_clause, filing_overdue_clause, reported_late_clause, unreported_past_due_clause,
 )
 from portal.services.revisit_rules import add_months
 
@@ -308,14 +308,17 @@ def overdue(period: Period, scope: Scope, now: datetime) -> dict:
     items = [{**base_item(s, p, cat, r, sev), "overdue": "first_reply" if fr is None and frd < now else "progress"}
              for s, p, cat, r, sev, fr, frd in db.session.execute(lst)]
 
-    # DOMAIN.md §2/§6: an important complaint is reported to a leader within 1 working day (the
-    # due time is cleared when it is reported, so what is left is what was never reported)
-    # a working-day deadline's last second still counts: the complaint pages' own clauses
-    unreported = and_(unreported_past_due_clause(now), _in(C.leader_report_due_at, period))
+    # DOMAIN.md §2/§6: an important complaint is reported to a leader within 1 working day: those
+    # due in the period and not reported by then, whether still owed or reported late (the due
+    # time stays when the report is made); a working-day deadline's last second still counts
+    unreported = and_(_in(C.leader_report_due_at, period),
+                      or_(unreported_past_due_clause(now), reported_late_clause()))
     n_unreported = db.session.scalar(_scoped(select(func.count()).where(unreported), C.project_id, scope)) or 0
-    lst = complaint_list(unreported, extra=(C.leader_report_due_at,)).order_by(C.leader_report_due_at, C.id)
-    unreported_items = [{**base_item(s, p, cat, r, sev), "due_at": due.isoformat()}
-                        for s, p, cat, r, sev, due in db.session.execute(lst.limit(LIST_LIMIT))]
+    lst = (complaint_list(unreported, extra=(C.leader_report_due_at, C.reported_to_leaders_at))
+           .order_by(C.leader_report_due_at, C.id))
+    unreported_items = [{**base_item(s, p, cat, r, sev), "due_at": due.isoformat(),
+                         "reported_at": reported.isoformat() if reported else None}
+                        for s, p, cat, r, sev, due, reported in db.session.execute(lst.limit(LIST_LIMIT))]
 
     # a branch's record of a complaint it handled, filed with the center within 2 working days
     filed_late = and_(C.filing_status.in_([FilingStatus.SUBMITTED, FilingStatus.ACCEPTED]), filed_late_clause())

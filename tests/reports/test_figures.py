@@ -125,7 +125,10 @@ def test_overdue_items_count_unreported_important_complaints_and_late_filings(or
     unreported = complaint(org.project1, eng, local(2026, 10, 5, 9), severity=Severity.IMPORTANT, name="甲",
                            phone="13800000021", leader_report_due_at=local(2026, 10, 6, 23, 59))
     complaint(org.project1, eng, local(2026, 10, 6, 9), severity=Severity.IMPORTANT, name="乙", phone="13800000022",
-              reported_to_leaders_at=local(2026, 10, 6, 10))  # reported: the due time is cleared
+              leader_report_due_at=local(2026, 10, 7, 23, 59), reported_to_leaders_at=local(2026, 10, 6, 10))  # in time
+    reported_late = complaint(org.project1, eng, local(2026, 10, 8, 9), severity=Severity.IMPORTANT, name="癸",
+                              phone="13800000025", leader_report_due_at=local(2026, 10, 9, 23, 59),
+                              reported_to_leaders_at=local(2026, 10, 12, 9, 30))  # reported three days late
     complaint(org.project1, eng, local(2026, 9, 20, 9), severity=Severity.IMPORTANT, name="丙", phone="13800000023",
               leader_report_due_at=local(2026, 9, 21, 23, 59))  # September's
     complaint(org.project1, eng, local(2026, 10, 31, 20), severity=Severity.IMPORTANT, name="丁", phone="13800000024",
@@ -144,8 +147,11 @@ def test_overdue_items_count_unreported_important_complaints_and_late_filings(or
     db.session.commit()
 
     od = rf.overdue(OCT, rf.Scope(), NOW)
-    assert od["unreported"] == 1 and [i["serial"] for i in od["unreported_items"]] == [unreported.serial]
+    assert od["unreported"] == 2
+    assert [i["serial"] for i in od["unreported_items"]] == [unreported.serial, reported_late.serial]  # by due time
     assert datetime.fromisoformat(od["unreported_items"][0]["due_at"]) == local(2026, 10, 6, 23, 59)
+    assert [i["reported_at"] and datetime.fromisoformat(i["reported_at"]) for i in od["unreported_items"]] == [
+        None, local(2026, 10, 12, 9, 30)]
     assert od["filings"] == 3
     items = {i["serial"]: i for i in od["filing_items"]}
     assert list(items) == [never.serial, late.serial, returned.serial]  # by due time
@@ -157,7 +163,8 @@ def test_overdue_items_count_unreported_important_complaints_and_late_filings(or
     assert rf.overdue(OCT, rf.Scope(branch_id=org.branch1.id), NOW)["filings"] == 0
     # computed before the due times: what is not yet done is not late yet
     early = rf.overdue(OCT, rf.Scope(), local(2026, 10, 6, 12))
-    assert early["unreported"] == 0 and never.serial not in {i["serial"] for i in early["filing_items"]}
+    assert unreported.serial not in {i["serial"] for i in early["unreported_items"]}
+    assert never.serial not in {i["serial"] for i in early["filing_items"]}
 
 
 def test_important_matters_and_measures(org, data):
@@ -269,13 +276,22 @@ def test_overdue_items_give_a_working_day_deadline_its_whole_last_second(org):
         complaint(org.project2, eng, due - timedelta(days=4), resolved=due - timedelta(days=3), name=name, phone=None,
                   filed_by_unit_id=org.branch2.id, filing_status=FilingStatus.ACCEPTED, filing_due_at=due,
                   filing_submitted_at=submitted, handled_closed_on=(due - timedelta(days=3)).date())
-    complaint(org.project1, eng, local(2026, 10, 13, 9), severity=Severity.IMPORTANT, name="丙", phone="13800000031",
-              leader_report_due_at=due)
+    unreported = complaint(org.project1, eng, local(2026, 10, 13, 9), severity=Severity.IMPORTANT, name="丙",
+                           phone="13800000031", leader_report_due_at=due)
+    for name, reported in (("丁", due + timedelta(milliseconds=500)), ("戊", due + timedelta(seconds=1))):
+        complaint(org.project1, eng, local(2026, 10, 13, 9), severity=Severity.IMPORTANT, name=name,
+                  phone=None, leader_report_due_at=due, reported_to_leaders_at=reported)
     db.session.commit()
     od = rf.overdue(OCT, rf.Scope(), NOW)
     assert [datetime.fromisoformat(i["submitted_at"]) for i in od["filing_items"]] == [due + timedelta(seconds=1)]
-    assert rf.overdue(OCT, rf.Scope(), due + timedelta(milliseconds=500))["unreported"] == 0
-    assert rf.overdue(OCT, rf.Scope(), due + timedelta(seconds=1))["unreported"] == 1
+    # reported at the last second: in time; a second later: late
+    assert [i["reported_at"] and datetime.fromisoformat(i["reported_at"]) for i in od["unreported_items"]] == [
+        None, due + timedelta(seconds=1)] and od["unreported_items"][0]["serial"] == unreported.serial
+    # not reported at all: owed past its last second only
+    def owed_at(now):
+        return unreported.serial in {i["serial"] for i in rf.overdue(OCT, rf.Scope(), now)["unreported_items"]}
+
+    assert not owed_at(due + timedelta(milliseconds=500)) and owed_at(due + timedelta(seconds=1))
 
 
 @pytest.mark.parametrize("records, complaining, served", [
