@@ -21,6 +21,13 @@ class Channel(str, enum.Enum):
     ONLINE = "online"
 
 
+# An unknown customer (no archive record) leaves a phone number to be called back on when he
+# calls or comes in (seed 003); a letter, e-mail or online message carries its own way back (an
+# address, the e-mail, the account), so there the number is optional. Reception and complaints
+# apply the same rule: a complaint registered from such a contact must be registrable too.
+PHONE_REQUIRED_CHANNELS = frozenset({Channel.PHONE.value, Channel.VISIT.value})
+
+
 class SerialCounter(db.Model):
     """The last serial number issued per prefix and year (e.g. JD 2026 → 123)."""
 

@@ -93,3 +93,25 @@ def test_the_service_refuses_a_second_complaint_for_one_record(org):
     assert refused.value.code == "contact_linked"
     db.session.rollback()
     assert _count() == 1 and db.session.get(Contact, contact.id).complaint_id == first.id
+
+
+@pytest.mark.parametrize("channel, registered", [
+    ("letter", True), ("email", True), ("online", True),  # the message carries its own way back
+    ("phone", False), ("visit", False),  # a caller or visitor leaves a number (seed 003)
+])
+def test_a_complaint_without_a_phone_is_registered_as_reception_takes_it(client, login, org, no_csrf, channel,
+                                                                         registered):
+    """Reception takes a letter, e-mail or online message from an unknown customer without a
+    phone; the complaint it becomes must be registrable on the same terms, or the complaint
+    contact could never be closed (it needs its complaint) and would turn overdue."""
+    staff = f.make_user(org.center, Role.CENTER_STAFF, username=f"kefu_np_{channel}")
+    contact = make_contact(staff, category=ContactCategory.COMPLAINT, customer_name="钱多多", content="物业乱收费")
+    login(client, staff)
+    resp = client.post("/complaints/new", data=_form(org, contact.id, channel=channel, complainant_phone=""))
+    assert (resp.status_code == 302) is registered
+    assert _count() == (1 if registered else 0)
+    if registered:
+        complaint = db.session.scalar(db.select(Complaint))
+        assert complaint.complainant_phone is None and db.session.get(Contact, contact.id).complaint_id == complaint.id
+    else:
+        assert "请选择档案客户，或填写投诉人姓名和电话。" in resp.get_data(as_text=True)

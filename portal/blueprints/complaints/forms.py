@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from portal.forms import DateInputError, PortalForm, parse_datetime_input, sensible_years
 from portal.models.complaint import Channel, ContactWay, Severity
+from portal.models.shared import PHONE_REQUIRED_CHANNELS
 from portal.models.revisit import RevisitMethod
 from portal.services.revisits import METHOD_LABELS
 from portal.services.validators import is_valid_phone
@@ -74,7 +75,9 @@ class ComplaintFieldsForm(PortalForm):
             raise ValidationError(_l("Choose an archive customer or enter the complainant's name and phone."))
 
     def validate_complainant_phone(self, field):
-        if not self.customer_id.data and not (field.data or "").strip():
+        # as at reception: a letter, e-mail or online message may come without a number
+        if not self.customer_id.data and not (field.data or "").strip() and (
+                self.channel.data in PHONE_REQUIRED_CHANNELS):
             raise ValidationError(_l("Choose an archive customer or enter the complainant's name and phone."))
 
 

@@ -14,6 +14,7 @@ from portal.forms import DateInputError, PortalForm, parse_datetime_input, sensi
 from portal.http import db_id
 from portal.models import Customer
 from portal.models.reception import Channel, ContactCategory, Urgency
+from portal.models.shared import PHONE_REQUIRED_CHANNELS
 from portal.services import attachments, validators
 from portal.services.clock import now_utc, to_local
 from portal.services.reception_labels import (
@@ -23,8 +24,6 @@ from portal.services.reception_labels import (
 
 REQUIRED = _l("This field is required.")
 BAD_DATETIME = _l("Enter a valid date and time, e.g. 2026-05-01 14:30.")
-# An unknown customer must leave a phone number on these channels.
-PHONE_REQUIRED_CHANNELS = frozenset({Channel.PHONE.value, Channel.VISIT.value})
 # A browser's clock may run a little ahead of the server's.
 CLOCK_SLACK = timedelta(minutes=2)
 
