@@ -118,7 +118,8 @@ def _bare_row(conn, table: str, values: dict) -> None:
 
 def test_the_migration_answers_a_contact_its_complaint_answered_and_keeps_it_as_its_first_reply(tmp_path):
     """0021_complaints_fixes: a contact whose complaint had answered the customer is answered then
-    (never before the contact was received), and that is its first reply (0020's column)."""
+    (never before the contact was received), and that is its first reply (0020's column); one
+    reopened since is left owing its new reply."""
     from flask_migrate import upgrade
 
     from portal import create_app
@@ -135,9 +136,12 @@ def test_the_migration_answers_a_contact_its_complaint_answered_and_keeps_it_as_
         conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
         for cid, replied in ((1, "2026-05-01 05:00:00.000000"), (2, "2026-04-30 09:00:00.000000"), (3, None)):
             _bare_row(conn, "complaint", {"id": cid, "serial": f"TS-2026-00000{cid}", "first_replied_at": replied})
-        for kid in (1, 2, 3):
-            _bare_row(conn, "reception_contact", {"id": kid, "serial": f"JD-2026-00000{kid}", "complaint_id": kid,
+        for kid, cid in ((1, 1), (2, 2), (3, 3), (4, 1)):
+            _bare_row(conn, "reception_contact", {"id": kid, "serial": f"JD-2026-00000{kid}", "complaint_id": cid,
                                                   "received_at": "2026-05-01 01:00:00.000000", "replied_at": None})
+        # contact 4 was reopened after its complaint's reply: it owes a new one
+        _bare_row(conn, "reception_event", {"id": 1, "contact_id": 4, "kind": "reopened",
+                                            "at": "2026-05-03 02:00:00.000000"})
         conn.commit()
     engine.dispose()
     with app.app_context():
@@ -149,6 +153,7 @@ def test_the_migration_answers_a_contact_its_complaint_answered_and_keeps_it_as_
     # the complaint's reply was typed as earlier than the contact: the contact's own receipt
     assert str(rows[2].replied_at).startswith("2026-05-01 01:00") and rows[2].first_replied_at == rows[2].replied_at
     assert rows[3].replied_at is None and rows[3].first_replied_at is None
+    assert rows[4].replied_at is None  # reopened since: the earlier answer is not the reply it owes
 
 
 # --- an emergency, at once ----------------------------------------------------------------------------
