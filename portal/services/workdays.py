@@ -121,15 +121,6 @@ class WorkingCalendar:
         """End (23:59:59 local) of the Nth working day after the local date of ``start``, in UTC."""
         return end_of_local_day(self.nth_working_day_after(local_date(start, tz), n), tz)
 
-    def working_days_between(self, first: date, last: date) -> int:
-        """Working days in (first, last]: how many working days after ``first`` ``last`` is."""
-        count, day = 0, first
-        while day < last:
-            day += timedelta(days=1)
-            if self.is_working_day(day):
-                count += 1
-        return count
-
 
 def calendar_from_db() -> WorkingCalendar:
     """The calendar with every override the administrator entered (a small table)."""

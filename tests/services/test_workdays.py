@@ -150,3 +150,11 @@ def test_deadlines_reaching_into_a_year_the_package_does_not_know(start_local, n
 ])
 def test_the_year_an_administrator_should_check(today, year):
     assert year_to_check(today) == year
+
+
+def test_zero_and_negative():
+    """n = 0 is the day itself (a deadline "within 0 working days" is that day); a negative n is
+    a programming error, refused rather than walked backwards."""
+    assert CAL.nth_working_day_after(date(2026, 10, 1), 0) == date(2026, 10, 1)  # a holiday: still itself
+    with pytest.raises(ValueError):
+        CAL.nth_working_day_after(date(2026, 10, 1), -1)
