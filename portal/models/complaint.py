@@ -104,11 +104,16 @@ class Complaint(db.Model):
               postgresql_include=["is_report", "complained_staff_id"]),
         Index("ix_complaint_open_progress", "status", "next_progress_due_at",
               postgresql_include=["is_report", "complained_staff_id"]),
-        # migration 0022_revisits_reports: the monthly report's "not reported to a leader in time"
-        # (the due time is cleared on reporting: only the few still owed are in it)
+        # migration 0022_revisits_reports: the reports to a leader still owed (the reminder sweep's)
         Index("ix_complaint_leader_report_owed", "leader_report_due_at",
               postgresql_where=text("reported_to_leaders_at IS NULL AND leader_report_due_at IS NOT NULL"),
               sqlite_where=text("reported_to_leaders_at IS NULL AND leader_report_due_at IS NOT NULL")),
+        # migration 0024_leader_report_due_index: the monthly report's "not reported to a leader
+        # within 1 working day", owed or reported late, by due time (the due time stays on reporting)
+        Index("ix_complaint_leader_report_due", "leader_report_due_at",
+              postgresql_include=["reported_to_leaders_at", "severity", "project_id"],
+              postgresql_where=text("leader_report_due_at IS NOT NULL"),
+              sqlite_where=text("leader_report_due_at IS NOT NULL")),
         # migration 0023_report_filing_index: the monthly report's "branch records filed late",
         # by due time, from the index alone (the branch-filed complaints only)
         Index("ix_complaint_filing_due", "filing_due_at",
