@@ -39,9 +39,10 @@ def upgrade():
         " WHERE replied_at IS NULL AND complaint_id IS NOT NULL AND EXISTS ("
         " SELECT 1 FROM complaint WHERE complaint.id = reception_contact.complaint_id"
         " AND complaint.first_replied_at IS NOT NULL)"
-        # a contact reopened since owes a new reply, which that earlier answer does not give
-        " AND NOT EXISTS (SELECT 1 FROM reception_event WHERE reception_event.contact_id = reception_contact.id"
-        " AND reception_event.kind = 'reopened')"
+        # a contact reopened after that answer owes a new reply, which the answer does not give
+        " AND NOT EXISTS (SELECT 1 FROM reception_event, complaint"
+        " WHERE reception_event.contact_id = reception_contact.id AND reception_event.kind = 'reopened'"
+        " AND complaint.id = reception_contact.complaint_id AND reception_event.at >= complaint.first_replied_at)"
     )
 
 

@@ -953,9 +953,12 @@ def filed_late_clause():
 
 
 def reported_late_clause():
-    """Reported to a leader, but after the last second of its working day (the due time stays
-    on the complaint when it is reported, so the lateness can be counted)."""
-    return and_(Complaint.reported_to_leaders_at.is_not(None), Complaint.leader_report_due_at.is_not(None),
+    """An important complaint reported to a leader, but after the last second of its working day
+    (the due time stays on the complaint when it is reported, so the lateness can be counted).
+    Important only, as for the reports still owed: a major complaint is reported to the group
+    leaders at once by the portal, not within a working day by the staff."""
+    return and_(Complaint.severity == Severity.IMPORTANT, Complaint.reported_to_leaders_at.is_not(None),
+                Complaint.leader_report_due_at.is_not(None),
                 _done_after_last_second(Complaint.reported_to_leaders_at, Complaint.leader_report_due_at))
 
 

@@ -45,9 +45,10 @@ def reply_due(received_at: datetime, urgency: Urgency, tz: ZoneInfo | None = Non
     - general: 24 hours after receipt;
     - important: 23:59:59 local time of the day it was received;
     - emergency: at once, which is the end (:59) of the minute it was received in (times are
-      typed to the minute). A reply given on the spot is recorded at the receipt time and is in
-      time; one recorded later is late, however late the contact was entered: judging from its
-      entry would hide the hours an emergency waited to be registered.
+      typed to the minute). A call or visit answered on the spot is recorded at the receipt time
+      and is in time; a letter or message answered when it is entered is answered then, in time
+      only if entered within that minute; any later reply is late, however late the contact was
+      entered: judging from its entry would hide the time an emergency waited to be registered.
     """
     urgency = Urgency(urgency)
     if urgency == Urgency.EMERGENCY:

@@ -275,7 +275,8 @@ def resolution_time(period: Period, scope: Scope) -> dict:
 @figure("overdue", N_("Overdue items"), N_(
     "Overdue items, as at the time the report was computed: complaints received in the period and "
     "still open whose first reply or progress update is past due; important complaints whose "
-    "report to a leader (due within 1 working day) fell due in the period and has not been made; "
+    "report to a leader (due within 1 working day) fell due in the period and was made after that "
+    "time or not at all; "
     "records of complaints a branch or department handled whose filing with the center (due "
     "within 2 working days of closing, or of a return for correction) fell due in the period, "
     "submitted after that time or still not submitted past it; reception contacts received in "

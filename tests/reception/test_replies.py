@@ -136,12 +136,15 @@ def test_the_migration_answers_a_contact_its_complaint_answered_and_keeps_it_as_
         conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
         for cid, replied in ((1, "2026-05-01 05:00:00.000000"), (2, "2026-04-30 09:00:00.000000"), (3, None)):
             _bare_row(conn, "complaint", {"id": cid, "serial": f"TS-2026-00000{cid}", "first_replied_at": replied})
-        for kid, cid in ((1, 1), (2, 2), (3, 3), (4, 1)):
+        for kid, cid in ((1, 1), (2, 2), (3, 3), (4, 1), (5, 1)):
             _bare_row(conn, "reception_contact", {"id": kid, "serial": f"JD-2026-00000{kid}", "complaint_id": cid,
                                                   "received_at": "2026-05-01 01:00:00.000000", "replied_at": None})
-        # contact 4 was reopened after its complaint's reply: it owes a new one
+        # contact 4 was reopened after its complaint's reply (05:00): it owes a new one; contact 5
+        # was reopened before it, and that reply answered the reopening too
         _bare_row(conn, "reception_event", {"id": 1, "contact_id": 4, "kind": "reopened",
                                             "at": "2026-05-03 02:00:00.000000"})
+        _bare_row(conn, "reception_event", {"id": 2, "contact_id": 5, "kind": "reopened",
+                                            "at": "2026-05-01 03:00:00.000000"})
         conn.commit()
     engine.dispose()
     with app.app_context():
@@ -154,6 +157,7 @@ def test_the_migration_answers_a_contact_its_complaint_answered_and_keeps_it_as_
     assert str(rows[2].replied_at).startswith("2026-05-01 01:00") and rows[2].first_replied_at == rows[2].replied_at
     assert rows[3].replied_at is None and rows[3].first_replied_at is None
     assert rows[4].replied_at is None  # reopened since: the earlier answer is not the reply it owes
+    assert str(rows[5].replied_at).startswith("2026-05-01 05:00")  # reopened before the answer
 
 
 # --- an emergency, at once ----------------------------------------------------------------------------
@@ -226,3 +230,26 @@ def test_an_emergency_not_answered_at_once_is_overdue(db, org, staff):
     later = registered + timedelta(minutes=1)
     assert reception.reply_state(contact.reply_due_at, None, False, later) == "overdue"
     assert db.session.scalar(select(Contact.id).where(reception.overdue_clause(later))) == contact.id
+
+
+@pytest.mark.parametrize("channel, on_the_spot, in_time", [
+    ("phone", "", False),  # entered twelve minutes after the call, nobody answered: late at once
+    ("phone", "已通知工程部关闭总阀", True),  # answered during the call: timed at the call
+    ("visit", "已派维修工随同上门", True),
+    ("email", "已回复邮件并派人", False),  # an e-mail answered when it is entered, twelve minutes on
+])
+def test_an_emergency_is_judged_from_the_minute_it_was_received(db, org, staff, channel, on_the_spot, in_time):
+    """"紧急 at once": due by the end of the minute received, however late it is entered. An
+    e-mail answered only when entered twelve minutes later was not answered at once."""
+    received = datetime(2026, 5, 10, 2, 3, tzinfo=timezone.utc)
+    entered = received + timedelta(minutes=12, seconds=20)
+    contact = reception.register_contact(reception.ContactData(
+        channel=channel, received_at=received, category=ContactCategory.REPAIR, urgency=Urgency.EMERGENCY,
+        content="水管爆裂", customer_name="赵大爷", customer_phone="13812345678", letter_sender="赵大爷",
+        visitor_count=1, project=org.project1, room="3-1-502", handling_unit=org.engineering,
+        reply_on_the_spot=on_the_spot), by=staff, now=entered)
+    assert contact.reply_due_at == received.replace(second=59)
+    if on_the_spot:
+        assert (contact.replied_at <= contact.reply_due_at) is in_time
+    else:
+        assert reception.reply_state(contact.reply_due_at, contact.replied_at, False, entered) == "overdue"
