@@ -130,7 +130,8 @@ def test_overdue_items_count_unreported_important_complaints_and_late_filings(or
                               phone="13800000025", leader_report_due_at=local(2026, 10, 9, 23, 59),
                               reported_to_leaders_at=local(2026, 10, 12, 9, 30))  # reported three days late
     complaint(org.project1, eng, local(2026, 10, 8, 9), severity=Severity.MAJOR, name="子", phone="13800000026",
-              leader_report_due_at=local(2026, 10, 8, 9), reported_to_leaders_at=local(2026, 10, 8, 11))  # major: not this figure
+              leader_report_due_at=local(2026, 10, 8, 9),
+              reported_to_leaders_at=local(2026, 10, 8, 11))  # major: reported by the portal, not this figure
     complaint(org.project1, eng, local(2026, 9, 20, 9), severity=Severity.IMPORTANT, name="丙", phone="13800000023",
               leader_report_due_at=local(2026, 9, 21, 23, 59))  # September's
     complaint(org.project1, eng, local(2026, 10, 31, 20), severity=Severity.IMPORTANT, name="丁", phone="13800000024",
