@@ -558,3 +558,20 @@ def test_a_revisit_recorded_on_the_complaint_page_keeps_its_method(client, login
     db.session.expire_all()
     assert resolved_complaint.status == ComplaintStatus.REVISITED and resolved_complaint.revisit_method == "visit"
     assert (plan.status, plan.method) == (RevisitStatus.DONE, RevisitMethod.VISIT)
+
+
+@pytest.mark.parametrize("days_late, marked", [(0, False), (5, True)])
+def test_the_page_marks_a_report_to_a_leader_made_after_its_working_day(client, login, org, people, no_csrf,
+                                                                         days_late, marked):
+    """The due time stays when the report is made, so the page can say the report came late."""
+    c = make_complaint(org, people.staff, people_count=3, received_at=now_utc() - timedelta(hours=1))
+    assert c.severity == Severity.IMPORTANT and c.leader_report_due_at is not None
+    if days_late:
+        c.leader_report_due_at = now_utc() - timedelta(days=days_late)  # as if received days ago
+        db.session.commit()
+    login(client, people.staff)
+    assert client.post(f"/complaints/{c.id}/report", data={"leader_ids": [people.leader.id],
+                                                            "note": "请领导关注"}).status_code == 302
+    page = client.get(f"/complaints/{c.id}").get_data(as_text=True)
+    assert "向领导汇报期限" in page  # the deadline is still shown after the report
+    assert ("逾期汇报" in page) is marked
