@@ -123,6 +123,15 @@ def db(app):
 
 
 @pytest.fixture()
+def csrf_off(app):
+    """Forms posted without their CSRF token: for tests about something else (permissions, rules,
+    messages). CSRF itself is tested by the security suite with the token required."""
+    app.config["WTF_CSRF_ENABLED"] = False
+    yield
+    app.config["WTF_CSRF_ENABLED"] = True
+
+
+@pytest.fixture()
 def client(app, db):
     return app.test_client()
 

@@ -54,13 +54,6 @@ def _requests(app):
                 yield rule.endpoint, method, _url_for_rule(rule)
 
 
-@pytest.fixture()
-def csrf_off(app):
-    app.config["WTF_CSRF_ENABLED"] = False  # these tests are about permissions; CSRF has its own
-    yield
-    app.config["WTF_CSRF_ENABLED"] = True
-
-
 def test_anonymous_is_sent_to_login(app, client, org, csrf_off):
     table = load_table()
     for endpoint, method, url in _requests(app):

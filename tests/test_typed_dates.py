@@ -61,12 +61,6 @@ def test_filter_date(app, value, expected):
 
 # --- the pages ---------------------------------------------------------------------------------------
 
-@pytest.fixture()
-def csrf_off(app):
-    app.config["WTF_CSRF_ENABLED"] = False
-    yield
-    app.config["WTF_CSRF_ENABLED"] = True
-
 
 @pytest.fixture()
 def staff(org):

@@ -157,9 +157,8 @@ PROSPECTS = Layout(CustomerKind.PROSPECT, PROSPECT_COLUMNS, "prospect_project_id
     "payment_method": "按揭", "purchase_purpose": "自住", "previous_purchases": "1", "receiving_salesperson": "李四",
     "prospect_project_id": "阳光花园"})
 LAYOUTS = {layout.kind: layout for layout in (OWNERS, PROSPECTS)}
-BY_HEADER, BY_KEY, CUSTOMER_KEYS = OWNERS.by_header, OWNERS.by_key, OWNERS.customer_keys
+BY_KEY = OWNERS.by_key  # an owner-list column by key
 PURCHASE_KEYS = [c.key for c in COLUMNS if not c.customer and c.key not in ("project_id", "building", "room")]
-SAMPLE_ROW = OWNERS.sample_row
 
 
 class ImportFileError(ValueError):

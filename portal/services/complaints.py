@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean, Integer, Interval, String, and_, bindparam, cast, exists, func, literal, literal_column, null, or_,
     select, union_all,
 )
+from sqlalchemy.orm import aliased
 
 from portal.auth.permissions import Perm, Role
 from portal.extensions import db
@@ -120,14 +121,17 @@ def propose_matters(project_id: int | None, category_id: int | None, subject: st
     stmt = select(Matter).where(Matter.project_id == project_id, Matter.category_id == category_id,
                                 Matter.closed_at.is_(None), Matter.last_complaint_at > since)
     if viewer is not None and not viewer.sees_all:
-        stmt = stmt.where(~_holds_a_report())
+        stmt = stmt.where(~matter_holds_a_report())
     rows = list(db.session.scalars(stmt.order_by(Matter.last_complaint_at.desc()).limit(100)))
     rows.sort(key=lambda m: (-subject_similarity(subject, m.subject), -m.last_complaint_at.timestamp()))
     return rows[:limit]
 
 
-def _holds_a_report():
-    return exists().where(Complaint.matter_id == Matter.id, Complaint.is_report.is_(True))
+def matter_holds_a_report(matter_id=Matter.id):
+    """The matter (the query's own by default) holds a report (举报), whose subject it carries.
+    Through an alias of the complaint table, so it also fits a query of complaints."""
+    reported = aliased(Complaint)
+    return exists().where(reported.matter_id == matter_id, reported.is_report.is_(True))
 
 
 def may_join_matter(matter: Matter, viewer: Viewer) -> bool:
@@ -136,8 +140,7 @@ def may_join_matter(matter: Matter, viewer: Viewer) -> bool:
     ``propose_matters`` never offers him."""
     if viewer.sees_all:
         return True
-    return not db.session.scalar(select(exists().where(Complaint.matter_id == matter.id,
-                                                       Complaint.is_report.is_(True))))
+    return not db.session.scalar(select(matter_holds_a_report(matter.id)))
 
 
 # --- severity ----------------------------------------------------------------------------------
@@ -286,13 +289,17 @@ def matter_of_subject(project_id: int, category_id: int, subject: str) -> Matter
     ).first()
 
 
-def may_link_customer(user, customer: Customer, now: datetime) -> bool:
-    """A complaint linked to an archive customer takes the archive's name and phone: only a
-    user who may read that archive may link it (DOMAIN.md §3: the center directly, anyone else
-    under a leader's live grant). A branch's filing form posts whatever id it is given."""
+def customer_link(user, customer: Customer, now: datetime) -> tuple[bool, object | None]:
+    """May ``user`` link a complaint to this archive customer, and under which grant? A linked
+    complaint takes the archive's name and phone: only a user who may read that archive may link
+    it (DOMAIN.md §3: the center directly, grant None; anyone else under a leader's live grant).
+    A branch's filing form posts whatever id it is given."""
     from portal.services import archive_access
 
-    return archive_access.reads_directly(user) or archive_access.active_grant_for(user, customer, now) is not None
+    if archive_access.reads_directly(user):
+        return True, None
+    grant = archive_access.active_grant_for(user, customer, now)
+    return grant is not None, grant
 
 
 def register_complaint(data: ComplaintInput, *, by, matter: Matter | None = None, now: datetime | None = None,
@@ -309,15 +316,16 @@ def register_complaint(data: ComplaintInput, *, by, matter: Matter | None = None
             raise ComplaintError("contact_linked", ["source_contact_id"])
     if data.customer_id:
         customer = db.session.get(Customer, data.customer_id)
-        inherited = reopened_from is not None and reopened_from.customer_id == data.customer_id
-        if customer is None or not (inherited or may_link_customer(by, customer, now)):
+        if customer is None:
             raise ComplaintError("customer", ["customer_id"])
-        from portal.services import archive_access, archives
+        if reopened_from is None or reopened_from.customer_id != customer.id:  # a reopening keeps its link
+            allowed, grant = customer_link(by, customer, now)
+            if not allowed:
+                raise ComplaintError("customer", ["customer_id"])
+            if grant is not None:  # linked under a grant: the archive's name and phone are read into it
+                from portal.services import archives
 
-        if not inherited and not archive_access.reads_directly(by):
-            # linked under a grant: the archive's name and phone are read into the complaint
-            archives.log_reads(by, [customer], "complaint_link",
-                               grants={customer.id: archive_access.active_grant_for(by, customer, now)})
+                archives.log_reads(by, [customer], "complaint_link", grants={customer.id: grant})
         data.complainant_name = (data.complainant_name or "").strip() or customer.name
         data.complainant_phone = (data.complainant_phone or "").strip() or customer.phone1
     if data.complainant_phone:

@@ -6,13 +6,6 @@ from portal.auth.permissions import Role
 from tests import factories as f
 
 
-@pytest.fixture()
-def csrf_off(app):
-    app.config["WTF_CSRF_ENABLED"] = False
-    yield
-    app.config["WTF_CSRF_ENABLED"] = True
-
-
 class People:
     def __init__(self, org):
         self.staff = f.make_user(org.center, Role.CENTER_STAFF, username="kefu_t")

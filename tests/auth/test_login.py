@@ -25,13 +25,6 @@ def _login(client, username, password, next_url=None):
     return client.post(url, data={"username": username, "password": password}, follow_redirects=False)
 
 
-@pytest.fixture()
-def csrf_off(app):
-    app.config["WTF_CSRF_ENABLED"] = False
-    yield
-    app.config["WTF_CSRF_ENABLED"] = True
-
-
 def test_correct_password_signs_in(client, staff, csrf_off):
     resp = _login(client, "wang", f.PASSWORD)
     assert resp.status_code == 302 and resp.headers["Location"] == "/"

@@ -16,13 +16,6 @@ from tests.complaints.factories import category
 HUGE = "99999999999999999999"
 
 
-@pytest.fixture()
-def no_csrf(app):
-    app.config["WTF_CSRF_ENABLED"] = False
-    yield
-    app.config["WTF_CSRF_ENABLED"] = True
-
-
 def _form(org, path, **kw):
     data = {"received_at": to_local(now_utc() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"), "channel": "phone",
             "complainant_name": "欧阳明月", "complainant_phone": "13912345678", "project_id": org.project1.id,
@@ -46,7 +39,7 @@ def _form(org, path, **kw):
     ({"matter_id": "-3"}, "该投诉事项与项目和类别不符"),
     ({"source_contact_id": HUGE}, "未找到接待记录"),
 ])
-def test_an_impossible_id_is_a_message_on_the_kept_form(client, login, org, no_csrf, path, role, changes, message):
+def test_an_impossible_id_is_a_message_on_the_kept_form(client, login, org, csrf_off, path, role, changes, message):
     unit = org.center if role == Role.CENTER_STAFF else org.branch1
     login(client, f.make_user(unit, role, username="bad_ids"))
     resp = client.post(path, data=_form(org, path, **changes))

@@ -14,13 +14,6 @@ from tests import factories as f
 from tests.complaints.factories import category, make_complaint
 
 
-@pytest.fixture()
-def no_csrf(app):
-    app.config["WTF_CSRF_ENABLED"] = False
-    yield
-    app.config["WTF_CSRF_ENABLED"] = True
-
-
 def _form(org, path, matter_id, **kw):
     data = {"received_at": to_local(now_utc() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"), "channel": "phone",
             "complainant_name": "王五", "complainant_phone": "13900001111", "project_id": org.project1.id,
@@ -33,7 +26,7 @@ def _form(org, path, matter_id, **kw):
 
 
 @pytest.mark.parametrize("path", ["/complaints/filings/new", "/complaints/forward"])
-def test_the_matter_a_branch_chooses_makes_its_complainant_the_third(client, login, org, no_csrf, path):
+def test_the_matter_a_branch_chooses_makes_its_complainant_the_third(client, login, org, csrf_off, path):
     """Two complainants about the wall within the month; the branch files (or forwards) a third
     under another wording and picks that matter from the proposals: it joins it, and the third
     distinct complainant makes the complaints important."""
@@ -52,7 +45,7 @@ def test_the_matter_a_branch_chooses_makes_its_complainant_the_third(client, log
 
 
 @pytest.mark.parametrize("path", ["/complaints/filings/new", "/complaints/forward"])
-def test_a_branch_cannot_join_the_matter_of_a_report(client, login, org, no_csrf, path):
+def test_a_branch_cannot_join_the_matter_of_a_report(client, login, org, csrf_off, path):
     """The matter of a report (举报) is never proposed to a branch; posting its id anyway is refused
     on the form (its page would show the branch what was reported), and nothing is saved."""
     staff = f.make_user(org.center, Role.CENTER_STAFF, username="kefu_bm2")
@@ -70,7 +63,7 @@ def test_a_branch_cannot_join_the_matter_of_a_report(client, login, org, no_csrf
 
 
 @pytest.mark.parametrize("path", ["/complaints/filings/new", "/complaints/forward"])
-def test_a_branch_links_an_archive_customer_only_under_a_grant(client, login, org, no_csrf, path):
+def test_a_branch_links_an_archive_customer_only_under_a_grant(client, login, org, csrf_off, path):
     """The filing form takes a posted ``customer_id`` and the complaint would take the archive's
     name and phone: without a live grant for that customer the branch gets the same message as
     for a missing id and nothing is saved; under a grant it links, and the read is logged."""

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from portal.auth.permissions import Role
 from portal.extensions import db
 from portal.models import Notification
@@ -15,13 +13,6 @@ from portal.services import complaints as svc
 from portal.services.clock import now_utc
 from tests import factories as f
 from tests.complaints.factories import make_complaint
-
-
-@pytest.fixture()
-def no_csrf(app):
-    app.config["WTF_CSRF_ENABLED"] = False
-    yield
-    app.config["WTF_CSRF_ENABLED"] = True
 
 
 def _resolved(org, staff, **kw):
@@ -37,7 +28,7 @@ def _titles(user) -> list[str]:
         Notification.user_id == user.id, Notification.kind == "complaint.contact_form"))]
 
 
-def test_the_department_head_told_of_a_form_opens_and_answers_it(client, login, org, no_csrf):
+def test_the_department_head_told_of_a_form_opens_and_answers_it(client, login, org, csrf_off):
     staff = f.make_user(org.center, Role.CENTER_STAFF, username="kefu_cf")
     head = f.make_user(org.engineering, Role.LEADER, username="gcb_head", leads=org.engineering)
     other_head = f.make_user(org.branch1, Role.LEADER, username="fgs_head", leads=org.branch1)
@@ -68,7 +59,7 @@ def test_no_one_is_told_of_a_form_he_would_be_refused(org):
     assert _titles(engineer) and not _titles(admin)
 
 
-def test_a_form_about_a_report_carries_only_the_proposal(client, login, org, no_csrf):
+def test_a_form_about_a_report_carries_only_the_proposal(client, login, org, csrf_off):
     """Seed 000 §7 asks for the proposal after any complaint, a report (举报) too; the report stays
     confidential to the center: the department is told a form awaits it, without the subject, and
     opens and answers it seeing the proposal only."""

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from portal.auth.permissions import Role
 from portal.extensions import db
 from portal.models.complaint import Complaint, FilingStatus
@@ -15,14 +13,7 @@ from tests import factories as f
 from tests.complaints.factories import category, complaint_input, make_complaint
 
 
-@pytest.fixture()
-def no_csrf(app):
-    app.config["WTF_CSRF_ENABLED"] = False
-    yield
-    app.config["WTF_CSRF_ENABLED"] = True
-
-
-def test_a_returned_record_of_a_retired_project_and_category_can_be_corrected(client, login, org, no_csrf):
+def test_a_returned_record_of_a_retired_project_and_category_can_be_corrected(client, login, org, csrf_off):
     clerk = f.make_user(org.branch1, Role.BRANCH_STAFF, username="fgs_rp")
     manager = f.make_user(org.center, Role.CENTER_MANAGER, username="zr_rp")
     c = svc.register_filing(complaint_input(org, received_at=now_utc() - timedelta(days=3)),
@@ -45,7 +36,7 @@ def test_a_returned_record_of_a_retired_project_and_category_can_be_corrected(cl
     assert f'<option value="{org.project1.id}"' not in client.get("/complaints/filings/new").get_data(as_text=True)
 
 
-def test_the_center_edits_a_complaint_whose_unit_and_handler_were_retired(client, login, org, no_csrf):
+def test_the_center_edits_a_complaint_whose_unit_and_handler_were_retired(client, login, org, csrf_off):
     staff = f.make_user(org.center, Role.CENTER_STAFF, username="kefu_ret")
     handler = f.make_user(org.center, Role.CENTER_STAFF, username="kefu_left")
     c = make_complaint(org, staff, received_at=now_utc() - timedelta(hours=5), responsible_unit_id=org.engineering.id,

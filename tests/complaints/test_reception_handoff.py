@@ -17,13 +17,6 @@ from tests.complaints.factories import category, complaint_input, make_complaint
 from tests.reception.factories import make_contact
 
 
-@pytest.fixture()
-def no_csrf(app):
-    app.config["WTF_CSRF_ENABLED"] = False
-    yield
-    app.config["WTF_CSRF_ENABLED"] = True
-
-
 def _form(org, contact_id, **kw):
     data = {"received_at": to_local(now_utc() - timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M"), "channel": "phone",
             "complainant_name": "钱多多", "complainant_phone": "13912345678", "project_id": org.project1.id,
@@ -38,7 +31,7 @@ def _count() -> int:
     return db.session.scalar(db.select(db.func.count()).select_from(Complaint)) or 0
 
 
-def test_a_double_submit_registers_one_complaint(client, login, org, no_csrf):
+def test_a_double_submit_registers_one_complaint(client, login, org, csrf_off):
     staff = f.make_user(org.center, Role.CENTER_STAFF, username="kefu_h1")
     contact = make_contact(staff, category=ContactCategory.COMPLAINT, customer_name="钱多多", content="物业乱收费")
     login(client, staff)
@@ -53,7 +46,7 @@ def test_a_double_submit_registers_one_complaint(client, login, org, no_csrf):
     assert db.session.get(Contact, contact.id).complaint_id == first.id
 
 
-def test_the_staff_member_complained_about_cannot_take_over_the_record(client, login, org, no_csrf):
+def test_the_staff_member_complained_about_cannot_take_over_the_record(client, login, org, csrf_off):
     """He may not open the record (it is about him); posting its id on a complaint of his own
     must not relink it to that complaint, which would open the record and its complainant to him."""
     staff = f.make_user(org.center, Role.CENTER_STAFF, username="kefu_h2")
@@ -71,7 +64,7 @@ def test_the_staff_member_complained_about_cannot_take_over_the_record(client, l
 
 
 @pytest.mark.parametrize("kind", [ContactCategory.INQUIRY, ContactCategory.PRAISE])
-def test_a_record_that_is_not_a_complaint_is_not_handed_off(client, login, org, no_csrf, kind):
+def test_a_record_that_is_not_a_complaint_is_not_handed_off(client, login, org, csrf_off, kind):
     staff = f.make_user(org.center, Role.CENTER_STAFF, username="kefu_h3")
     extra = {"praised_unit": org.center} if kind == ContactCategory.PRAISE else {}
     contact = make_contact(staff, category=kind, content="表扬客服" if extra else "咨询交房时间", **extra)
@@ -99,7 +92,7 @@ def test_the_service_refuses_a_second_complaint_for_one_record(org):
     ("letter", True), ("email", True), ("online", True),  # the message carries its own way back
     ("phone", False), ("visit", False),  # a caller or visitor leaves a number (seed 003)
 ])
-def test_a_complaint_without_a_phone_is_registered_as_reception_takes_it(client, login, org, no_csrf, channel,
+def test_a_complaint_without_a_phone_is_registered_as_reception_takes_it(client, login, org, csrf_off, channel,
                                                                          registered):
     """Reception takes a letter, e-mail or online message from an unknown customer without a
     phone; the complaint it becomes must be registrable on the same terms, or the complaint

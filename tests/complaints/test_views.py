@@ -22,13 +22,6 @@ from tests.complaints.factories import category, make_complaint
 
 
 @pytest.fixture()
-def no_csrf(app):
-    app.config["WTF_CSRF_ENABLED"] = False
-    yield
-    app.config["WTF_CSRF_ENABLED"] = True
-
-
-@pytest.fixture()
 def people(org):
     return SimpleNamespace(
         staff=f.make_user(org.center, Role.CENTER_STAFF, username="kefu_v"),
@@ -55,7 +48,7 @@ def _new_form(org, **kw):
     return data
 
 
-def test_register_a_complaint(client, login, org, people, no_csrf):
+def test_register_a_complaint(client, login, org, people, csrf_off):
     login(client, people.staff)
     resp = client.post("/complaints/new", data=_new_form(org))
     assert resp.status_code == 302
@@ -65,7 +58,7 @@ def test_register_a_complaint(client, login, org, people, no_csrf):
     assert c.created_by_id == people.staff.id and c.matter.subject == "电梯频繁故障"
 
 
-def test_register_links_to_a_chosen_matter(client, login, org, people, no_csrf):
+def test_register_links_to_a_chosen_matter(client, login, org, people, csrf_off):
     first = make_complaint(org, people.staff, received_at=now_utc() - timedelta(days=1))
     login(client, people.staff)
     resp = client.post("/complaints/new", data=_new_form(org, matter_id=first.matter_id))
@@ -94,7 +87,7 @@ def test_matter_proposals_fragment(client, login, org, people):
     ({"project_id": "0"}, "项目"),
     ({"matter_id": "99999"}, "事项"),
 ])
-def test_bad_registration_input_keeps_what_was_typed(client, login, org, people, no_csrf, changes, message):
+def test_bad_registration_input_keeps_what_was_typed(client, login, org, people, csrf_off, changes, message):
     login(client, people.staff)
     resp = client.post("/complaints/new", data=_new_form(org, **changes))
     html = resp.get_data(as_text=True)
@@ -139,7 +132,7 @@ def _action_cases():
 
 
 @pytest.mark.parametrize("who, path, fixture, data, message", _action_cases())
-def test_bad_input_on_action_forms(request, client, login, people, no_csrf, who, path, fixture, data, message):
+def test_bad_input_on_action_forms(request, client, login, people, csrf_off, who, path, fixture, data, message):
     c = request.getfixturevalue(fixture)
     events = len(c.events)
     login(client, getattr(people, who))
@@ -154,7 +147,7 @@ def test_bad_input_on_action_forms(request, client, login, people, no_csrf, who,
     assert len(c.events) == events  # nothing saved
 
 
-def test_resolve_requires_resolution_and_cause(client, login, people, open_complaint, no_csrf):
+def test_resolve_requires_resolution_and_cause(client, login, people, open_complaint, csrf_off):
     login(client, people.staff)
     client.post(f"/complaints/{open_complaint.id}/start")
     resp = client.post(f"/complaints/{open_complaint.id}/resolve", data={"resolution": "已维修", "cause_analysis": ""})
@@ -167,7 +160,7 @@ def test_resolve_requires_resolution_and_cause(client, login, people, open_compl
     assert open_complaint.status == ComplaintStatus.RESOLVED
 
 
-def test_archive_requires_measures(client, login, people, resolved_complaint, no_csrf):
+def test_archive_requires_measures(client, login, people, resolved_complaint, csrf_off):
     svc.record_revisit(resolved_complaint, "满意", 4, people.staff)
     db.session.commit()
     login(client, people.manager)
@@ -181,7 +174,7 @@ def test_archive_requires_measures(client, login, people, resolved_complaint, no
     assert resolved_complaint.status == ComplaintStatus.ARCHIVED
 
 
-def test_refused_transition_is_not_applied(client, login, people, open_complaint, no_csrf):
+def test_refused_transition_is_not_applied(client, login, people, open_complaint, csrf_off):
     login(client, people.staff)
     resp = client.post(f"/complaints/{open_complaint.id}/revisit",
                        data={"revisit_summary": "满意", "revisit_satisfaction": "5"})
@@ -193,7 +186,7 @@ def test_refused_transition_is_not_applied(client, login, people, open_complaint
 SECRETS = ("欧阳明月", "13912345678", mask_phone("13912345678"), mask_name("欧阳明月"), "5678")
 
 
-def test_responsible_department_never_sees_the_complainant(client, login, people, resolved_complaint, no_csrf):
+def test_responsible_department_never_sees_the_complainant(client, login, people, resolved_complaint, csrf_off):
     """The department complained about sees the matter, not the person: neither the name nor the
     phone (in any form) appears anywhere in the complaint page, the printable form or its work
     contact form."""
@@ -244,7 +237,7 @@ def test_center_display_of_the_complainant_is_audited_masked(client, login, peop
     assert "13912345678" not in str(event.detail)
 
 
-def test_reveal_phone_is_audited(client, login, people, open_complaint, no_csrf):
+def test_reveal_phone_is_audited(client, login, people, open_complaint, csrf_off):
     login(client, people.staff)
     resp = client.post(f"/complaints/{open_complaint.id}/reveal", headers={"HX-Request": "true"})
     assert "13912345678" in resp.get_data(as_text=True)
@@ -261,7 +254,7 @@ def test_report_is_only_for_the_center_and_group_leaders(client, login, org, peo
     assert (c.serial in client.get("/complaints/").get_data(as_text=True)) is (status == 200)
 
 
-def test_a_branch_leader_it_was_reported_to_opens_lists_and_comments_on_it(client, login, org, people, no_csrf):
+def test_a_branch_leader_it_was_reported_to_opens_lists_and_comments_on_it(client, login, org, people, csrf_off):
     """The report form offers every leader (第一责任人 included): the one chosen must be able to
     read what he is asked to comment on, though it belongs to another unit."""
     c = make_complaint(org, people.staff, people_count=3, responsible_unit_id=org.engineering.id,
@@ -286,7 +279,7 @@ def test_a_branch_leader_it_was_reported_to_opens_lists_and_comments_on_it(clien
 
 
 def test_the_staff_member_complained_about_can_neither_search_by_nor_edit_his_way_to_the_complainant(
-        client, login, org, people, no_csrf):
+        client, login, org, people, csrf_off):
     about_him = f.make_user(org.center, Role.CENTER_STAFF, username="kefu_about")
     c = make_complaint(org, people.staff, complained_staff_id=about_him.id, complainant_name="司马青云",
                        complainant_phone="13966667777", received_at=now_utc() - timedelta(hours=1))
@@ -346,7 +339,7 @@ def _filing_form(org, **kw):
     return data
 
 
-def test_branch_files_submits_and_sees_only_its_own(client, login, org, people, no_csrf):
+def test_branch_files_submits_and_sees_only_its_own(client, login, org, people, csrf_off):
     login(client, people.branch1)
     resp = client.post("/complaints/filings/new", data=_filing_form(org, submit_now="1"))
     assert resp.status_code == 302
@@ -378,7 +371,7 @@ def test_branch_files_submits_and_sees_only_its_own(client, login, org, people, 
     ({"resolution": ""}, "必填"),
     ({"cause_analysis": ""}, "必填"),
 ])
-def test_bad_filing_input(client, login, org, people, no_csrf, changes, message):
+def test_bad_filing_input(client, login, org, people, csrf_off, changes, message):
     login(client, people.branch1)
     resp = client.post("/complaints/filings/new", data=_filing_form(org, **changes))
     assert resp.status_code == 200 and message in resp.get_data(as_text=True)
@@ -386,7 +379,7 @@ def test_bad_filing_input(client, login, org, people, no_csrf, changes, message)
     assert db.session.scalar(db.select(Complaint)) is None
 
 
-def test_branch_forwards_in_one_step(client, login, org, people, no_csrf):
+def test_branch_forwards_in_one_step(client, login, org, people, csrf_off):
     login(client, people.branch1)
     data = _new_form(org, note="属于工程部责任")
     for key in ("responsible_unit_id", "handler_id", "complained_staff_id", "plan"):
@@ -418,7 +411,7 @@ def test_home_page_cards(client, login, org, people):
     assert "首次回复已超时" in html and "尚未向领导汇报" in html
 
 
-def test_leader_comment_awaited_card_and_comment(client, login, org, people, no_csrf):
+def test_leader_comment_awaited_card_and_comment(client, login, org, people, csrf_off):
     c = make_complaint(org, people.staff, media_exposed=True, received_at=now_utc() - timedelta(hours=1))
     login(client, people.leader)
     assert "等待您批示" in client.get("/").get_data(as_text=True)
@@ -435,7 +428,7 @@ def test_print_form_has_every_field(client, login, people, resolved_complaint):
         assert label in html, label
 
 
-def test_register_from_a_reception_record(client, login, org, people, no_csrf):
+def test_register_from_a_reception_record(client, login, org, people, csrf_off):
     """The complaint takes the contact's data, and both records point at each other."""
     from portal.models.reception import Channel as ContactChannel, Contact, ContactCategory
     from tests.reception.factories import make_contact
@@ -507,7 +500,7 @@ def test_a_register_row_shows_each_column_and_its_deadline_tags(app, client, log
     assert overdue in cells[7]
 
 
-def test_leader_comments_on_important_or_reported_complaints_only(client, login, org, people, no_csrf):
+def test_leader_comments_on_important_or_reported_complaints_only(client, login, org, people, csrf_off):
     general = make_complaint(org, people.staff, received_at=now_utc() - timedelta(hours=1))
     login(client, people.leader)
     page = client.get(f"/complaints/{general.id}").get_data(as_text=True)
@@ -538,7 +531,7 @@ def test_a_visit_by_twelve_owners_is_prefilled_as_twelve_people(client, login, o
     assert 'value="12"' in field
 
 
-def test_a_revisit_recorded_on_the_complaint_page_keeps_its_method(client, login, people, resolved_complaint, no_csrf):
+def test_a_revisit_recorded_on_the_complaint_page_keeps_its_method(client, login, people, resolved_complaint, csrf_off):
     """The report counts revisits by method: an on-site revisit recorded here is not a phone call."""
     from portal.models.revisit import RevisitMethod, RevisitPlan, RevisitStatus
 
@@ -561,7 +554,7 @@ def test_a_revisit_recorded_on_the_complaint_page_keeps_its_method(client, login
 
 
 @pytest.mark.parametrize("days_late, marked", [(0, False), (5, True)])
-def test_the_page_marks_a_report_to_a_leader_made_after_its_working_day(client, login, org, people, no_csrf,
+def test_the_page_marks_a_report_to_a_leader_made_after_its_working_day(client, login, org, people, csrf_off,
                                                                          days_late, marked):
     """The due time stays when the report is made, so the page can say the report came late."""
     c = make_complaint(org, people.staff, people_count=3, received_at=now_utc() - timedelta(hours=1))

@@ -22,13 +22,6 @@ from tests.reception.factories import make_contact, make_customer
 
 
 @pytest.fixture()
-def csrf_off(app):
-    app.config["WTF_CSRF_ENABLED"] = False
-    yield
-    app.config["WTF_CSRF_ENABLED"] = True
-
-
-@pytest.fixture()
 def staff(org):
     return f.make_user(org.center, Role.CENTER_STAFF, username="kefu_conf", display_name="王客服")
 

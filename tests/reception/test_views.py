@@ -22,13 +22,6 @@ PDF = b"%PDF-1.4 a small letter scan"
 
 
 @pytest.fixture()
-def csrf_off(app):
-    app.config["WTF_CSRF_ENABLED"] = False
-    yield
-    app.config["WTF_CSRF_ENABLED"] = True
-
-
-@pytest.fixture()
 def staff(org):
     return f.make_user(org.center, Role.CENTER_STAFF, username="kefu_v", display_name="王客服")
 

@@ -17,13 +17,6 @@ from tests.reminders import kinds
 from tests.reminders.conftest import run_worker_inline
 
 
-@pytest.fixture()
-def csrf_off(app):
-    app.config["WTF_CSRF_ENABLED"] = False
-    yield
-    app.config["WTF_CSRF_ENABLED"] = True
-
-
 def test_preferences_list_every_kind_and_store_the_users_choice(app, client, login, recipient, csrf_off):
     login(client, recipient)
     page = client.get("/notifications/preferences").get_data(as_text=True)

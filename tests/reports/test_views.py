@@ -21,13 +21,6 @@ from tests.reports.factories import NOW, OCTOBER, category, complaint, local, oc
 
 
 @pytest.fixture()
-def csrf_off(app):
-    app.config["WTF_CSRF_ENABLED"] = False
-    yield
-    app.config["WTF_CSRF_ENABLED"] = True
-
-
-@pytest.fixture()
 def people(org):
     return {
         "manager": f.user_with_role(org, Role.CENTER_MANAGER),

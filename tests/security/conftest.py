@@ -24,10 +24,3 @@ ROLE_USERS = {
     Role.BRANCH_STAFF: "fgs1_kefu",
     Role.DEPARTMENT_STAFF: "gongcheng",
 }
-
-
-@pytest.fixture()
-def csrf_off(app):
-    app.config["WTF_CSRF_ENABLED"] = False
-    yield
-    app.config["WTF_CSRF_ENABLED"] = True

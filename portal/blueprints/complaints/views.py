@@ -244,7 +244,7 @@ def _extra_checks(form) -> tuple[Matter | None, bool]:
             form.customer_id.errors.append(_("This archive customer does not exist."))
             form.customer_id.data = None
             ok = False
-        elif not svc.may_link_customer(current_user, customer, now_utc()):
+        elif not svc.customer_link(current_user, customer, now_utc())[0]:
             # the same words as for a missing one: whether an archive id exists is not told either
             form.customer_id.errors.append(_("This archive customer does not exist."))
             form.customer_id.data = None
