@@ -67,6 +67,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "SESSION_IDLE_TIMEOUT": timedelta(minutes=_env_int("SESSION_IDLE_MINUTES", 30)),
         "SESSION_ABSOLUTE_TIMEOUT": timedelta(hours=_env_int("SESSION_MAX_HOURS", 12)),
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=_env_int("SESSION_MAX_HOURS", 12)),
+        # the cookie is sent again only when the session changes (auth.access.IDLE_CLOCK_STEP);
+        # its 12-hour lifetime counts from then, and the absolute limit is checked on login_at
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env_bool("SECURE_COOKIES", env == "production"),

@@ -165,6 +165,26 @@ def test_idle_and_absolute_session_timeouts(app, staff, login):
         assert resp.status_code == 302  # past 12 hours
 
 
+def test_activity_is_written_to_the_session_once_a_minute_and_keeps_it_alive(app, staff, login):
+    c = app.test_client()
+    start = datetime(2026, 11, 2, 1, 0, tzinfo=timezone.utc)
+    with time_machine.travel(start, tick=False) as clock:
+        login(c, staff)
+        c.get("/")  # the first page after signing in puts its CSRF token in the session
+        clock.shift(timedelta(seconds=59))
+        resp = c.get("/")
+        assert resp.status_code == 200
+        assert "Set-Cookie" not in resp.headers  # the same minute: the signed cookie is not sent again
+        clock.shift(timedelta(seconds=1))
+        resp = c.get("/")
+        assert "session=" in resp.headers.get("Set-Cookie", "")  # a minute old: the activity is recorded
+        for _ in range(4):  # 100 minutes of work, never 30 idle
+            clock.shift(timedelta(minutes=25))
+            assert c.get("/").status_code == 200
+        clock.shift(timedelta(minutes=30, seconds=1))
+        assert c.get("/").status_code == 302
+
+
 def test_new_password_must_follow_the_policy(client, staff, login):
     login(client, staff)
     page = client.get("/auth/password").get_data(as_text=True)
