@@ -13,6 +13,7 @@ from flask import Flask, g, render_template, request
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 
 from portal.config import load_config
 from portal.http import PortalRequest, bounded_int_converter
@@ -224,6 +225,19 @@ def register_template_helpers(app: Flask) -> None:
             return "%04d-%02d-%02d %02d:%02d" % (local.year, local.month, local.day, local.hour, local.minute)
         return local.strftime(fmt)
 
+    # The main menu depends only on what the user may do, the language and where the portal is
+    # mounted: rendered once per worker for each such combination (a handful) rather than on every
+    # page, where its nine permission checks and six url_for were ~3 % of a list page's work.
+    main_menus: dict[tuple, Markup] = {}
+
+    def main_nav() -> Markup:
+        user = current_user._get_current_object()
+        key = (user.permissions, str(get_locale()), request.script_root)
+        menu = main_menus.get(key)
+        if menu is None:
+            menu = main_menus[key] = Markup(render_template("_nav.html"))
+        return menu
+
     @app.context_processor
     def inject():
         from portal.services.notifications import unread_count
@@ -232,7 +246,7 @@ def register_template_helpers(app: Flask) -> None:
             return unread_count(current_user.id) if current_user.is_authenticated else 0
 
         return {"Perm": Perm, "current_locale": str(get_locale()), "bell_unread": bell_unread,
-                **template_gettext(get_translations())}
+                "main_nav": main_nav, **template_gettext(get_translations())}
 
     from portal.auth.access import public
 
