@@ -231,8 +231,7 @@ def register_template_helpers(app: Flask) -> None:
     main_menus: dict[tuple, Markup] = {}
 
     def main_nav() -> Markup:
-        user = current_user._get_current_object()
-        key = (user.permissions, str(get_locale()), request.script_root)
+        key = (current_user.permissions, str(get_locale()), request.script_root)
         menu = main_menus.get(key)
         if menu is None:
             menu = main_menus[key] = Markup(render_template("_nav.html"))

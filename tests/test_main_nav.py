@@ -8,10 +8,13 @@ from portal.auth.permissions import Role
 from tests import factories as f
 
 
-def menu(client) -> list[str]:
+def menu_html(client) -> str:
     page = client.get("/").get_data(as_text=True)
-    nav = page.split('<ul class="mainnav">', 1)[1].split("</ul>", 1)[0]
-    return re.findall(r'<a href="([^"]+)">', nav)
+    return page.split('<ul class="mainnav">', 1)[1].split("</ul>", 1)[0]
+
+
+def menu(client) -> list[str]:
+    return re.findall(r'<a href="([^"]+)">', menu_html(client))
 
 
 @pytest.fixture()
@@ -39,8 +42,8 @@ def test_each_user_gets_the_menu_of_his_own_permissions_in_any_order(app, users,
 def test_the_menu_follows_the_users_language(app, db, users, login):
     staff = users[Role.CENTER_STAFF]
     client = login(app.test_client(), staff)
-    assert "投诉" in client.get("/").get_data(as_text=True).split('<ul class="mainnav">', 1)[1].split("</ul>")[0]
+    assert "投诉" in menu_html(client)
     staff.locale = "en"
     db.session.commit()
-    nav = client.get("/").get_data(as_text=True).split('<ul class="mainnav">', 1)[1].split("</ul>")[0]
+    nav = menu_html(client)
     assert "Complaints" in nav and "投诉" not in nav
