@@ -494,10 +494,11 @@ def log_reads(user, customers: Iterable[Customer], context: str, *, grants: dict
     if not ids:
         return 0
     now = utcnow()
+    user_id = user.id  # ``user`` is often the current_user proxy: resolved once, not per row
     rows = []
     for cid in ids:
         grant = (grants or {}).get(cid)
-        rows.append({"at": now, "customer_id": cid, "user_id": user.id, "context": context,
+        rows.append({"at": now, "customer_id": cid, "user_id": user_id, "context": context,
                      "via": "grant" if grant is not None else (via_role or "role"),
                      "grant_id": getattr(grant, "id", None)})
     _insert_read_rows(rows)

@@ -391,6 +391,21 @@ def test_special_owners_have_their_own_list(client, login, people, org):
     assert "孤老张" in page and "普通李" not in page
 
 
+def test_list_rows_name_type_and_special_kind_in_the_readers_language(client, login, people, org, db):
+    # the list translates its labels once per page: switching language must switch them too
+    make_customer(org.project1, name="孤老张", special_kind="elderly_alone")
+    make_customer(org.project1, name="军属王", special_kind="military_family", kind=CustomerKind.PROSPECT)
+    login(client, people.staff)
+    rows = html(client.get("/archives/?q=", headers={"HX-Request": "true"}))
+    assert rows.count("孤寡老人") == 1 and rows.count("军属</span>") == 1
+    assert "<td>业主</td>" in rows and "<td>意向客户</td>" in rows
+    people.staff.locale = "en"
+    db.session.commit()
+    rows = html(client.get("/archives/?q=", headers={"HX-Request": "true"}))
+    assert "Elderly living alone" in rows and "Military family" in rows
+    assert "<td>Owner</td>" in rows and "<td>Prospective customer</td>" in rows and "业主" not in rows
+
+
 def test_keyset_paging_walks_every_customer_once(client, login, people, org):
     for i in range(55):
         make_customer(name=f"翻页{i:02d}", commit=False)

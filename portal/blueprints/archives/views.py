@@ -157,7 +157,8 @@ def _customer_list(template: str, force_special: bool = False):
     next_url = url_for(request.endpoint, after=page.next_cursor, **args) if page.next_cursor else None
     ctx = dict(page=page, filters=filters, next_url=next_url, direct=direct, has_grants=bool(grants),
                projects=list(project_names.items()), project_names=project_names,
-               special_labels=archives.SPECIAL_LABELS, kind_labels=archives.KIND_LABELS,
+               # translated once here: a lazy label is looked up again each time a row shows it
+               **translated({"special_labels": archives.SPECIAL_LABELS, "kind_labels": archives.KIND_LABELS}),
                customer_url=url_for("archives.customer", customer_id=0).removesuffix("0"),
                endpoint=request.endpoint)
     # Render first, commit the read log after: a commit expires every loaded row, and rendering

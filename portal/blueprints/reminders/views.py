@@ -14,6 +14,7 @@ from portal.auth.access import login_only
 from portal.blueprints.reminders import bp
 from portal.blueprints.reminders.forms import EmailPreferencesForm
 from portal.extensions import db
+from portal.labels import translated
 from portal.jobs import redis_ok_cached
 from portal.models import PeriodicRun, Reminder, ReminderStatus
 from portal.services import audit, reminders
@@ -56,9 +57,10 @@ def queues_page():
         select(Reminder).where(Reminder.status == ReminderStatus.FAILED).order_by(Reminder.id.desc()).limit(50)).all()
     runs = {r.name: r for r in db.session.scalars(select(PeriodicRun))}
     return render_template("reminders/queues.html", counts=counts, waiting=waiting, failed=failed, runs=runs,
-                           rq=queues.rq_overview(), statuses=list(ReminderStatus), status_labels=STATUS_LABELS,
-                           kind_labels={name: info.label for name, info in reminders.KINDS.items()},
-                           delivery_labels=DELIVERY_LABELS,
+                           rq=queues.rq_overview(), statuses=list(ReminderStatus),
+                           # translated once: the tables show a label on each of up to 100 rows
+                           **translated({"status_labels": STATUS_LABELS, "delivery_labels": DELIVERY_LABELS}),
+                           kind_labels={name: str(info.label) for name, info in reminders.KINDS.items()},
                            now_utc=datetime.now(timezone.utc))
 
 

@@ -16,6 +16,7 @@ from portal.blueprints.revisits.forms import (
     AssignForm, FollowUpCloseForm, ScriptForm, answer_fields, clean_revisit_form, revisit_form_class,
 )
 from portal.extensions import db, htmx
+from portal.labels import translated_labels
 from portal.models import OrgKind, OrgUnit, Project, User
 from portal.models.revisit import FollowUpStatus, RevisitFollowUp, RevisitPlan, RevisitStatus
 from portal.services import revisit_rates, revisits
@@ -95,7 +96,7 @@ def queue():
         next_url = url_for("revisits.queue", **{**args.to_dict(), "after": page.next_cursor})
     context = dict(page=page, f=f, today=today, next_url=next_url, projects=_projects(),
                    week_end=week_bounds(today)[1], mask_phone=mask_phone,
-                   kind_labels=revisits.KIND_LABELS, views=_view_labels())
+                   kind_labels=translated_labels(revisits.KIND_LABELS), views=_view_labels())
     if htmx:
         return render_template("revisits/_queue.html", **context)
     context.update(load=revisits.load_by_project(today),
@@ -220,7 +221,8 @@ def follow_ups():
             stmt = stmt.where(RevisitFollowUp.owner_id == current_user.id)
     rows = db.session.scalars(stmt.limit(200)).all()
     return render_template("revisits/follow_ups.html", rows=rows, show=show, now=now_utc(),
-                           close_form=FollowUpCloseForm(formdata=None), kind_labels=revisits.KIND_LABELS)
+                           close_form=FollowUpCloseForm(formdata=None),
+                           kind_labels=translated_labels(revisits.KIND_LABELS))
 
 
 @bp.route("/follow-ups/<int:follow_up_id>/close", methods=["POST"])
