@@ -15,18 +15,29 @@ from flask_babel import get_locale
 
 # (locale, id of a label dict) → (that dict, it translated). The dict is kept with its
 # translation so that its id cannot pass to another dict while the entry exists.
-_TRANSLATED: dict[tuple[str, int], tuple[Mapping, dict]] = {}
+_TRANSLATED: dict[tuple[str, int], tuple[object, object]] = {}
 
 
 def translated_labels(lazy_labels: Mapping) -> dict:
     """``lazy_labels`` (a module-level dict of lazy strings) in the current locale. The result is
     shared: do not change it."""
-    key = (str(get_locale()), id(lazy_labels))
+    return _once_per_locale(lazy_labels, lambda: {k: str(v) for k, v in lazy_labels.items()})
+
+
+def translated_choices(lazy_choices: list[tuple]) -> list[tuple]:
+    """A select field's ``(value, lazy label)`` choices, module-level, in the current locale: a
+    filter bar's selects otherwise translate each option's label again on every page (the
+    reception register's bar has 32). The result is shared: do not change it."""
+    return _once_per_locale(lazy_choices, lambda: [(value, str(label)) for value, label in lazy_choices])
+
+
+def _once_per_locale(lazy, translate):
+    key = (str(get_locale()), id(lazy))
     hit = _TRANSLATED.get(key)
-    if hit is not None and hit[0] is lazy_labels:
+    if hit is not None and hit[0] is lazy:
         return hit[1]
-    done = {k: str(v) for k, v in lazy_labels.items()}
-    _TRANSLATED[key] = (lazy_labels, done)
+    done = translate()
+    _TRANSLATED[key] = (lazy, done)
     return done
 
 

@@ -206,6 +206,19 @@ def test_list_filters_and_htmx_fragment(staff_client, db, staff, org):
     assert "JD-" not in staff_client.get(f"/reception/?project={org.project2.id}").get_data(as_text=True)
 
 
+def test_the_filter_bar_speaks_the_readers_language_and_keeps_the_chosen_option(staff_client, db, staff):
+    # its choices are translated once per language and shared by every page: switching language
+    # switches them, and the option chosen on one page is not left selected on the next
+    page = staff_client.get("/reception/?status=active").get_data(as_text=True)
+    assert "全部渠道" in page and "全部紧急程度" in page
+    assert '<option value="active" selected>未办结</option>' in page
+    staff.locale = "en"
+    db.session.commit()
+    page = staff_client.get("/reception/").get_data(as_text=True)
+    assert "All channels" in page and "Any urgency" in page and "全部渠道" not in page
+    assert '<option value="active">Not closed</option>' in page
+
+
 def test_list_search_finds_content(staff_client, db, staff):
     hit = make_contact(staff, content="咨询交房时间")
     miss = make_contact(staff, content="报修门锁")

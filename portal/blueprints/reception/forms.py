@@ -232,19 +232,23 @@ class ReassignForm(PortalForm):
     note = StringField(_l("Reason for the change"), validators=[Optional(), Length(max=500)])
 
 
+CHANNEL_CHOICES = choices(CHANNEL_LABELS, blank=_l("All channels"))
+CATEGORY_CHOICES = choices(CATEGORY_LABELS, blank=_l("All categories"))
+URGENCY_CHOICES = choices(URGENCY_LABELS, blank=_l("Any urgency"))
+STATUS_CHOICES = [("", _l("Any status")), ("active", _l("Not closed"))] + choices(STATUS_LABELS)
+
+
 class ContactFilterForm(PortalForm):
     class Meta:
         csrf = False
 
     q = StringField(_l("Search the content"), validators=[Optional(), Length(max=100)])
-    channel = SelectField(_l("Channel"), choices=choices(CHANNEL_LABELS, blank=_l("All channels")),
-                          validators=[Optional()])
-    category = SelectField(_l("Category"), choices=choices(CATEGORY_LABELS, blank=_l("All categories")),
-                           validators=[Optional()])
-    urgency = SelectField(_l("Urgency"), choices=choices(URGENCY_LABELS, blank=_l("Any urgency")),
-                          validators=[Optional()])
-    status = SelectField(_l("Status"), choices=[("", _l("Any status")), ("active", _l("Not closed"))]
-                         + choices(STATUS_LABELS), validators=[Optional()])
+    # module-level choices: the register translates each list once per language
+    # (``labels.translated_choices``), not each option on every page
+    channel = SelectField(_l("Channel"), choices=CHANNEL_CHOICES, validators=[Optional()])
+    category = SelectField(_l("Category"), choices=CATEGORY_CHOICES, validators=[Optional()])
+    urgency = SelectField(_l("Urgency"), choices=URGENCY_CHOICES, validators=[Optional()])
+    status = SelectField(_l("Status"), choices=STATUS_CHOICES, validators=[Optional()])
     project = SelectField(_l("Project"), coerce=int, validators=[Optional()])
     responsible = SelectField(_l("Responsible"), coerce=int, validators=[Optional()])
     date_from = DateField(_l("Received from"), validators=[Optional()])

@@ -16,7 +16,7 @@ from portal.auth import Perm, require
 from portal.auth.access import deny
 from portal.blueprints.reception import bp
 from portal.blueprints.reception.forms import (
-    CloseForm, CompleteForm, ContactFilterForm, ContactForm, DispatchForm, ProgressForm,
+    CATEGORY_CHOICES, CHANNEL_CHOICES, STATUS_CHOICES, URGENCY_CHOICES, CloseForm, CompleteForm, ContactFilterForm, ContactForm, DispatchForm, ProgressForm,
     ReassignForm, ReopenForm, RepairRevisitForm, ReplyForm, local_input_value, satisfaction_value,
 )
 from portal.extensions import db, htmx
@@ -31,7 +31,7 @@ from portal.services.clock import end_of_local_day, now_utc, start_of_local_day,
 from portal.services.masking import mask_phone
 from portal.services.validators import normalise_phone
 from portal.services.paging import keyset_page
-from portal.labels import translated
+from portal.labels import translated, translated_choices
 from portal.services.reception_labels import TEMPLATE_LABELS
 
 
@@ -94,6 +94,9 @@ def index():
     form.project.choices = [(0, _("All projects"))] + projects
     center_users = lookups.center_staff_choices(cached=True)
     form.responsible.choices = [(0, _("Anyone"))] + center_users
+    for field, lazy in ((form.channel, CHANNEL_CHOICES), (form.category, CATEGORY_CHOICES),
+                        (form.urgency, URGENCY_CHOICES), (form.status, STATUS_CHOICES)):
+        field.choices = translated_choices(lazy)
     filters_ok = form.validate()
     now = now_utc()
     stmt = select(*LIST_COLUMNS)
