@@ -18,8 +18,8 @@ from markupsafe import Markup
 from portal.config import load_config
 from portal.http import PortalRequest, bounded_int_converter
 from portal.extensions import (
-    RequestCachedDomain, babel, csrf, db, htmx, login_manager, migrate, ping_idle_connections, sessions_in_utc,
-    template_gettext,
+    RequestCachedDomain, babel, csrf, db, describe_results_lazily, htmx, login_manager, migrate, ping_idle_connections,
+    sessions_in_utc, template_gettext,
 )
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -53,6 +53,7 @@ def register_extensions(app: Flask) -> None:
             ping_idle_connections(engine, app.config["DB_PING_AFTER_IDLE_SECONDS"])
             if engine.dialect.name == "postgresql":
                 sessions_in_utc(engine)
+                describe_results_lazily(engine)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     htmx.init_app(app)

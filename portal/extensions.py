@@ -1,10 +1,14 @@
 """Every Flask extension object, created unbound and initialised in ``create_app``."""
 import time
+from collections.abc import Sequence
 
 from flask_babel import Babel, Domain
 from flask_babel import _get_current_context
 from jinja2 import pass_context
 from markupsafe import Markup
+from psycopg import Column as PgColumn
+from psycopg import Cursor as PgCursor
+from psycopg.pq import ExecStatus
 from flask_htmx import HTMX
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -93,6 +97,60 @@ def sessions_in_utc(engine) -> None:
         with dbapi_connection.cursor() as cursor:
             cursor.execute("SET TimeZone TO 'UTC'")
         dbapi_connection.commit()
+
+
+def describe_results_lazily(engine) -> None:
+    """PostgreSQL cursors whose ``description`` makes its column objects only when something reads
+    them (``LazyDescriptionCursor``)."""
+
+    @event.listens_for(engine, "connect")
+    def _lazy(dbapi_connection, record):
+        dbapi_connection.cursor_factory = LazyDescriptionCursor
+
+
+class _ResultColumns(Sequence):
+    """``cursor.description`` of one result: psycopg's ``Column`` objects, made on first use.
+
+    psycopg builds a ``Column`` for every column of every result when ``description`` is read, and
+    SQLAlchemy reads it after each statement only to learn whether rows came back: it describes
+    the rows from the compiled statement it cached. A complaint's page reads ~150 columns (the
+    complaint with its project, units and handler in one statement): their objects were 8 % of the
+    page's instructions. The result (not the cursor) is kept, so a later statement on the same
+    cursor cannot change what this description says."""
+
+    __slots__ = ("pgresult", "_encoding", "adapters", "_columns")
+
+    def __init__(self, cursor, pgresult):
+        # what psycopg's Column reads of a cursor: its result, encoding and adapters
+        self.pgresult, self._encoding, self.adapters = pgresult, cursor._encoding, cursor.adapters
+        self._columns = None
+
+    def __len__(self) -> int:
+        return self.pgresult.nfields
+
+    def _made(self) -> list:
+        if self._columns is None:
+            self._columns = [PgColumn(self, i) for i in range(self.pgresult.nfields)]
+        return self._columns
+
+    def __getitem__(self, index):
+        return self._made()[index]
+
+    def __iter__(self):
+        return iter(self._made())
+
+
+class LazyDescriptionCursor(PgCursor):
+    @property
+    def description(self):
+        res = self.pgresult
+        # psycopg's own rule: columns when the result has fields or says it returned rows
+        if res and (res.nfields or res.status in _ROWS_RETURNED):
+            return _ResultColumns(self, res)
+        return None
+
+
+_ROWS_RETURNED = frozenset({ExecStatus.TUPLES_OK, ExecStatus.SINGLE_TUPLE, ExecStatus.TUPLES_CHUNK})
 
 
 def ping_idle_connections(engine, idle_seconds: float) -> None:
