@@ -44,6 +44,18 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+def compile_templates(app: Flask) -> int:
+    """Compile every page template into the app's template cache; returns how many.
+
+    A server process calls it before its first request (``gunicorn.conf.py``): otherwise each
+    worker compiles a template when a page first needs it, and the first monthly report a
+    worker served took ~0.3 s longer than the next. Jinja's cache (400 entries) holds them all."""
+    names = [name for name in app.jinja_env.list_templates() if name.endswith(".html")]
+    for name in names:
+        app.jinja_env.get_template(name)
+    return len(names)
+
+
 def register_extensions(app: Flask) -> None:
     import portal.models  # noqa: F401  (registers every model on the metadata)
 

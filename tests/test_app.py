@@ -196,3 +196,27 @@ def test_localtime_filter_shows_beijing_time(app, value, fmt, shown):
     instant = datetime.fromisoformat(value) if value else None
     localtime = app.jinja_env.filters["localtime"]
     assert (localtime(instant) if fmt is None else localtime(instant, fmt)) == shown
+
+
+def test_each_server_worker_compiles_every_template_before_its_first_request(tmp_path):
+    """gunicorn.conf.py's post_worker_init: every page template compiled and the start-up objects
+    frozen out of full collections; a worker whose app failed to load is left alone."""
+    import gc
+    import logging
+    import runpy
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    hook = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))["post_worker_init"]
+    fresh = create_app({"ENV": "testing", "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path),
+                        "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    pages = {name for name in fresh.jinja_env.list_templates() if name.endswith(".html")}
+    assert len(pages) > 50 and "reports/monthly.html" in pages
+    assert not fresh.jinja_env.cache
+    try:
+        hook(SimpleNamespace(wsgi=fresh, log=logging.getLogger("test")))
+        assert {key[1] for key in fresh.jinja_env.cache.keys()} == pages
+        assert gc.get_freeze_count() > 0
+        hook(SimpleNamespace(wsgi=lambda environ, start_response: [], log=logging.getLogger("test")))
+    finally:
+        gc.unfreeze()
