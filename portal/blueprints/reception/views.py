@@ -16,8 +16,9 @@ from portal.auth import Perm, require
 from portal.auth.access import deny
 from portal.blueprints.reception import bp
 from portal.blueprints.reception.forms import (
-    CATEGORY_CHOICES, CHANNEL_CHOICES, STATUS_CHOICES, URGENCY_CHOICES, CloseForm, CompleteForm, ContactFilterForm, ContactForm, DispatchForm, ProgressForm,
-    ReassignForm, ReopenForm, RepairRevisitForm, ReplyForm, local_input_value, satisfaction_value,
+    CATEGORY_CHOICES, CHANNEL_CHOICES, STATUS_CHOICES, URGENCY_CHOICES, CloseForm, CompleteForm, ContactFilterForm,
+    ContactForm, DispatchForm, ProgressForm, ReassignForm, ReopenForm, RepairRevisitForm, ReplyForm, local_input_value,
+    satisfaction_value,
 )
 from portal.extensions import db, htmx
 from portal.forms import filter_date
