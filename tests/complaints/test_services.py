@@ -9,7 +9,7 @@ import pytest
 
 from portal.auth.permissions import Role
 from portal.extensions import db
-from portal.models import AuditEvent, Notification
+from portal.models import Attachment, AuditEvent, Notification
 from portal.models.complaint import (
     Channel, Complaint, ComplaintEvent, ComplaintStatus, ContactWay, FilingStatus, LeaderReport, Severity,
 )
@@ -519,7 +519,7 @@ def test_a_lawsuit_after_an_override_of_a_collective_complaint_reaches_the_group
 
 
 def test_page_records_lists_each_part_in_its_own_order_with_names(org, staff, leaders):
-    """The complaint page's five lists, read in one statement (services.complaints.page_records),
+    """The complaint page's lists, read in one statement (services.complaints.page_records),
     hold what the ORM collections hold, in the relationships' orders, with people's and units'
     names — and nothing of another complaint."""
     c = make_complaint(org, staff, people_count=4)  # important: may be reported and commented on
@@ -532,9 +532,18 @@ def test_page_records_lists_each_part_in_its_own_order_with_names(org, staff, le
                     now=NOW + timedelta(hours=7))
     svc.report_to_leaders(c, leaders, "请领导关注", by=staff, now=NOW + timedelta(hours=8))
     svc.add_leader_comment(c, leaders[1], "请工程部三日内处理", is_instruction=True, now=NOW + timedelta(hours=9))
+    for owner_type, owner_id, name, size in (("complaint", c.id, "来信扫描.pdf", 204_800),
+                                             ("complaint", other.id, "别的投诉.jpg", 10),
+                                             ("contact", c.id, "同号的来电附件.jpg", 20),  # same id, another owner
+                                             ("complaint", c.id, "现场照片.jpg", 51_200)):
+        db.session.add(Attachment(owner_type=owner_type, owner_id=owner_id, filename=name, size=size,
+                                  stored_name=f"{owner_type}-{owner_id}-{size}", content_type="image/jpeg",
+                                  sha256="0" * 64, uploaded_by_id=staff.id))
     db.session.commit()
 
     r = svc.page_records(c.id)
+    assert [(a.filename, a.size) for a in r.files] == [("来信扫描.pdf", 204_800), ("现场照片.jpg", 51_200)]
+    assert svc.page_records(other.id).files == [(r.files[0].id + 1, "别的投诉.jpg", 10)]
     assert [(k.way, k.content, k.by_name) for k in r.contacts] == [
         ("phone", "告知处理方案", staff.display_name), ("visit", "上门查看", staff.display_name)]
     assert [(x.leader_id, x.leader_name, x.automatic, x.note, x.commented_at is not None) for x in r.reports] == [

@@ -10,7 +10,7 @@ import pytest
 
 from portal.auth.permissions import Role
 from portal.extensions import db
-from portal.models import AuditEvent
+from portal.models import Attachment, AuditEvent
 from portal.models.complaint import (
     Channel, Complaint, ComplaintStatus, FilingStatus, LeaderComment, Severity, WorkContactForm,
 )
@@ -195,10 +195,14 @@ def test_responsible_department_never_sees_the_complainant(client, login, people
                     content="已致电欧阳明月 13912345678", by=people.staff)
     form = svc.send_contact_form(c, to_unit=c.responsible_unit, proposal="建议加强电梯维保", reply_due_on=None,
                                  by=people.staff)
+    # an attachment named after her: listed with the complainant, so never to the department
+    db.session.add(Attachment(owner_type="complaint", owner_id=c.id, filename="欧阳明月来信扫描.pdf", size=3072,
+                              stored_name="scan-of-her-letter", content_type="application/pdf", sha256="0" * 64))
     db.session.commit()
     login(client, people.staff)  # the center's page lists the form, its unit and the contact's author
     html = client.get(f"/complaints/{c.id}").get_data(as_text=True)
     assert form.serial in html and c.responsible_unit.name in html and "已致电欧阳明月" in html
+    assert "欧阳明月来信扫描.pdf</a> <small class=\"muted\">3 KB</small>" in html
     assert people.staff.display_name in html
     login(client, people.engineer)
     for url in (f"/complaints/{c.id}", f"/complaints/{c.id}/print", f"/complaints/contact-forms/{form.id}",

@@ -501,7 +501,7 @@ def _page_context(c: Complaint, where: str) -> dict:
     if show_person:
         svc.record_complainant_view(c, where=where)
     now = now_utc()
-    records = svc.page_records(c.id)  # its timeline, contacts, reports, comments, forms, reopenings: one statement
+    records = svc.page_records(c.id)  # its timeline, contacts, reports, comments, forms, files…: one statement
     return dict(
         c=c, show_person=show_person, now=now,
         # the room names the household that complained: shown only with the complainant
@@ -515,7 +515,7 @@ def _page_context(c: Complaint, where: str) -> dict:
                              reported_at=c.reported_to_leaders_at,
                              resolved_at=c.resolved_at, revisited_at=c.revisited_at, archived_at=c.archived_at),
         step_labels=translated_labels(WORKFLOW_LABELS),
-        files=attachments.for_owner("complaint", c.id) if show_person else [],
+        files=records.files if show_person else [],
         is_permitted=is_permitted, can_write=current_user.can(Perm.COMPLAINT_WRITE),
         own_filing=c.filed_by_unit_id is not None and c.filed_by_unit_id == viewer.unit_id,
         records=records,
