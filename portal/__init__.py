@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from portal.config import load_config
 from portal.http import PortalRequest, bounded_int_converter
+from portal.templating import PortalEnvironment
 from portal.extensions import (
     RequestCachedDomain, babel, csrf, db, describe_results_lazily, htmx, login_manager, migrate, ping_idle_connections,
     sessions_in_utc, template_gettext,
@@ -29,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     settings = load_config(config)
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], instance_relative_config=False)
     app.request_class = PortalRequest
+    app.jinja_environment = PortalEnvironment  # before anything builds app.jinja_env
     app.url_map.converters["int"] = bounded_int_converter()
     app.config.update(settings)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
