@@ -1,5 +1,6 @@
 """Every Flask extension object, created unbound and initialised in ``create_app``."""
 import time
+from weakref import WeakKeyDictionary
 from collections.abc import Sequence
 
 from flask_babel import Babel, Domain
@@ -71,17 +72,37 @@ def template_gettext(catalogue) -> dict:
     context processor, which runs for every ``render_template`` (inside ``force_locale`` too),
     so the catalogue is the one in force for that rendering. Same behaviour as Jinja's
     new-style gettext: marked safe under autoescaping, and always %-formatted (``%%`` → ``%``,
-    placeholders escaped)."""
+    placeholders escaped).
+
+    A string without placeholders comes out the same each time: it is kept, as its ``Markup``,
+    with the catalogue (``Markup(text) % {}`` took ~3 µs, and a list page prints ~50 of them).
+    Up to ``_KEPT_PER_CATALOGUE`` strings, in case a template translates a string from its data."""
     translate = catalogue.ugettext
+    try:
+        kept = _kept_translations[catalogue]
+    except KeyError:
+        kept = _kept_translations[catalogue] = {}
 
     @pass_context
     def gettext(context, string, **variables):
+        if not variables and context.eval_ctx.autoescape:
+            rv = kept.get(string)
+            if rv is None:
+                rv = Markup(translate(string)) % variables
+                if len(kept) < _KEPT_PER_CATALOGUE:
+                    kept[string] = rv
+            return rv
         rv = translate(string)
         if context.eval_ctx.autoescape:
             rv = Markup(rv)
         return rv % variables
 
     return {"_": gettext, "gettext": gettext}
+
+
+# catalogue → {string: its translation as Markup}; a catalogue Flask-Babel drops takes its strings
+_kept_translations: "WeakKeyDictionary[object, dict[str, Markup]]" = WeakKeyDictionary()
+_KEPT_PER_CATALOGUE = 4000
 
 
 def sessions_in_utc(engine) -> None:

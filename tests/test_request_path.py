@@ -54,6 +54,27 @@ def test_trans_blocks_use_the_same_gettext(app):
         assert render_template_string("{% trans %}Complaints{% endtrans %}") == "Complaints"
 
 
+def test_strings_kept_with_their_catalogue_come_out_the_same_and_stay_bounded(app, monkeypatch):
+    from portal import extensions
+
+    monkeypatch.setattr(extensions, "_KEPT_PER_CATALOGUE", 2)
+    source = "{{ _('Complaints') }}|{{ _('100%%') }}|{{ _('Archives') }}|{{ _('%(n)s complaints', n='<b>') }}"
+    with app.test_request_context("/"):
+        with force_locale("en"):
+            first = render_template_string(source)
+            assert render_template_string(source) == first  # the second time from what was kept
+        chinese = render_template_string("{{ _('Complaints') }}|{{ _('100%%') }}")
+    assert first.startswith("Complaints|100%|") and first.endswith("&lt;b&gt; complaints")
+    assert chinese == "客户投诉|100%"  # kept per catalogue: the English one is not served
+    kept = [dict(k) for k in extensions._kept_translations.values()]
+    # only strings without placeholders are kept, at most _KEPT_PER_CATALOGUE per catalogue
+    assert kept and all(len(k) <= 2 and not any("%(" in msgid for msgid in k) for k in kept)
+    # outside autoescaping a string is translated as before, not taken from what was kept
+    with app.test_request_context("/"):
+        tmpl = "{% autoescape false %}{{ _('Complaints') ~ '' }}{% endautoescape %}"
+        assert render_template_string(tmpl) == "客户投诉"
+
+
 # --- the bell's count, read with the user -------------------------------------------------------
 
 def _notify(user, n=1):
