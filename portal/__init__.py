@@ -17,11 +17,11 @@ from markupsafe import Markup
 
 from portal.config import load_config
 from portal.http import PortalRequest, bounded_int_converter
-from portal.templating import PortalEnvironment
 from portal.extensions import (
     RequestCachedDomain, babel, csrf, db, describe_results_lazily, htmx, login_manager, migrate, ping_idle_connections,
     sessions_in_utc, template_gettext,
 )
+from portal.templating import PortalEnvironment
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 

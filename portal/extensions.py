@@ -1,7 +1,7 @@
 """Every Flask extension object, created unbound and initialised in ``create_app``."""
 import time
-from weakref import WeakKeyDictionary
 from collections.abc import Sequence
+from weakref import WeakKeyDictionary
 
 from flask_babel import Babel, Domain
 from flask_babel import _get_current_context
