@@ -52,7 +52,9 @@ def reply_due(received_at: datetime, urgency: Urgency, tz: ZoneInfo | None = Non
     """
     urgency = Urgency(urgency)
     if urgency == Urgency.EMERGENCY:
-        return received_at.replace(second=59, microsecond=0)
+        # never before the receipt itself: a time within the 59th second (``now``, to the
+        # microsecond, when a closed record is reopened) would otherwise be due before it came
+        return max(received_at.replace(second=59, microsecond=0), received_at)
     if urgency == Urgency.IMPORTANT:
         return end_of_local_day(local_date(received_at, tz), tz)
     return received_at + GENERAL_REPLY_WITHIN

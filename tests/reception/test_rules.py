@@ -37,6 +37,9 @@ def test_reply_deadline(received, urgency, due):
 @pytest.mark.parametrize("received, due", [
     (local(2026, 5, 10, 10, 3), local(2026, 5, 10, 10, 3, 59)),
     (local(2026, 5, 10, 10, 3, 59), local(2026, 5, 10, 10, 3, 59)),  # the seconds typed do not extend it
+    # received within the 59th second (a reopening at "now"): due then, never before it came
+    (local(2026, 5, 10, 10, 3, 59, 173962), local(2026, 5, 10, 10, 3, 59, 173962)),
+    (local(2026, 5, 10, 10, 3, 58, 999999), local(2026, 5, 10, 10, 3, 59)),
     (local(2026, 5, 10, 23, 59), local(2026, 5, 10, 23, 59, 59)),  # the day's last minute: not the next day
 ])
 def test_an_emergency_is_due_within_the_minute_it_is_received(received, due):
