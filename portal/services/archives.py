@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, String, and_, bindparam, exists, extract, func, insert, or_, select, update
+from sqlalchemy import Integer, String, and_, any_, bindparam, exists, extract, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from portal.extensions import db
@@ -583,11 +583,21 @@ def listed_customers(rows: list, project_names: dict[int, str]) -> list[ListedCu
     query for the page."""
     purchases: dict[int, list] = {row.id: [] for row in rows}
     if purchases:
-        for p in db.session.execute(
-                select(Purchase.customer_id, Purchase.project_id, Purchase.building, Purchase.room)
-                .where(Purchase.customer_id.in_(purchases)).order_by(Purchase.customer_id, Purchase.id)):
+        postgresql = db.session.get_bind().dialect.name == "postgresql"
+        for p in db.session.execute(_purchases_of(postgresql), {"ids": list(purchases)}):
             purchases[p.customer_id].append(p)
     return [ListedCustomer(row, purchases[row.id], project_names) for row in rows]
+
+
+@functools.cache
+def _purchases_of(postgresql: bool):
+    """The purchases of a page's customers, built once. PostgreSQL takes the ids as one array
+    (``= ANY(:ids)``): an IN list is written out again for each page with one parameter per id,
+    a new statement text for psycopg to convert each time the page holds another number of rows."""
+    ids = (Purchase.customer_id == any_(bindparam("ids", type_=ARRAY(Integer))) if postgresql
+           else Purchase.customer_id.in_(bindparam("ids", expanding=True)))
+    return (select(Purchase.customer_id, Purchase.project_id, Purchase.building, Purchase.room)
+            .where(ids).order_by(Purchase.customer_id, Purchase.id))
 
 
 # --- search --------------------------------------------------------------------------------
