@@ -61,7 +61,9 @@ def record_read(action: str, *, object_type: str, object_id, detail: dict | None
 
 @functools.cache
 def _insert_event():
-    return AuditEvent.__table__.insert()
+    # inline: nothing asks for the new row's id, so PostgreSQL is not asked to return it
+    # (RETURNING id, and a result to read, on every page that writes a read event)
+    return AuditEvent.__table__.insert().inline()
 
 
 def record_now(action: str, **kwargs) -> None:
