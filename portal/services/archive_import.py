@@ -40,14 +40,13 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from flask_babel import gettext as _
-from sqlalchemy import any_, bindparam, func, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import func, select, update
 
 from portal.extensions import db
 from portal.models import Customer, CustomerChange, CustomerKind, Gender, Project, Purchase
 from portal.models.base import utcnow
 from portal.services import audit
-from portal.services.archives import _chunks, _run_hooks, history_value, refresh_repeat_purchase_bulk
+from portal.services.archives import _chunks, _run_hooks, among, history_value, refresh_repeat_purchase_bulk
 from portal.services.validators import (
     ID_NUMBER_PROBLEMS, id_number_problem, is_valid_phone, normalise_id_number, normalise_phone,
 )
@@ -370,14 +369,6 @@ def phone_numbers(cell) -> list[str]:
     return list(dict.fromkeys(p for p in PHONE_SEPARATORS.split(text) if p))
 
 
-def _among(column, values):
-    """``column IN (values)``; on PostgreSQL ``column = ANY(array)``: one array parameter instead
-    of 5,000 takes the lookups of a 100,000-row file 2.5–4.5 times faster."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
-    return column.in_(values)
-
-
 def _room_key(row: dict) -> tuple:
     return row["project_id"], row.get("building") or "", row["room"]
 
@@ -493,7 +484,7 @@ def _room_owners(rows: list[dict]) -> tuple[Owners, dict[tuple, set[str]]]:
         for chunk in _chunks(sorted(rooms), CHUNK):
             for building, room, cid, id_number, name in db.session.execute(
                     select(Purchase.building, Purchase.room, Customer.id, Customer.id_number, Customer.name)
-                    .join(Customer).where(Purchase.project_id == project_id, _among(Purchase.room, chunk))):
+                    .join(Customer).where(Purchase.project_id == project_id, among(Purchase.room, chunk))):
                 owners[(project_id, building or "", room)] = (cid, id_number, name)
                 buildings.setdefault((project_id, room), set()).add(building or "")
     return owners, buildings
@@ -506,7 +497,7 @@ def _ids_on_file(rows: list[dict], names: dict[str, str] | None = None) -> dict[
     found: dict[str, int] = {}
     for chunk in _chunks(numbers, CHUNK):
         for cid, number, name in db.session.execute(
-                select(Customer.id, Customer.id_number, Customer.name).where(_among(Customer.id_number, chunk))):
+                select(Customer.id, Customer.id_number, Customer.name).where(among(Customer.id_number, chunk))):
             found[number] = cid
             if names is not None:
                 names[number] = name
@@ -682,7 +673,7 @@ def _person_keys(rows: list[dict], owners: Owners, ids_on_file: dict[str, int],
         if numbered:
             stmt = stmt.where(Customer.id_number.is_(None))
         for chunk in _chunks(sorted(phones), CHUNK):
-            for cid, name, phone, number in db.session.execute(stmt.where(_among(Customer.phone1, chunk))):
+            for cid, name, phone, number in db.session.execute(stmt.where(among(Customer.phone1, chunk))):
                 found = on_file.setdefault((name, phone), []) if name in phones[phone] else []
                 if (cid, number is not None) not in found:  # both lookups may find a record
                     found.append((cid, number is not None))
@@ -751,7 +742,7 @@ def apply_rows(rows: list[dict], keys: list[tuple], *, year: int, user,
     cols = [Customer.__table__.c[k] for k in ["id", "kind", *customer_keys]]
     by_customer_id = [k[1] for k in people if k[0] == "cid"]
     for chunk in _chunks(by_customer_id, CHUNK):
-        for rec in db.session.execute(select(*cols).where(_among(Customer.id, chunk))).mappings():
+        for rec in db.session.execute(select(*cols).where(among(Customer.id, chunk))).mappings():
             existing[("cid", rec["id"])] = dict(rec)
 
     # new customers
@@ -768,7 +759,7 @@ def apply_rows(rows: list[dict], keys: list[tuple], *, year: int, user,
     for chunk in _chunks(new_with_id, CHUNK):
         db.session.execute(customer_table.insert(), [values_of(p) for p in chunk])
         for cid, id_number in db.session.execute(select(Customer.id, Customer.id_number).where(
-                _among(Customer.id_number, [p["id_number"] for p in chunk]))):
+                among(Customer.id_number, [p["id_number"] for p in chunk]))):
             customer_id[("id", id_number)] = cid
         result.inserted += len(chunk)
         if progress:
@@ -812,7 +803,7 @@ def apply_rows(rows: list[dict], keys: list[tuple], *, year: int, user,
     for project_id, rooms in by_project.items():
         for chunk in _chunks(sorted(rooms), CHUNK):
             for rec in db.session.execute(select(*purchase_cols).where(
-                    Purchase.project_id == project_id, _among(Purchase.room, chunk))).mappings():
+                    Purchase.project_id == project_id, among(Purchase.room, chunk))).mappings():
                 on_file[(rec["project_id"], rec["building"] or "", rec["room"])] = dict(rec)
     new_purchases, purchase_updates = [], []
     for key, row in zip(keys, rows):
@@ -836,7 +827,7 @@ def apply_rows(rows: list[dict], keys: list[tuple], *, year: int, user,
         owners = sorted({p["customer_id"] for p in new_purchases})
         for chunk in _chunks(owners, CHUNK):
             added_ids.extend(db.session.scalars(select(Purchase.id).where(
-                Purchase.id > before, _among(Purchase.customer_id, chunk))))
+                Purchase.id > before, among(Purchase.customer_id, chunk))))
     for chunk in _chunks(purchase_updates, CHUNK):
         db.session.execute(update(Purchase), chunk)
     result.purchases_added, result.purchases_updated = len(added_ids), len(purchase_updates)
