@@ -7,9 +7,10 @@ function done(summary, latency, requests)
   local seconds = summary.duration / 1e6
   io.write(string.format(
     'BENCH_JSON {"requests": %d, "seconds": %.2f, "rps": %.2f, "p50_ms": %.2f, "p90_ms": %.2f, ' ..
-    '"p95_ms": %.2f, "p99_ms": %.2f, "max_ms": %.2f, "mean_ms": %.2f, "non_2xx": %d, "socket_errors": %d}\n',
+    '"p95_ms": %.2f, "p99_ms": %.2f, "max_ms": %.2f, "mean_ms": %.2f, "non_2xx": %d, "socket_errors": %d, "timeouts": %d}\n',
     summary.requests, seconds, summary.requests / seconds,
     latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(95) / 1000,
     latency:percentile(99) / 1000, latency.max / 1000, latency.mean / 1000, summary.errors.status,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.errors.timeout))
 end

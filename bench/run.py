@@ -105,7 +105,24 @@ def wrk(url: str, cookie: str | None, seconds: int, connections: int, threads: i
         cmd[1:1] = ["-H", f"Cookie: {cookie}"]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
     line = next(ln for ln in out.splitlines() if ln.startswith("BENCH_JSON "))
-    return json.loads(line[len("BENCH_JSON "):])
+    return without_empty_latencies(json.loads(line[len("BENCH_JSON "):]))
+
+
+LATENCY_KEYS = ("p50_ms", "p90_ms", "p95_ms", "p99_ms", "max_ms", "mean_ms")
+
+
+def without_empty_latencies(m: dict) -> dict:
+    """wrk records latencies only of answers that came within its --timeout; when none did (the
+    monthly report at 20 connections: each waits for the ones queued before it), its empty
+    histogram reads 0 ms. Those figures become None ("—" in the table) so that no one reads a
+    run in which every request timed out as the fastest page of the run."""
+    if m.get("max_ms", 0) == 0 and m.get("socket_errors", 0) > 0:
+        m.update(dict.fromkeys(LATENCY_KEYS))
+    return m
+
+
+def ms(value) -> str:
+    return "—" if value is None else f"{value:.1f}"
 
 
 def discover_ids(app) -> dict:
@@ -187,8 +204,9 @@ def http_phase(args, app, ids) -> list[dict]:
             check_page(url, path, cookie if signed_in else None)
             m.update(name=name, path=path, connections=connections, load_before=load)
             results.append(m)
-            print(f"  {name:<30} {m['rps']:8.1f} req/s  p50 {m['p50_ms']:7.1f}  p95 {m['p95_ms']:7.1f}  "
-                  f"p99 {m['p99_ms']:7.1f} ms  non-2xx {m['non_2xx']}  load {load}", flush=True)
+            print(f"  {name:<30} {m['rps']:8.1f} req/s  p50 {ms(m['p50_ms']):>7}  p95 {ms(m['p95_ms']):>7}  "
+                  f"p99 {ms(m['p99_ms']):>7} ms  non-2xx {m['non_2xx']}  timed out {m.get('timeouts', 0)}  "
+                  f"load {load}", flush=True)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -198,8 +216,9 @@ def http_phase(args, app, ids) -> list[dict]:
             server.wait(timeout=15)
     base_row = results[0]
     for m in results:
-        m["p50_ratio"] = round(m["p50_ms"] / max(base_row["p50_ms"], 0.001), 1)
-        m["p95_ratio"] = round(m["p95_ms"] / max(base_row["p95_ms"], 0.001), 1)
+        for q in ("p50", "p95"):
+            mine, base = m[f"{q}_ms"], base_row[f"{q}_ms"]
+            m[f"{q}_ratio"] = None if mine is None or base is None else round(mine / max(base, 0.001), 1)
         m["rps_ratio"] = round(m["rps"] / max(base_row["rps"], 0.001), 3)
     return results
 
@@ -256,16 +275,17 @@ def main() -> None:
 
 def print_table(report: dict) -> None:
     print()
-    print(f"| page | connections | req/s | p50 ms | p95 ms | p99 ms | p95 vs minimal | non-2xx |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print(f"| page | connections | req/s | p50 ms | p95 ms | p99 ms | p95 vs minimal | non-2xx | timed out |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for m in report.get("pages", []):
-        print(f"| {m['name']} | {m.get('connections', '')} | {m['rps']:.1f} | {m['p50_ms']:.1f} | {m['p95_ms']:.1f} | "
-              f"{m['p99_ms']:.1f} | {m['p95_ratio']:.1f}× | {m['non_2xx']} |")
+        ratio = "—" if m["p95_ratio"] is None else f"{m['p95_ratio']:.1f}×"
+        print(f"| {m['name']} | {m.get('connections', '')} | {m['rps']:.1f} | {ms(m['p50_ms'])} | {ms(m['p95_ms'])} | "
+              f"{ms(m['p99_ms'])} | {ratio} | {m['non_2xx']} | {m.get('timeouts', 0)} |")
     if "sweep" in report:
-        print(f"| reminder sweep, {report['sweep']['due']:,} due | | | | | | {report['sweep']['seconds']:.1f} s | |")
+        print(f"| reminder sweep, {report['sweep']['due']:,} due | | | | | | {report['sweep']['seconds']:.1f} s | | |")
     if "import" in report:
         print(f"| Excel import, {report['import']['rows']:,} rows | | | | | | {report['import']['seconds']:.1f} s "
-              f"(check {report['import']['check_seconds']:.1f} s + write {report['import']['write_seconds']:.1f} s) | |")
+              f"(check {report['import']['check_seconds']:.1f} s + write {report['import']['write_seconds']:.1f} s) | | |")
 
 
 if __name__ == "__main__":
