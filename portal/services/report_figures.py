@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import String, and_, case, cast, distinct, exists, func, literal, or_, select, union_all
 
@@ -37,6 +37,7 @@ from portal.models.revisit import FollowUpStatus, RevisitFollowUp, RevisitPlan, 
 from portal.models.settings import ComplaintCategory
 from portal.services import revisit_rates as rr
 from portal.services.clock import now_utc, start_of_local_day
+from portal.services.concurrent_reads import run_reads
 from portal.services.complaints import (
     filed_late_clause, filing_overdue_clause, matter_holds_a_report, reported_late_clause,
     unreported_past_due_clause,
@@ -607,13 +608,17 @@ def kpis(period: Period, scope: Scope, now: datetime | None = None, *, sat: dict
     """The four KPIs of seed 001 §四 for one period and scope (``sat``: the period's
     ``satisfaction`` figures when the caller has them already)."""
     now = now or now_utc()
-    sat = (sat or satisfaction(period, scope))["overall"]
-    reply = first_reply_time(period, scope)
-    inquiry = inquiry_reply_time(period, scope)
-    return {"satisfaction": {"score": sat["score"], "count": sat["count"], "satisfied_rate": sat["satisfied_rate"]},
-            "complaint_rate": complaint_rate(period, scope),
+    return _kpis(sat or satisfaction(period, scope), complaint_rate(period, scope), first_reply_time(period, scope),
+                 inquiry_reply_time(period, scope), repair_timeliness(period, scope, now))
+
+
+def _kpis(sat: dict, rate: dict, reply: dict, inquiry: dict, repair: dict) -> dict:
+    overall = sat["overall"]
+    return {"satisfaction": {"score": overall["score"], "count": overall["count"],
+                             "satisfied_rate": overall["satisfied_rate"]},
+            "complaint_rate": rate,
             "first_reply": _mean_median(reply), "inquiry_reply": _mean_median(inquiry),
-            "repair": repair_timeliness(period, scope, now)}
+            "repair": repair}
 
 
 def branches() -> list[OrgUnit]:
@@ -670,10 +675,21 @@ def branch_comparison(period: Period) -> list[dict]:
 
 def headline(month: date, scope: Scope, now: datetime) -> dict:
     """The few figures compared with the previous month and the same month last year."""
+    return _headline_of(month, {key: read() for key, read in _headline_reads(month, scope, now).items()})
+
+
+def _headline_reads(month: date, scope: Scope, now: datetime) -> dict[str, Callable[[], Any]]:
     period = month_period(month)
-    return _headline(month, complaint_counts(period, scope), first_reply(period, scope, now),
-                     resolution_time(period, scope), satisfaction(period, scope), feedback(period, scope),
-                     revisit_completion(month, scope))
+    return {"counts": lambda: complaint_counts(period, scope),
+            "reply": lambda: first_reply(period, scope, now),
+            "resolution": lambda: resolution_time(period, scope),
+            "sat": lambda: satisfaction(period, scope),
+            "fb": lambda: feedback(period, scope),
+            "completion": lambda: revisit_completion(month, scope)}
+
+
+def _headline_of(month: date, f: dict) -> dict:
+    return _headline(month, f["counts"], f["reply"], f["resolution"], f["sat"], f["fb"], f["completion"])
 
 
 def _headline(month: date, counts: dict, reply: dict, resolution: dict, sat: dict, fb: dict, rates: dict) -> dict:
@@ -696,36 +712,53 @@ def monthly_report(month: date, scope: Scope, now: datetime | None = None) -> di
     now = now or now_utc()
     month = month.replace(day=1)
     period = month_period(month)
-    # each figure of the month once: the current month's comparison column is built from them
-    counts = complaint_counts(period, scope)
-    reply = first_reply(period, scope, now)
-    resolution = resolution_time(period, scope)
-    sat = satisfaction(period, scope)
-    completion = revisit_completion(month, scope)
-    fb = feedback(period, scope)
+    company_wide = scope.branch_id is None and scope.project_id is None
+    # Each figure once (the current month's comparison column and the KPIs reuse them), and all
+    # of them at once over several connections where that is safe (concurrent_reads). The
+    # slowest first: the trend, the complaint rate and the month's complaint figures.
+    reads: dict[str, Callable[[], Any]] = {
+        "trend": lambda: monthly_trend(month, scope),
+        "complaint_rate": lambda: complaint_rate(period, scope),
+        **_headline_reads(month, scope, now),
+        **{f"previous.{k}": read for k, read in _headline_reads(add_months(month, -1), scope, now).items()},
+        **{f"last_year.{k}": read for k, read in _headline_reads(add_months(month, -12), scope, now).items()},
+        "revisit_feedback": lambda: revisit_feedback(period, scope, now),
+        "overdue": lambda: overdue(period, scope, now),
+        "important_matters": lambda: important_matters(period, scope),
+        "measures": lambda: measures(period, scope),
+        "revisits_done": lambda: revisits_done(period, scope),
+        "first_reply_time": lambda: first_reply_time(period, scope),
+        "inquiry_reply_time": lambda: inquiry_reply_time(period, scope),
+        "repair": lambda: repair_timeliness(period, scope, now),
+        "branches": lambda: branch_comparison(period) if company_wide else [],
+    }
+    f = run_reads(reads)
+
+    def month_of(prefix: str) -> dict:
+        return {k.removeprefix(prefix): v for k, v in f.items() if k.startswith(prefix)}
+
     return {
         "version": FIGURES_VERSION,
         "kind": "monthly",
         "month": month.strftime("%Y-%m"),
         "scope": scope.as_dict(),
         "computed_at": now.isoformat(),
-        "complaints": counts,
-        "first_reply": reply,
-        "resolution": resolution,
-        "overdue": overdue(period, scope, now),
-        "important_matters": important_matters(period, scope),
-        "measures": measures(period, scope),
-        "satisfaction": sat,
-        "revisits": {"done": revisits_done(period, scope), "completion": completion,
-                     "feedback": revisit_feedback(period, scope, now)},
-        "feedback": fb,
-        "kpis": kpis(period, scope, now, sat=sat),
-        "trend": monthly_trend(month, scope),
-        "branches": branch_comparison(period) if scope.branch_id is None and scope.project_id is None else [],
+        "complaints": f["counts"],
+        "first_reply": f["reply"],
+        "resolution": f["resolution"],
+        "overdue": f["overdue"],
+        "important_matters": f["important_matters"],
+        "measures": f["measures"],
+        "satisfaction": f["sat"],
+        "revisits": {"done": f["revisits_done"], "completion": f["completion"], "feedback": f["revisit_feedback"]},
+        "feedback": f["fb"],
+        "kpis": _kpis(f["sat"], f["complaint_rate"], f["first_reply_time"], f["inquiry_reply_time"], f["repair"]),
+        "trend": f["trend"],
+        "branches": f["branches"],
         "comparison": {
-            "current": _headline(month, counts, reply, resolution, sat, fb, completion),
-            "previous": headline(add_months(month, -1), scope, now),
-            "last_year": headline(add_months(month, -12), scope, now),
+            "current": _headline_of(month, f),
+            "previous": _headline_of(add_months(month, -1), month_of("previous.")),
+            "last_year": _headline_of(add_months(month, -12), month_of("last_year.")),
         },
     }
 
