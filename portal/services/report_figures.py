@@ -604,15 +604,16 @@ def _mean_median(stats: dict) -> dict:
     return {"count": stats["count"], "mean_hours": stats["mean_hours"], "median_hours": stats["median_hours"]}
 
 
-def kpis(period: Period, scope: Scope, now: datetime | None = None, *, sat: dict | None = None) -> dict:
-    """The four KPIs of seed 001 §四 for one period and scope (``sat``: the period's
-    ``satisfaction`` figures when the caller has them already)."""
+def kpis(period: Period, scope: Scope, now: datetime | None = None) -> dict:
+    """The four KPIs of seed 001 §四 for one period and scope."""
     now = now or now_utc()
-    return _kpis(sat or satisfaction(period, scope), complaint_rate(period, scope), first_reply_time(period, scope),
+    return _kpis(satisfaction(period, scope), complaint_rate(period, scope), first_reply_time(period, scope),
                  inquiry_reply_time(period, scope), repair_timeliness(period, scope, now))
 
 
 def _kpis(sat: dict, rate: dict, reply: dict, inquiry: dict, repair: dict) -> dict:
+    """The KPIs from their figures (``sat``: the period's ``satisfaction``, which the monthly
+    report shows as well)."""
     overall = sat["overall"]
     return {"satisfaction": {"score": overall["score"], "count": overall["count"],
                              "satisfied_rate": overall["satisfied_rate"]},
@@ -673,12 +674,8 @@ def branch_comparison(period: Period) -> list[dict]:
     return list(out.values())
 
 
-def headline(month: date, scope: Scope, now: datetime) -> dict:
-    """The few figures compared with the previous month and the same month last year."""
-    return _headline_of(month, {key: read() for key, read in _headline_reads(month, scope, now).items()})
-
-
 def _headline_reads(month: date, scope: Scope, now: datetime) -> dict[str, Callable[[], Any]]:
+    """The figures behind the few compared with the previous month and the same month last year."""
     period = month_period(month)
     return {"counts": lambda: complaint_counts(period, scope),
             "reply": lambda: first_reply(period, scope, now),

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
+from sqlalchemy.exc import ProgrammingError
 
 from portal.auth.permissions import Role
 from portal.extensions import db
@@ -58,10 +60,20 @@ def test_a_report_over_three_connections_equals_the_report_over_one(org, connect
     connections(1)
     in_order = rf.monthly_report(OCTOBER, rf.Scope(), NOW)
     connections(3)
-    assert connections_for_reads() == 3
-    at_once = rf.monthly_report(OCTOBER, rf.Scope(), NOW)
+    threads = set()
+
+    def note_thread(*_):
+        threads.add(threading.current_thread().name)
+
+    event.listen(db.engine, "before_cursor_execute", note_thread)
+    try:
+        at_once = rf.monthly_report(OCTOBER, rf.Scope(), NOW)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note_thread)
+    assert sum(name.startswith("report-read") for name in threads) == 3  # it did run over three
     assert at_once == in_order
     assert at_once["complaints"]["received"] == 6 and at_once["comparison"]["previous"]["complaints"] == 1
+    assert at_once["kpis"] == rf.kpis(rf.month_period(OCTOBER), rf.Scope(), NOW)
 
 
 @postgresql_only
@@ -80,6 +92,56 @@ def test_what_the_callers_transaction_wrote_is_read_in_its_own_session(org, conn
     assert connections_for_reads() == 3  # nothing uncommitted any more
 
 
+@postgresql_only
+def test_changed_or_deleted_objects_not_yet_flushed_keep_the_reads_in_order(org, connections):
+    connections(3)
+    unit = OrgUnit(name="改名前", kind=OrgKind.BRANCH)
+    db.session.add(unit)
+    db.session.commit()
+    assert connections_for_reads() == 3
+    unit.name = "改名后"
+    assert connections_for_reads() == 1
+    db.session.rollback()
+    db.session.delete(unit)
+    assert connections_for_reads() == 1
+    db.session.rollback()
+
+
+@postgresql_only
+def test_a_repeatable_read_caller_reads_one_snapshot_in_its_own_session(org, connections):
+    connections(3)
+    db.session.commit()
+    db.session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+    assert connections_for_reads() == 1
+    db.session.rollback()
+    assert connections_for_reads() == 3
+
+
+@postgresql_only
+def test_a_failing_query_raises_to_the_caller_and_every_connection_goes_back_to_the_pool(org, connections):
+    connections(3)
+    db.session.commit()
+    db.session.close()
+    checked_out = db.engine.pool.checkedout()
+    taken = []
+
+    def fails():
+        db.session.execute(text("SELECT no_such_column FROM org_unit"))
+
+    def ok(key):
+        def _read():
+            taken.append(key)
+            pid = _backend_pid()
+            time.sleep(0.02)  # 40 of these take 0.4 s over two threads; the failure comes first
+            return pid
+        return _read
+
+    with pytest.raises(ProgrammingError):
+        run_reads({"bad": fails, **{str(i): ok(str(i)) for i in range(40)}})
+    assert len(taken) < 40  # the threads stopped taking reads after the failure
+    assert db.engine.pool.checkedout() == checked_out
+
+
 def test_one_connection_runs_the_reads_in_order_in_the_callers_session(db, connections):
     connections(1)
     order: list[str] = []
@@ -96,7 +158,7 @@ def test_one_connection_runs_the_reads_in_order_in_the_callers_session(db, conne
     assert order == ["x", "y", "z"] and sessions == {id(db.session())}
 
 
-def test_sqlite_always_reads_in_order(db, connections):
+def test_sqlite_reads_in_order_and_postgresql_at_once(db, connections):
     connections(3)
     expected = 1 if db.engine.dialect.name == "sqlite" else 3
     db.session.commit()
