@@ -685,20 +685,17 @@ def _headline_reads(month: date, scope: Scope, now: datetime) -> dict[str, Calla
             "completion": lambda: revisit_completion(month, scope)}
 
 
-def _headline_of(month: date, f: dict) -> dict:
-    return _headline(month, f["counts"], f["reply"], f["resolution"], f["sat"], f["fb"], f["completion"])
-
-
-def _headline(month: date, counts: dict, reply: dict, resolution: dict, sat: dict, fb: dict, rates: dict) -> dict:
+def _headline(month: date, f: dict) -> dict:
+    """The compared figures of ``month`` from the results of its ``_headline_reads``."""
     return {"month": month.strftime("%Y-%m"),
-            "complaints": counts["received"],
-            "repeat": counts["repeat"],
-            "first_reply_rate": reply["rate"],
-            "resolution_median_hours": resolution["median_hours"],
-            "satisfaction_score": sat["overall"]["score"],
-            "contacts": fb["total"],
-            "routine_revisit_rate": rates["routine_rate"],
-            "complaint_revisit_rate": rates["complaint_rate"]}
+            "complaints": f["counts"]["received"],
+            "repeat": f["counts"]["repeat"],
+            "first_reply_rate": f["reply"]["rate"],
+            "resolution_median_hours": f["resolution"]["median_hours"],
+            "satisfaction_score": f["sat"]["overall"]["score"],
+            "contacts": f["fb"]["total"],
+            "routine_revisit_rate": f["completion"]["routine_rate"],
+            "complaint_revisit_rate": f["completion"]["complaint_rate"]}
 
 
 # --- the reports ------------------------------------------------------------------------------
@@ -710,6 +707,7 @@ def monthly_report(month: date, scope: Scope, now: datetime | None = None) -> di
     month = month.replace(day=1)
     period = month_period(month)
     company_wide = scope.branch_id is None and scope.project_id is None
+    previous, last_year = add_months(month, -1), add_months(month, -12)
     # Each figure once (the current month's comparison column and the KPIs reuse them), and all
     # of them at once over several connections where that is safe (concurrent_reads). The
     # slowest first: the trend, the complaint rate and the month's complaint figures.
@@ -717,8 +715,8 @@ def monthly_report(month: date, scope: Scope, now: datetime | None = None) -> di
         "trend": lambda: monthly_trend(month, scope),
         "complaint_rate": lambda: complaint_rate(period, scope),
         **_headline_reads(month, scope, now),
-        **{f"previous.{k}": read for k, read in _headline_reads(add_months(month, -1), scope, now).items()},
-        **{f"last_year.{k}": read for k, read in _headline_reads(add_months(month, -12), scope, now).items()},
+        **{f"previous.{k}": read for k, read in _headline_reads(previous, scope, now).items()},
+        **{f"last_year.{k}": read for k, read in _headline_reads(last_year, scope, now).items()},
         "revisit_feedback": lambda: revisit_feedback(period, scope, now),
         "overdue": lambda: overdue(period, scope, now),
         "important_matters": lambda: important_matters(period, scope),
@@ -753,9 +751,9 @@ def monthly_report(month: date, scope: Scope, now: datetime | None = None) -> di
         "trend": f["trend"],
         "branches": f["branches"],
         "comparison": {
-            "current": _headline_of(month, f),
-            "previous": _headline_of(add_months(month, -1), month_of("previous.")),
-            "last_year": _headline_of(add_months(month, -12), month_of("last_year.")),
+            "current": _headline(month, f),
+            "previous": _headline(previous, month_of("previous.")),
+            "last_year": _headline(last_year, month_of("last_year.")),
         },
     }
 
