@@ -10,6 +10,8 @@
    no database);
 4. times, in-process, a full reminder sweep over 100,000 due reminders and the import of a
    100,000-row Excel file through the archive import service;
+   and, for each page, where the CPU went: milliseconds of CPU per request in the portal's
+   gunicorn processes, in PostgreSQL's and in wrk (``cpu_split``);
 5. writes ``bench/results/latest.json`` and prints a table.
 
 Only 127.0.0.1 is ever contacted. Every load phase is bounded in time.
@@ -21,6 +23,7 @@ import http.cookiejar
 import json
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -121,6 +124,51 @@ def without_empty_latencies(m: dict) -> dict:
     return m
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def parse_proc_stat(line: str) -> tuple[str, int, int]:
+    """(command name, process group, CPU ticks in user and system mode) of a ``/proc/<pid>/stat``
+    line. The name is between the first "(" and the last ")", and may hold spaces and parentheses
+    itself; the fields after it are counted from there (proc(5): pgrp is the 5th, utime and stime
+    the 14th and 15th of the line)."""
+    comm = line[line.index("(") + 1:line.rindex(")")]
+    rest = line[line.rindex(")") + 2:].split()
+    return comm, int(rest[2]), int(rest[11]) + int(rest[12])
+
+
+def cpu_ticks(server_pgid: int) -> dict[str, int]:
+    """CPU ticks used so far by the portal (the processes of gunicorn's process group) and by
+    PostgreSQL (every process named ``postgres``: its backends, one per pooled connection, and
+    its writers). Both live through a page's run, so the difference of two readings is what the
+    run cost them. A process that ends in between (none should) takes its ticks with it."""
+    ticks = {"app": 0, "db": 0}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            comm, pgrp, used = parse_proc_stat(stat.read_text())
+        except (OSError, ValueError, IndexError):  # the process ended while being read
+            continue
+        if pgrp == server_pgid:
+            ticks["app"] += used
+        elif comm == "postgres" or comm.startswith("postgres:"):
+            ticks["db"] += used
+    return ticks
+
+
+def children_ticks() -> int:
+    """CPU ticks of the ended child processes (the wrk runs) so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return round((usage.ru_utime + usage.ru_stime) * CLOCK_TICKS)
+
+
+def cpu_split(before: dict[str, int], after: dict[str, int], requests: int) -> dict[str, float | None]:
+    """Milliseconds of CPU per request of the portal, PostgreSQL and the load generator between two
+    readings of ``{"app": ticks, "db": ticks, "load": ticks}``. On two cores a page's requests per
+    second at 20 connections is bounded by 2,000 ms over their sum: this says which part to cut."""
+    return {f"{part}_cpu_ms": (round((after[part] - before[part]) * 1000 / CLOCK_TICKS / requests, 2)
+                               if requests else None) for part in ("app", "db", "load")}
+
+
 def ms(value) -> str:
     return "—" if value is None else f"{value:.1f}"
 
@@ -203,7 +251,9 @@ def http_phase(args, app, ids) -> list[dict]:
             threads = min(2, connections)
             wrk(url, cookie if signed_in else None, args.warmup, connections, threads)
             load = load_average()
+            before = dict(cpu_ticks(server.pid), load=children_ticks())
             m = wrk(url, cookie if signed_in else None, args.seconds, connections, threads)
+            m.update(cpu_split(before, dict(cpu_ticks(server.pid), load=children_ticks()), m["requests"]))
             # wrk counts only statuses of 400 and more: a page that turned into a redirect (the
             # session ended, say) during the run is caught here
             check_page(url, path, cookie if signed_in else None)
@@ -211,7 +261,8 @@ def http_phase(args, app, ids) -> list[dict]:
             results.append(m)
             print(f"  {name:<30} {m['rps']:8.1f} req/s  p50 {ms(m['p50_ms']):>7}  p95 {ms(m['p95_ms']):>7}  "
                   f"p99 {ms(m['p99_ms']):>7} ms  non-2xx {m['non_2xx']}  timed out {m.get('timeouts', 0)}  "
-                  f"load {load}", flush=True)
+                  f"CPU ms/request: portal {ms(m['app_cpu_ms'])}, PostgreSQL {ms(m['db_cpu_ms'])}, "
+                  f"wrk {ms(m['load_cpu_ms'])}  load {load}", flush=True)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -280,17 +331,19 @@ def main() -> None:
 
 def print_table(report: dict) -> None:
     print()
-    print(f"| page | connections | req/s | p50 ms | p95 ms | p99 ms | p95 vs minimal | non-2xx | timed out |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(f"| page | connections | req/s | p50 ms | p95 ms | p99 ms | p95 vs minimal | non-2xx | timed out "
+          f"| CPU ms/request: portal / PostgreSQL / wrk |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for m in report.get("pages", []):
         ratio = "—" if m["p95_ratio"] is None else f"{m['p95_ratio']:.1f}×"
+        cpu = " / ".join(ms(m.get(f"{part}_cpu_ms")) for part in ("app", "db", "load"))
         print(f"| {m['name']} | {m.get('connections', '')} | {m['rps']:.1f} | {ms(m['p50_ms'])} | {ms(m['p95_ms'])} | "
-              f"{ms(m['p99_ms'])} | {ratio} | {m['non_2xx']} | {m.get('timeouts', 0)} |")
+              f"{ms(m['p99_ms'])} | {ratio} | {m['non_2xx']} | {m.get('timeouts', 0)} | {cpu} |")
     if "sweep" in report:
-        print(f"| reminder sweep, {report['sweep']['due']:,} due | | | | | | {report['sweep']['seconds']:.1f} s | | |")
+        print(f"| reminder sweep, {report['sweep']['due']:,} due | | | | | | {report['sweep']['seconds']:.1f} s | | | |")
     if "import" in report:
         print(f"| Excel import, {report['import']['rows']:,} rows | | | | | | {report['import']['seconds']:.1f} s "
-              f"(check {report['import']['check_seconds']:.1f} s + write {report['import']['write_seconds']:.1f} s) | | |")
+              f"(check {report['import']['check_seconds']:.1f} s + write {report['import']['write_seconds']:.1f} s) | | | |")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-"""``bench/run.py``'s reading of wrk's figures: a run in which no answer came within wrk's
-timeout must not be reported as 0 ms (faster than every page)."""
+"""``bench/run.py``'s reading of wrk's figures (a run in which no answer came within wrk's
+timeout must not be reported as 0 ms, faster than every page) and of the CPU each part used."""
 from __future__ import annotations
 
 import importlib.util
@@ -34,10 +34,45 @@ def test_latencies_of_a_run_without_answers_are_none(figures, emptied):
 
 def test_table_shows_a_dash_for_missing_figures(capsys):
     ok = dict(_wrk(p50_ms=5.0, p95_ms=9.0, p99_ms=11.0, max_ms=20.0), name="minimal", connections=20,
-              p95_ratio=1.0)
+              p95_ratio=1.0, app_cpu_ms=0.41, db_cpu_ms=0.0, load_cpu_ms=0.12)
     timed_out = dict(bench_run.without_empty_latencies(_wrk(socket_errors=13, timeouts=13)), name="monthly report",
                      connections=20, p95_ratio=None)
     bench_run.print_table({"pages": [ok, timed_out]})
     lines = capsys.readouterr().out.splitlines()
-    assert "| minimal | 20 | 0.7 | 5.0 | 9.0 | 11.0 | 1.0× | 0 | 0 |" in lines
-    assert "| monthly report | 20 | 0.7 | — | — | — | — | 0 | 13 |" in lines
+    assert "| minimal | 20 | 0.7 | 5.0 | 9.0 | 11.0 | 1.0× | 0 | 0 | 0.4 / 0.0 / 0.1 |" in lines
+    assert "| monthly report | 20 | 0.7 | — | — | — | — | 0 | 13 | — / — / — |" in lines
+
+
+# /proc/<pid>/stat lines (proc(5)): pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt
+# majflt cmajflt utime stime …
+@pytest.mark.parametrize("line, expected", [
+    ("4242 (gunicorn) S 4100 4100 4100 0 -1 4194560 9000 0 0 0 1234 56 0 0 20 0 1 0 77 1 1",
+     ("gunicorn", 4100, 1290)),
+    ("88 (postgres) S 1 88 88 0 -1 4194560 10 0 0 0 7 3 0 0 20 0 1 0 5 1 1", ("postgres", 88, 10)),
+    # a name with a space and a closing parenthesis of its own: the fields start after the last ")"
+    ("77 (odd) name)) R 1 5 5 0 -1 0 0 0 0 0 40 2 0 0 20 0 1 0 5 1 1", ("odd) name)", 5, 42)),
+])
+def test_proc_stat_lines_give_name_group_and_cpu_ticks(line, expected):
+    assert bench_run.parse_proc_stat(line) == expected
+
+
+def test_cpu_split_is_milliseconds_of_cpu_per_request_of_each_part():
+    hz = bench_run.CLOCK_TICKS
+    before = {"app": 1000, "db": 500, "load": 10}
+    # 4 s of the portal, 1 s of PostgreSQL, 0.3 s of wrk over 1,000 requests
+    after = {"app": 1000 + 4 * hz, "db": 500 + hz, "load": 10 + round(0.3 * hz)}
+    assert bench_run.cpu_split(before, after, 1000) == {"app_cpu_ms": 4.0, "db_cpu_ms": 1.0, "load_cpu_ms": 0.3}
+    assert bench_run.cpu_split(before, after, 0) == dict.fromkeys(("app_cpu_ms", "db_cpu_ms", "load_cpu_ms"))
+
+
+def test_cpu_ticks_counts_the_server_group_and_postgresql(monkeypatch, tmp_path):
+    for pid, line in {"10": "10 (gunicorn) S 1 10 10 0 -1 0 0 0 0 0 100 20 0 0 20 0 1 0 5 1 1",
+                      "11": "11 (gunicorn) S 10 10 10 0 -1 0 0 0 0 0 300 30 0 0 20 0 1 0 5 1 1",
+                      "20": "20 (postgres) S 1 20 20 0 -1 0 0 0 0 0 50 5 0 0 20 0 1 0 5 1 1",
+                      "30": "30 (bash) S 1 30 30 0 -1 0 0 0 0 0 999 999 0 0 20 0 1 0 5 1 1"}.items():
+        (tmp_path / pid).mkdir()
+        (tmp_path / pid / "stat").write_text(line)
+    (tmp_path / "40").mkdir()  # a process that ended between the listing and the reading
+    real_path = bench_run.Path
+    monkeypatch.setattr(bench_run, "Path", lambda p: tmp_path if p == "/proc" else real_path(p))
+    assert bench_run.cpu_ticks(10) == {"app": 450, "db": 55}
