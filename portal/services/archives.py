@@ -399,7 +399,7 @@ def refresh_repeat_purchase(customer: Customer) -> None:
 def _refresh_is_quality(customer_ids: list[int]) -> None:
     has_basis = exists().where(QualityBasis.customer_id == Customer.id)
     for chunk in _chunks(customer_ids, 5000):
-        db.session.execute(update(Customer).where(Customer.id.in_(chunk)).values(is_quality=has_basis)
+        db.session.execute(update(Customer).where(among(Customer.id, chunk)).values(is_quality=has_basis)
                            .execution_options(synchronize_session=False))
     wanted = set(customer_ids)
     for obj in list(db.session.identity_map.values()):
@@ -413,12 +413,12 @@ def refresh_repeat_purchase_bulk(customer_ids: list[int]) -> None:
         return
     for chunk in _chunks(customer_ids, 5000):
         counts = db.session.execute(select(Purchase.customer_id, func.count()).where(
-            Purchase.customer_id.in_(chunk)).group_by(Purchase.customer_id)).all()
+            among(Purchase.customer_id, chunk)).group_by(Purchase.customer_id)).all()
         qualifying = [cid for cid, n in counts if qualifies_by_purchases(n)]
         if not qualifying:
             continue
         have = set(db.session.scalars(select(QualityBasis.customer_id).where(
-            QualityBasis.customer_id.in_(qualifying), QualityBasis.automatic.is_(True))))
+            among(QualityBasis.customer_id, qualifying), QualityBasis.automatic.is_(True))))
         missing = [cid for cid in qualifying if cid not in have]
         if missing:
             db.session.execute(insert(QualityBasis), [

@@ -199,6 +199,31 @@ def test_the_bulk_sync_of_an_import_plans_exactly_what_one_by_one_does(db, org):
         "created": 0, "moved": 0, "cancelled": 0, "reopened": 0}
 
 
+def test_the_bulk_insert_skips_plan_keys_already_taken_and_counts_only_the_new(db, org):
+    """A plan key taken meanwhile (by a concurrent import, say) is skipped, not doubled nor
+    overwritten, and the count is of the plans really written; the rest of the rows go in whole."""
+    purchase = make_purchase(org.project1, signing=date(2026, 12, 20), handover=date(2027, 1, 5))
+    other = make_purchase(org.project1, signing=date(2026, 12, 22))
+
+    def row(kind, p, start, due):
+        return dict(plan_key=revisits.routine_plan_key(kind, p.id), kind=kind, customer_id=p.customer_id,
+                    purchase_id=p.id, project_id=p.project_id, window_start=start, due=due)
+
+    taken = row(K.SIGNING, purchase, date(2026, 12, 20), date(2026, 12, 27))
+    assert revisits._insert_plans([taken]) == 1
+    fresh = [row(K.SIGNING, other, date(2026, 12, 22), date(2026, 12, 29)),
+             row(K.HANDOVER_1M, purchase, date(2027, 1, 5), date(2027, 2, 5))]
+
+    assert revisits._insert_plans([dict(taken, due=date(2027, 3, 1)), *fresh]) == 2
+
+    assert _by_kind(db, purchase)[K.SIGNING].due == date(2026, 12, 27)
+    assert [(p.kind, p.window_start, p.due, p.status, p.attempts, p.project_id) for p in
+            [_by_kind(db, other)[K.SIGNING], _by_kind(db, purchase)[K.HANDOVER_1M]]] == [
+        (K.SIGNING, date(2026, 12, 22), date(2026, 12, 29), RevisitStatus.OPEN, 0, org.project1.id),
+        (K.HANDOVER_1M, date(2027, 1, 5), date(2027, 2, 5), RevisitStatus.OPEN, 0, org.project1.id)]
+    assert len(_plans(db)) == 3
+
+
 def test_a_purchase_entered_by_hand_still_owes_the_revisits_of_the_last_year(db, org):
     """Signed 2 November 2026, entered on 10 January 2027: its signing revisit (due 9 November)
     is planned, overdue, and counts in November's rate; an import of the same purchase does not
