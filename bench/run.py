@@ -127,32 +127,59 @@ def without_empty_latencies(m: dict) -> dict:
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def parse_proc_stat(line: str) -> tuple[str, int, int]:
-    """(command name, process group, CPU ticks in user and system mode) of a ``/proc/<pid>/stat``
-    line. The name is between the first "(" and the last ")", and may hold spaces and parentheses
-    itself; the fields after it are counted from there (proc(5): pgrp is the 5th, utime and stime
-    the 14th and 15th of the line)."""
-    comm = line[line.index("(") + 1:line.rindex(")")]
+def parse_proc_stat(line: str) -> tuple[int, str, int, int, int]:
+    """(pid, command name, parent pid, process group, CPU ticks) of a ``/proc/<pid>/stat`` line.
+    The ticks are the process's own in user and system mode plus those of its children it has
+    reaped: a gunicorn worker or a PostgreSQL backend that ends between two readings then stays
+    counted in its parent's. The name is between the first "(" and the last ")", and may hold
+    spaces and parentheses itself; the fields after it are counted from there (proc(5): ppid is
+    the 4th of the line, pgrp the 5th, utime, stime, cutime and cstime the 14th to 17th)."""
+    pid, comm = int(line[:line.index(" (")]), line[line.index("(") + 1:line.rindex(")")]
     rest = line[line.rindex(")") + 2:].split()
-    return comm, int(rest[2]), int(rest[11]) + int(rest[12])
+    return pid, comm, int(rest[1]), int(rest[2]), sum(int(rest[i]) for i in (11, 12, 13, 14))
 
 
-def cpu_ticks(server_pgid: int) -> dict[str, int]:
+def cpu_ticks(server_pgid: int, postmaster: int) -> dict[str, int]:
     """CPU ticks used so far by the portal (the processes of gunicorn's process group) and by
-    PostgreSQL (every process named ``postgres``: its backends, one per pooled connection, and
-    its writers). Both live through a page's run, so the difference of two readings is what the
-    run cost them. A process that ends in between (none should) takes its ticks with it."""
+    the bench database's PostgreSQL (its postmaster and the postmaster's children: a backend per
+    pooled connection, the writers, autovacuum), not by any other PostgreSQL on the machine.
+    The difference of two readings is what the run between them cost each."""
     ticks = {"app": 0, "db": 0}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            comm, pgrp, used = parse_proc_stat(stat.read_text())
+            pid, _comm, ppid, pgrp, used = parse_proc_stat(stat.read_text())
         except (OSError, ValueError, IndexError):  # the process ended while being read
             continue
         if pgrp == server_pgid:
             ticks["app"] += used
-        elif comm == "postgres" or comm.startswith("postgres:"):
+        elif postmaster in (pid, ppid):
             ticks["db"] += used
     return ticks
+
+
+def postmaster_pid(app) -> int:
+    """The pid of the PostgreSQL server the portal's database runs on: the parent of a backend."""
+    from sqlalchemy import text
+
+    from portal.extensions import db
+
+    with app.app_context():
+        backend = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+        db.session.rollback()
+    return parse_proc_stat(Path(f"/proc/{backend}/stat").read_text())[2]
+
+
+def wait_until_idle(server_pgid: int, postmaster: int, seconds: float = 60) -> None:
+    """Wait until neither the portal nor PostgreSQL uses CPU: requests a warm-up left queued in
+    gunicorn are still served after wrk has gone (a 20-connection report queue takes seconds),
+    and their CPU would fall into the next measured run without being among its requests."""
+    deadline, last = time.monotonic() + seconds, cpu_ticks(server_pgid, postmaster)
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        now = cpu_ticks(server_pgid, postmaster)
+        if sum(now.values()) - sum(last.values()) <= 2:  # a few ticks of the idle processes
+            return
+        last = now
 
 
 def children_ticks() -> int:
@@ -239,6 +266,7 @@ def http_phase(args, app, ids) -> list[dict]:
     # fought over the GIL: at 20 connections the same pages served half as many requests.
     gunicorn = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(args.workers), "--worker-class", "sync",
                 "-b", f"{HOST}:{args.port}", "--graceful-timeout", "5", "--log-level", "warning", "wsgi:app"]
+    postmaster = postmaster_pid(app)
     server = subprocess.Popen(gunicorn, cwd=ROOT, env=env, start_new_session=True)
     results = []
     try:
@@ -250,10 +278,11 @@ def http_phase(args, app, ids) -> list[dict]:
             check_page(url, path, cookie if signed_in else None)
             threads = min(2, connections)
             wrk(url, cookie if signed_in else None, args.warmup, connections, threads)
+            wait_until_idle(server.pid, postmaster)
             load = load_average()
-            before = dict(cpu_ticks(server.pid), load=children_ticks())
+            before = dict(cpu_ticks(server.pid, postmaster), load=children_ticks())
             m = wrk(url, cookie if signed_in else None, args.seconds, connections, threads)
-            m.update(cpu_split(before, dict(cpu_ticks(server.pid), load=children_ticks()), m["requests"]))
+            m.update(cpu_split(before, dict(cpu_ticks(server.pid, postmaster), load=children_ticks()), m["requests"]))
             # wrk counts only statuses of 400 and more: a page that turned into a redirect (the
             # session ended, say) during the run is caught here
             check_page(url, path, cookie if signed_in else None)

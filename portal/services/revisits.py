@@ -208,7 +208,7 @@ def complaint_plan_key(complaint_id: int, resolved_at: datetime) -> str:
 def _plan_insert():
     """``INSERT INTO revisit_plan … ON CONFLICT (plan_key) DO NOTHING RETURNING id``: a plan key
     already taken (also by a concurrent insert) is skipped; an id comes back only for a row
-    that was inserted (rowcount is not reliable across drivers)."""
+    that was inserted (an executemany's rowcount is not reliable across drivers)."""
     if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
@@ -268,6 +268,9 @@ def _plan_insert_arrays():
 
 
 def _plan_arrays(rows: list[dict]) -> dict:
+    if any(r.keys() != _PLAN_ARRAYS.keys() for r in rows):
+        # a column the arrays do not carry would be dropped here, and written on SQLite
+        raise ValueError("routine plans are inserted with exactly the columns of _PLAN_ARRAYS")
     arrays = {name: [r[name] for r in rows] for name in _PLAN_ARRAYS}
     arrays["kind"] = [RevisitKind(k).value for k in arrays["kind"]]
     return _plan_values(arrays)
@@ -343,8 +346,9 @@ def sync_purchase_plans_bulk(purchase_ids: list[int], today: date | None = None)
     """``sync_purchase_plans`` for many purchases at once (an owner-list import adds 100,000).
 
     The same reconciliation, but per chunk of purchases: their plans are read in one query and
-    the missing plans written in one executemany ``INSERT … ON CONFLICT DO NOTHING`` instead of
-    one statement per plan (which took ~17 minutes for 100,000 imported purchases)."""
+    the missing plans written in one ``INSERT … ON CONFLICT DO NOTHING`` (``_insert_plans``: of
+    arrays on PostgreSQL, an executemany on SQLite) instead of one statement per plan (which took
+    ~17 minutes for 100,000 imported purchases)."""
     db.session.flush()
     today = today or local_today()
     result = SyncResult()

@@ -44,15 +44,16 @@ def test_table_shows_a_dash_for_missing_figures(capsys):
 
 
 # /proc/<pid>/stat lines (proc(5)): pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt
-# majflt cmajflt utime stime …
+# majflt cmajflt utime stime cutime cstime …; ppid, pgrp and session differ, so that reading the
+# wrong one of them shows
 @pytest.mark.parametrize("line, expected", [
-    ("4242 (gunicorn) S 4100 4100 4100 0 -1 4194560 9000 0 0 0 1234 56 0 0 20 0 1 0 77 1 1",
-     ("gunicorn", 4100, 1290)),
-    ("88 (postgres) S 1 88 88 0 -1 4194560 10 0 0 0 7 3 0 0 20 0 1 0 5 1 1", ("postgres", 88, 10)),
+    ("4242 (gunicorn) S 4000 4100 4200 0 -1 4194560 9000 0 0 0 1234 56 7 3 20 0 1 0 77 1 1",
+     (4242, "gunicorn", 4000, 4100, 1300)),
+    ("88 (postgres) S 1 87 86 0 -1 4194560 10 0 0 0 7 3 500 20 20 0 1 0 5 1 1", (88, "postgres", 1, 87, 530)),
     # a name with a space and a closing parenthesis of its own: the fields start after the last ")"
-    ("77 (odd) name)) R 1 5 5 0 -1 0 0 0 0 0 40 2 0 0 20 0 1 0 5 1 1", ("odd) name)", 5, 42)),
+    ("77 (odd) name)) R 3 5 6 0 -1 0 0 0 0 0 40 2 0 0 20 0 1 0 5 1 1", (77, "odd) name)", 3, 5, 42)),
 ])
-def test_proc_stat_lines_give_name_group_and_cpu_ticks(line, expected):
+def test_proc_stat_lines_give_pid_name_parent_group_and_cpu_ticks(line, expected):
     assert bench_run.parse_proc_stat(line) == expected
 
 
@@ -65,14 +66,19 @@ def test_cpu_split_is_milliseconds_of_cpu_per_request_of_each_part():
     assert bench_run.cpu_split(before, after, 0) == dict.fromkeys(("app_cpu_ms", "db_cpu_ms", "load_cpu_ms"))
 
 
-def test_cpu_ticks_counts_the_server_group_and_postgresql(monkeypatch, tmp_path):
-    for pid, line in {"10": "10 (gunicorn) S 1 10 10 0 -1 0 0 0 0 0 100 20 0 0 20 0 1 0 5 1 1",
-                      "11": "11 (gunicorn) S 10 10 10 0 -1 0 0 0 0 0 300 30 0 0 20 0 1 0 5 1 1",
-                      "20": "20 (postgres) S 1 20 20 0 -1 0 0 0 0 0 50 5 0 0 20 0 1 0 5 1 1",
-                      "30": "30 (bash) S 1 30 30 0 -1 0 0 0 0 0 999 999 0 0 20 0 1 0 5 1 1"}.items():
+def test_cpu_ticks_counts_the_server_group_and_the_bench_databases_postgresql(monkeypatch, tmp_path):
+    for pid, line in {
+        "10": "10 (gunicorn) S 1 10 10 0 -1 0 0 0 0 0 100 20 40 5 20 0 1 0 5 1 1",  # master, a reaped worker's 45
+        "11": "11 (gunicorn) S 10 10 10 0 -1 0 0 0 0 0 300 30 0 0 20 0 1 0 5 1 1",
+        "20": "20 (postgres) S 1 20 20 0 -1 0 0 0 0 0 50 5 100 10 20 0 1 0 5 1 1",  # the postmaster
+        "21": "21 (postgres) S 20 20 20 0 -1 0 0 0 0 0 70 7 0 0 20 0 1 0 5 1 1",  # a backend
+        "90": "90 (postgres) S 1 90 90 0 -1 0 0 0 0 0 800 80 0 0 20 0 1 0 5 1 1",  # another cluster
+        "91": "91 (postgres) S 90 90 90 0 -1 0 0 0 0 0 900 90 0 0 20 0 1 0 5 1 1",
+        "30": "30 (bash) S 1 30 30 0 -1 0 0 0 0 0 999 999 0 0 20 0 1 0 5 1 1",
+    }.items():
         (tmp_path / pid).mkdir()
         (tmp_path / pid / "stat").write_text(line)
     (tmp_path / "40").mkdir()  # a process that ended between the listing and the reading
     real_path = bench_run.Path
     monkeypatch.setattr(bench_run, "Path", lambda p: tmp_path if p == "/proc" else real_path(p))
-    assert bench_run.cpu_ticks(10) == {"app": 450, "db": 55}
+    assert bench_run.cpu_ticks(10, postmaster=20) == {"app": 100 + 20 + 45 + 330, "db": 55 + 110 + 77}
