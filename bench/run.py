@@ -5,13 +5,12 @@
 2. signs in as center staff (``kefu``) and gives wrk the session cookie;
 3. for every page in PAGES: a warm-up, then ``wrk -t2 -c20 -d<seconds>`` (20 concurrent
    connections = 20 users who each send their next request as soon as the last one is answered),
-   recording requests/s and p50/p95/p99 latency, and the ratio of each page's p50/p95 to the
+   recording requests/s and p50/p95/p99 latency, the ratio of each page's p50/p95 to the
    minimal endpoint (``/health``: same gunicorn, Flask, middleware and access gate, no login,
-   no database);
+   no database), and where the CPU went: milliseconds of CPU per request in the portal's
+   gunicorn processes, in PostgreSQL's and in wrk (``cpu_split``);
 4. times, in-process, a full reminder sweep over 100,000 due reminders and the import of a
    100,000-row Excel file through the archive import service;
-   and, for each page, where the CPU went: milliseconds of CPU per request in the portal's
-   gunicorn processes, in PostgreSQL's and in wrk (``cpu_split``);
 5. writes ``bench/results/latest.json`` and prints a table.
 
 Only 127.0.0.1 is ever contacted. Every load phase is bounded in time.
