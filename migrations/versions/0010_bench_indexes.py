@@ -1,4 +1,4 @@
-"""bench indexes: what EXPLAIN ANALYZE on a million complaints asked for (README "Benchmark")
+"""bench indexes: what EXPLAIN ANALYZE on a million complaints asked for (bench/HISTORY.md)
 
 Revision ID: 0010_bench_indexes
 Revises: 0008_cross_area_links

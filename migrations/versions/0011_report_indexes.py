@@ -1,4 +1,4 @@
-"""report indexes: the monthly report at a million complaints (README "Benchmark")
+"""report indexes: the monthly report at a million complaints (bench/HISTORY.md)
 
 Revision ID: 0011_report_indexes
 Revises: 0010_bench_indexes

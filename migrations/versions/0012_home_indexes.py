@@ -5,7 +5,7 @@ Revises: 0011_report_indexes
 Create Date: 2026-12-01 22:50:00
 
 A center staff member's home page took ~600 ms on the benchmark database, nearly all of it in
-three counts (EXPLAIN ANALYZE, README "Benchmark"):
+three counts (EXPLAIN ANALYZE, bench/HISTORY.md):
 - "my replies overdue": 297 ms → 3 ms. reception_contact (responsible_id, reply_due_at) with
   status, only for unreplied contacts (44,720 of 2,000,000);
 - "important complaints not yet reported to a leader": 280 ms → 3 ms. complaint (severity,

@@ -134,7 +134,7 @@ def enqueue_due(now: datetime) -> int:
     Redis round trip to look the jobs up, one pipelined enqueue of the rest and one commit of
     their job ids. (It looked at the oldest 1,000 rows only and committed after each row: with
     more than 1,000 due rows whose jobs were still queued the rest waited for the workers, and
-    100,000 due rows took minutes — see README "Benchmark".) A crash between the enqueue and
+    100,000 due rows took minutes — see bench/HISTORY.md.) A crash between the enqueue and
     the commit only makes the next sweep enqueue those rows again, which the claim makes harmless.
     """
     from redis.exceptions import RedisError

@@ -94,11 +94,11 @@ class Complaint(db.Model):
         Index("ix_complaint_status_severity", "status", "severity"),
         Index("ix_complaint_first_reply", "first_replied_at", "first_reply_due_at"),
         Index("ix_complaint_filing", "filed_by_unit_id", "filing_status", "filing_due_at"),
-        # migration 0010_bench_indexes (README "Benchmark")
+        # migration 0010_bench_indexes (bench/HISTORY.md)
         Index("ix_complaint_reopened_from_id", "reopened_from_id"),
         Index("ix_complaint_project_received", "project_id", "received_at", "id"),
         Index("ix_complaint_severity_received", "severity", "received_at", "id"),
-        # migration 0012_home_indexes: the home page's counts (README "Benchmark"), read from the
+        # migration 0012_home_indexes: the home page's counts (bench/HISTORY.md), read from the
         # index alone with the confidentiality scope's two columns
         Index("ix_complaint_unreported", "severity", "reported_to_leaders_at",
               postgresql_include=["is_report", "complained_staff_id"]),

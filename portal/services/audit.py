@@ -51,7 +51,7 @@ def record_read(action: str, *, object_type: str, object_id, detail: dict | None
     page of the customer list): one INSERT in the request's transaction, committed with it,
     without an ORM object, through one statement built once with the values as parameters. The
     unit of work's flush of an ORM object took ~0.4 ms of CPU, a statement built per call with
-    ``.values()`` as much; this ~0.25 ms (README "Benchmark")."""
+    ``.values()`` as much; this ~0.25 ms (bench/HISTORY.md)."""
     user_id, name = (user.id, user.username) if user is not None else _who()
     db.session.execute(_insert_event(), {
         "at": utcnow(), "user_id": user_id, "username": name, "ip": _ip(), "action": action,

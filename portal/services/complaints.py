@@ -877,7 +877,7 @@ def _page_records_statement():
     """The lists of a complaint's page in one statement (UNION ALL): its timeline, contacts with
     the customer, leader reports, leader comments, work contact forms, the complaints it was
     reopened as and its attachments, with the names of the people and units. One round trip instead of five lazy loads of ORM collections plus their
-    users: those were a quarter of the page's time (README "Benchmark"). Built once; the column
+    users: those were a quarter of the page's time (bench/HISTORY.md). Built once; the column
     types are the timeline's (the first SELECT), the others fit them."""
     from portal.models.base import UTCDateTime
 

@@ -2,8 +2,8 @@
 
 The monthly report is about 60 statements, none of which needs another's answer. On one
 connection they run one after another while the database server's other core sits idle: at a
-million complaints that is about 0.4–1 s of waiting for a leader who opens the report (README
-"Benchmark"). Here ``REPORT_QUERY_CONNECTIONS`` threads take the query functions in turn, each
+million complaints that is about 0.4–1 s of waiting for a leader who opens the report
+(bench/HISTORY.md). Here ``REPORT_QUERY_CONNECTIONS`` threads take the query functions in turn, each
 thread with an application context of its own, hence a session and a pooled connection of its own.
 
 What the reader sees is what one connection would have shown: under PostgreSQL's READ COMMITTED

@@ -253,8 +253,8 @@ def _plan_insert_arrays():
     ON CONFLICT (plan_key) DO NOTHING``, built once, each column's values one array. The
     executemany with RETURNING it replaces went out as multi-row VALUES statements of 1,000 plans
     (11,000 parameters), each written out by SQLAlchemy, converted by psycopg and parsed by
-    PostgreSQL anew: the import of a 100,000-row owner list wrote in 24 s instead of 30 (README
-    "Benchmark"). Its row count is the number of plans inserted (one statement)."""
+    PostgreSQL anew: the import of a 100,000-row owner list wrote in 24 s instead of 30
+    (bench/HISTORY.md). Its row count is the number of plans inserted (one statement)."""
     from sqlalchemy.dialects.postgresql import ARRAY, insert
 
     table = RevisitPlan.__table__
