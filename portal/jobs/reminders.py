@@ -317,6 +317,8 @@ def _deliver_claimed(reminder) -> str:
     for channel in list(CHANNELS):
         if not channel.enabled(config) or not channel.wants(reminder, user):
             continue
+        if channel.group_key(reminder) is not None and not msg.to_group:
+            continue  # a private message (a 举报's) goes to its recipient, not to a group
         row = _delivery_row(reminder, channel)
         if row is None:  # another recipient's reminder owns this group message
             continue

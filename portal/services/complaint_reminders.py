@@ -21,6 +21,9 @@ find what is due with the query clauses the complaint pages use, so the home-pag
 reminders always agree. A sweeper only writes a row once its moment has come; a builder that
 finds the complaint settled by delivery time returns None and the framework cancels the row.
 Messages name the serial number, project and subject — never the complainant or a phone number.
+Nobody is reminded of a complaint he may not open (``complaint_rules.can_view``): a report (举报)
+reaches the center and the leaders only, never the staff member it is about, and stays off the
+group webhook (``Message.to_group``), whose chat may hold him.
 """
 from __future__ import annotations
 
@@ -36,6 +39,7 @@ from portal.models.complaint import OPEN_STATUSES, Complaint, FilingStatus, Seve
 from portal.services import org, reminders
 from portal.services import reminders_rules as rules
 from portal.services.clock import to_local
+from portal.services.complaint_rules import can_view, viewer_for
 from portal.services.complaints import (
     filing_overdue_clause, first_reply_due_soon_clause, overdue_first_reply_clause, progress_due_clause,
     unreported_past_due_clause,
@@ -66,23 +70,45 @@ def _about(c: Complaint) -> str:
     return f"{c.project.name if c.project else ''} · {c.subject}"
 
 
+def _may_open(c: Complaint, user) -> bool:
+    if can_view(viewer_for(user), c):
+        return True
+    # a leader the complaint was reported to comments on it, report (举报) or not
+    return any(r.leader_id == user.id for r in c.leader_reports) and can_view(viewer_for(user), c, reported_to=True)
+
+
+def _who_may_open(c: Complaint, users: list) -> list:
+    return [u for u in users if _may_open(c, u)]
+
+
 def _handler_or_center(c: Complaint) -> list:
     handler = active(c.handler)
-    return [handler] if handler else center_users()
+    return _who_may_open(c, [handler] if handler else center_users())
 
 
 def _handler_and_managers(c: Complaint) -> list:
     handler = active(c.handler)
-    return unique_users([handler], org.center_managers()) if handler else center_users()
+    return _who_may_open(c, unique_users([handler], org.center_managers()) if handler else center_users())
 
 
 def _complaints(*where) -> list[Complaint]:
     return list(db.session.scalars(select(Complaint).where(*where).order_by(Complaint.id)))
 
 
-def _open_complaint(r) -> Complaint | None:
+def _complaint(r) -> Complaint | None:
+    """The reminder's complaint if its recipient may open it; None cancels the reminder. Checked
+    again at delivery: the complaint may have become a 举报 about him since the row was written."""
     c = db.session.get(Complaint, r.object_id)
+    return c if c is not None and r.recipient is not None and _may_open(c, r.recipient) else None
+
+
+def _open_complaint(r) -> Complaint | None:
+    c = _complaint(r)
     return c if c is not None and c.status in OPEN_STATUSES else None
+
+
+def _message(c: Complaint, title: str, body: str | None) -> Message:
+    return Message(title=title, body=body, link=_link(c), to_group=not c.is_report)
 
 
 # --- first reply --------------------------------------------------------------------------------
@@ -101,9 +127,8 @@ def _first_reply_due_soon_message(r) -> Message | None:
     if c is None or c.first_replied_at is not None:
         return None
     with recipient_locale(r):
-        return Message(title=_("Complaint %(serial)s: first reply to the customer due by %(when)s", serial=c.serial,
-                               when=_when(rules.first_reply_deadline(c.received_at))),
-                       body=_about(c), link=_link(c))
+        return _message(c, _("Complaint %(serial)s: first reply to the customer due by %(when)s", serial=c.serial,
+                              when=_when(rules.first_reply_deadline(c.received_at))), _about(c))
 
 
 @reminders.sweeper(COMPLAINT_FIRST_REPLY_OVERDUE)
@@ -120,9 +145,8 @@ def _first_reply_overdue_message(r) -> Message | None:
     if c is None or c.first_replied_at is not None:
         return None
     with recipient_locale(r):
-        return Message(title=_("Complaint %(serial)s: first reply overdue (was due %(when)s)", serial=c.serial,
-                               when=_when(rules.first_reply_deadline(c.received_at))),
-                       body=_about(c), link=_link(c))
+        return _message(c, _("Complaint %(serial)s: first reply overdue (was due %(when)s)", serial=c.serial,
+                              when=_when(rules.first_reply_deadline(c.received_at))), _about(c))
 
 
 # --- progress contacts --------------------------------------------------------------------------
@@ -151,9 +175,8 @@ def _progress_due_message(r) -> Message | None:
     if c is None or c.next_progress_due_at is None or _occurrence(c.next_progress_due_at) != r.occurrence:
         return None
     with recipient_locale(r):
-        return Message(title=_("Complaint %(serial)s: tell the customer of the progress (due %(when)s)",
-                               serial=c.serial, when=_when(c.next_progress_due_at)),
-                       body=_about(c), link=_link(c))
+        return _message(c, _("Complaint %(serial)s: tell the customer of the progress (due %(when)s)",
+                              serial=c.serial, when=_when(c.next_progress_due_at)), _about(c))
 
 
 # --- escalation ---------------------------------------------------------------------------------
@@ -163,14 +186,13 @@ def _progress_due_message(r) -> Message | None:
 
 @reminders.message(COMPLAINT_MAJOR_CREATED)
 def _major_created_message(r) -> Message | None:
-    c = db.session.get(Complaint, r.object_id)
+    c = _complaint(r)
     if c is None or c.severity != Severity.MAJOR:  # overridden down before it went out
         return None
     with recipient_locale(r):
-        return Message(title=_("Major complaint %(serial)s: %(about)s", serial=c.serial, about=_about(c)),
-                       body=_("Reason: %(reason)s. Received %(when)s.", reason=describe_reason(c.severity_reason),
-                              when=_when(c.received_at)),
-                       link=_link(c))
+        return _message(c, _("Major complaint %(serial)s: %(about)s", serial=c.serial, about=_about(c)),
+                        _("Reason: %(reason)s. Received %(when)s.", reason=describe_reason(c.severity_reason),
+                          when=_when(c.received_at)))
 
 
 @reminders.sweeper(COMPLAINT_IMPORTANT_NOT_REPORTED)
@@ -183,15 +205,14 @@ def _important_not_reported(now: datetime):
 
 @reminders.message(COMPLAINT_IMPORTANT_NOT_REPORTED)
 def _important_not_reported_message(r) -> Message | None:
-    c = db.session.get(Complaint, r.object_id)
+    c = _complaint(r)
     if c is None or c.severity != Severity.IMPORTANT or c.reported_to_leaders_at is not None:
         return None
     with recipient_locale(r):
-        return Message(title=_("Important complaint %(serial)s not reported to a leader within 1 working day",
-                               serial=c.serial),
-                       body=_("%(about)s. The report was due by %(when)s.", about=_about(c),
-                              when=_when(c.leader_report_due_at)) if c.leader_report_due_at else _about(c),
-                       link=_link(c))
+        return _message(c, _("Important complaint %(serial)s not reported to a leader within 1 working day",
+                              serial=c.serial),
+                        _("%(about)s. The report was due by %(when)s.", about=_about(c),
+                          when=_when(c.leader_report_due_at)) if c.leader_report_due_at else _about(c))
 
 
 # --- branch filing ------------------------------------------------------------------------------
@@ -199,7 +220,7 @@ def _important_not_reported_message(r) -> Message | None:
 def _filing_recipients(c: Complaint) -> list:
     unit_staff = org.members_of(c.filed_by_unit) if c.filed_by_unit else []
     reviewers = [u for u in center_users() if u.can(Perm.COMPLAINT_ACCEPT_FILING)]
-    return unique_users(unit_staff, reviewers)
+    return _who_may_open(c, unique_users(unit_staff, reviewers))
 
 
 @reminders.sweeper(COMPLAINT_FILING_OVERDUE)
@@ -213,11 +234,10 @@ def _filing_overdue(now: datetime):
 
 @reminders.message(COMPLAINT_FILING_OVERDUE)
 def _filing_overdue_message(r) -> Message | None:
-    c = db.session.get(Complaint, r.object_id)
+    c = _complaint(r)
     if c is None or c.filing_status not in (FilingStatus.DRAFT, FilingStatus.RETURNED):
         return None
     with recipient_locale(r):
         unit = c.filed_by_unit.name if c.filed_by_unit else ""
-        return Message(title=_("Complaint %(serial)s: the record of %(unit)s is not filed with the center "
-                               "(due %(when)s)", serial=c.serial, unit=unit, when=_when(c.filing_due_at)),
-                       body=_about(c), link=_link(c))
+        return _message(c, _("Complaint %(serial)s: the record of %(unit)s is not filed with the center "
+                              "(due %(when)s)", serial=c.serial, unit=unit, when=_when(c.filing_due_at)), _about(c))

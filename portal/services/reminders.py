@@ -58,6 +58,9 @@ class Message:
     title: str
     body: str | None = None
     link: str | None = None
+    # False keeps it off group channels (the webhook): a 举报 is confidential to the center and
+    # leaders, and a group chat may hold the very person it is about (DOMAIN.md §2)
+    to_group: bool = True
 
 
 @dataclass(frozen=True)
@@ -308,7 +311,7 @@ def scrub(text: str | None) -> str | None:
 
 
 def scrub_message(msg: Message) -> Message:
-    return Message(title=scrub(msg.title)[:200], body=scrub(msg.body), link=msg.link)
+    return Message(title=scrub(msg.title)[:200], body=scrub(msg.body), link=msg.link, to_group=msg.to_group)
 
 
 # --- rows due now go to a worker right after the commit that wrote them -------------------------

@@ -1,7 +1,8 @@
 """Test-only reminder kinds and a file channel, used in-process and by worker subprocesses.
 
 ``test.ping`` is a plain reminder; ``test.canary`` tries to smuggle an ID number and a phone
-number into its message; ``test.group`` goes to the group webhook. The file channel appends
+number into its message; ``test.group`` goes to the group webhook; ``test.group_private`` is of
+a webhook kind but its message is private (``to_group=False``, as a 举报's are). The file channel appends
 one JSON line per send to ``$W7_OUTBOX`` and, while ``$W7_BLOCK`` exists, waits before sending
 (after touching ``$W7_BLOCK.entered``) so a test can kill the worker at a known point.
 """
@@ -19,12 +20,14 @@ from portal.services.reminders_channels import Channel, register_channel
 PING = "test.ping"
 CANARY = "test.canary"
 GROUP = "test.group"
+GROUP_PRIVATE = "test.group_private"
 CANARY_PHONE = "13812345678"
 CANARY_ID = "110101199003071234"
 
 reminders.define_kind(PING, "测试提醒")
 reminders.define_kind(CANARY, "测试金丝雀")
 reminders.define_kind(GROUP, "测试群消息", webhook=True)
+reminders.define_kind(GROUP_PRIVATE, "测试私密消息", webhook=True)
 
 
 @reminders.message(PING)
@@ -40,6 +43,11 @@ def _canary(r):
 @reminders.message(GROUP)
 def _group(r):
     return Message(title=f"重大投诉 #{r.object_id}", link=f"/test/{r.object_id}")
+
+
+@reminders.message(GROUP_PRIVATE)
+def _group_private(r):
+    return Message(title=f"举报 #{r.object_id}", link=f"/test/{r.object_id}", to_group=False)
 
 
 class FileChannel(Channel):

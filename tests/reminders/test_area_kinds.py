@@ -327,6 +327,35 @@ def test_major_complaint_reaches_every_group_leader_exactly_once(org, people):
     assert c.reported_to_leaders_at is not None
 
 
+def test_a_report_never_reminds_the_staff_member_it_is_about(org, people):
+    """举报 about center staff member staff2, with no handler: the first-reply reminders go to the
+    rest of the center, not to him (DOMAIN.md §2: a report is confidential to the center and
+    leaders, and ``can_view`` keeps it from the person it is about)."""
+    make_complaint(org, people.staff, received_at=local(2026, 9, 30, 10), is_report=True,
+                   complained_staff_id=people.staff2.id)
+    sweep_at(local(2026, 10, 1, 22) + SECOND)
+    sweep_at(local(2026, 10, 2, 10) + SECOND)
+    others = sorted(u.id for u in (people.staff, people.manager))
+    assert sorted(r.recipient_id for r in rows_of(k.COMPLAINT_FIRST_REPLY_DUE_SOON)) == others
+    assert sorted(r.recipient_id for r in rows_of(k.COMPLAINT_FIRST_REPLY_OVERDUE)) == others
+    assert people.staff2.id not in bells(k.COMPLAINT_FIRST_REPLY_OVERDUE)
+
+
+def test_a_complaint_that_became_a_report_about_the_recipient_is_cancelled_at_delivery(org, people):
+    c = make_complaint(org, people.staff, received_at=local(2026, 9, 30, 10))
+    sweep_at(local(2026, 10, 2, 10) + SECOND, deliver_due=False)
+    assert people.staff2.id in {r.recipient_id for r in rows_of(k.COMPLAINT_FIRST_REPLY_OVERDUE)}
+    c.is_report, c.complained_staff_id = True, people.staff2.id
+    db.session.commit()
+    with time_machine.travel(local(2026, 10, 2, 10, 1), tick=False):
+        for row in rows_of(k.COMPLAINT_FIRST_REPLY_OVERDUE):
+            deliver(row.id)
+    by_recipient = {r.recipient_id: r.status for r in rows_of(k.COMPLAINT_FIRST_REPLY_OVERDUE)}
+    assert by_recipient[people.staff2.id] == ReminderStatus.CANCELLED
+    assert by_recipient[people.staff.id] == ReminderStatus.SENT
+    assert set(bells(k.COMPLAINT_FIRST_REPLY_OVERDUE)) == {people.staff.id, people.manager.id}
+
+
 def test_complaint_messages_carry_no_phone_or_id(org, people):
     make_complaint(org, people.staff, received_at=local(2026, 9, 30, 10), handler_id=people.staff.id,
                    subject="电话13812345678的业主投诉", complainant_phone="13812345678")

@@ -279,3 +279,20 @@ def test_the_group_webhook_gets_one_text_message_per_object_not_per_recipient(ap
         select(ReminderDelivery).where(ReminderDelivery.channel == "webhook")))
     assert statuses == ["sent", "skipped"]
     assert all(db.session.get(Reminder, i).status == ReminderStatus.SENT for i in ids)
+
+
+def test_a_private_message_reaches_its_recipients_but_not_the_group(app, db, org, reminder_config, recipient,
+                                                                     webhook):
+    """A 举报's reminders go to the people who may open it; the group chat may hold the person
+    it is about, so the webhook gets nothing (``Message.to_group``)."""
+    url, received = webhook
+    reminder_config["WEBHOOK_URL"] = url
+    ids = reminders.schedule(kinds.GROUP_PRIVATE, "test", 6, [recipient], due_at=datetime.now(timezone.utc))
+    db.session.commit()
+    for reminder_id in ids:
+        deliver(reminder_id)
+    assert received == []
+    assert [n.title for n in _notifications(recipient.id)] == ["举报 #6"]
+    assert db.session.scalar(select(ReminderDelivery.channel).where(ReminderDelivery.reminder_id == ids[0])) \
+        == "portal"
+
