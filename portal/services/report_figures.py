@@ -182,6 +182,12 @@ def duration_stats(start_col, end_col, *conditions) -> dict:
 
 # --- complaints -------------------------------------------------------------------------------
 
+# NOT_LISTED: a report (举报) is counted in every figure but never listed: not its serial, its
+# matter's subject, its measures, nor what its revisit raised. A report is confidential to the
+# center and the leaders and never shown to the staff member it is about (complaint_rules.can_view),
+# while the monthly report is read by every center staff member, frozen, exported and printed to be
+# passed on, so no list in it can be kept from him.
+
 @figure("complaints", N_("Complaints received"), N_(
     "Complaints received: complaints whose time of receipt falls in the period (local time), "
     "counted by project and category and by severity as they stand now. Repeat complaints are "
@@ -283,17 +289,14 @@ def resolution_time(period: Period, scope: Scope) -> dict:
     "submitted after that time or still not submitted past it; reception contacts received in "
     "the period replied after their reply deadline or still unanswered past it; work orders due in "
     "the period finished after their due time or still open past it. Reports (举报) are counted but "
-    "listed only in the company-wide report."))
+    "never listed."))
 def overdue(period: Period, scope: Scope, now: datetime) -> dict:
     C = Complaint
-    scoped_list = scope.branch_id is not None or scope.project_id is not None
 
     def complaint_list(*where, extra=()):
         lst = (select(C.serial, Project.name, ComplaintCategory.name, C.received_at, C.severity, *extra)
                .join(Project, Project.id == C.project_id).join(ComplaintCategory, ComplaintCategory.id == C.category_id)
-               .where(*where))
-        if scoped_list:
-            lst = lst.where(C.is_report.is_(False))
+               .where(*where, C.is_report.is_(False)))  # see NOT_LISTED
         return _scoped(lst, C.project_id, scope)
 
     def base_item(serial, project, category, received, severity) -> dict:
@@ -354,7 +357,7 @@ def overdue(period: Period, scope: Scope, now: datetime) -> dict:
 @figure("important_matters", N_("Matters that became important"), N_(
     "Matters that became important: matters with a complaint received in the period that was "
     "the third or later distinct complainant about the same matter within 30 days. A matter "
-    "holding a report (举报) is listed only in the company-wide report."))
+    "holding a report (举报) is never listed."))
 def important_matters(period: Period, scope: Scope) -> list[dict]:
     C = Complaint
     stmt = (select(Matter.subject, Project.name, ComplaintCategory.name, func.count(), func.max(C.matter_complainants))
@@ -362,9 +365,7 @@ def important_matters(period: Period, scope: Scope) -> list[dict]:
             .join(ComplaintCategory, ComplaintCategory.id == C.category_id)
             .where(_in(C.received_at, period), C.matter_complainants >= 3)
             .group_by(Matter.id, Matter.subject, Project.name, ComplaintCategory.name))
-    if scope.branch_id is not None or scope.project_id is not None:
-        # a report is confidential to the center and the leaders: its matter's subject names it
-        stmt = stmt.where(~matter_holds_a_report())
+    stmt = stmt.where(~matter_holds_a_report())  # its subject names the report: see NOT_LISTED
     # Most complainants first. (Ordered by the matter id alone, PostgreSQL walked the matter
     # index through all 1,000,000 complaints to skip a sort of a few hundred rows: 600 ms.)
     stmt = _scoped(stmt, C.project_id, scope).order_by(
@@ -375,7 +376,8 @@ def important_matters(period: Period, scope: Scope) -> list[dict]:
 
 @figure("measures", N_("Causes and measures"), N_(
     "Causes and measures: of the complaints resolved in the period, how many record a cause "
-    "analysis and corrective or preventive measures; the most recent are listed."))
+    "analysis and corrective or preventive measures; the most recent are listed (reports, 举报, "
+    "counted but never listed)."))
 def measures(period: Period, scope: Scope) -> dict:
     C = Complaint
     has_cause = and_(C.cause_analysis.is_not(None), C.cause_analysis != "")
@@ -387,9 +389,7 @@ def measures(period: Period, scope: Scope) -> dict:
     lst = (select(C.serial, Project.name, ComplaintCategory.name, C.cause_analysis, C.corrective_measures,
                   C.preventive_measures)
            .join(Project, Project.id == C.project_id).join(ComplaintCategory, ComplaintCategory.id == C.category_id)
-           .where(_in(C.resolved_at, period), or_(has_cause, has_measure)))
-    if scope.branch_id is not None or scope.project_id is not None:
-        lst = lst.where(C.is_report.is_(False))
+           .where(_in(C.resolved_at, period), or_(has_cause, has_measure), C.is_report.is_(False)))  # NOT_LISTED
     lst = _scoped(lst, C.project_id, scope).order_by(C.resolved_at.desc(), C.id.desc()).limit(LIST_LIMIT)
     items = [{"serial": s, "project": p, "category": c, "cause": cause or "", "corrective": corr or "",
               "preventive": prev or ""} for s, p, c, cause, corr, prev in db.session.execute(lst)]
@@ -502,7 +502,8 @@ def feedback(period: Period, scope: Scope) -> dict:
     "What customers said in revisits (seed 000 §6: 客户反馈的意见或建议的汇总): of the revisits done "
     "in the period, those that raised a problem, how many were answered on the spot, and the "
     "follow-ups promised for the others (open, open past the promised reply time, done). The "
-    "latest problems are listed with the answer or the follow-up's state."))
+    "latest problems are listed with the answer or the follow-up's state (not those of a report, "
+    "举报)."))
 def revisit_feedback(period: Period, scope: Scope, now: datetime) -> dict:
     P, F = RevisitPlan, RevisitFollowUp
     done_in_period = and_(P.status == RevisitStatus.DONE, _in(P.revisited_at, period))
@@ -521,10 +522,9 @@ def revisit_feedback(period: Period, scope: Scope, now: datetime) -> dict:
         F.plan_id == P.id).scalar_subquery()
     lst = (select(P.kind, P.revisited_at, Project.name, P.problem, P.problem_reply, any_open)
            .outerjoin(Project, Project.id == P.project_id).where(done_in_period, raised))
-    if scope.branch_id is not None or scope.project_id is not None:
-        # as in "overdue": what a revisit of a report (举报) raised is listed company-wide only
-        lst = lst.where(or_(P.complaint_id.is_(None), ~exists().where(Complaint.id == P.complaint_id,
-                                                                       Complaint.is_report.is_(True))))
+    # as in "overdue": what a revisit of a report (举报) raised is never listed (NOT_LISTED)
+    lst = lst.where(or_(P.complaint_id.is_(None), ~exists().where(Complaint.id == P.complaint_id,
+                                                                   Complaint.is_report.is_(True))))
     lst = _scoped(lst, P.project_id, scope).order_by(P.revisited_at.desc(), P.id.desc()).limit(LIST_LIMIT)
     items = [{"kind": getattr(k, "value", k), "revisited_at": at.isoformat(), "project": proj or "",
               "problem": (problem or "")[:300], "answer": (answer or "")[:300],

@@ -157,12 +157,12 @@ def test_overdue_items_count_unreported_important_complaints_and_late_filings(or
         None, local(2026, 10, 12, 9, 30)]
     assert od["filings"] == 3
     items = {i["serial"]: i for i in od["filing_items"]}
-    assert list(items) == [never.serial, late.serial, returned.serial]  # by due time
+    # by due time; the report (举报) is counted but not listed, company-wide or in its branch's report
+    assert list(items) == [never.serial, late.serial]
     assert items[never.serial]["submitted_at"] is None and items[late.serial]["submitted_at"] is not None
     assert items[never.serial]["unit"] == org.branch2.name
-    # the branch's own report counts the report (举报) but does not list it
     branch = rf.overdue(OCT, rf.Scope(branch_id=org.branch2.id), NOW)
-    assert branch["filings"] == 3 and returned.serial not in {i["serial"] for i in branch["filing_items"]}
+    assert branch["filings"] == 3 and [i["serial"] for i in branch["filing_items"]] == [never.serial, late.serial]
     assert rf.overdue(OCT, rf.Scope(branch_id=org.branch1.id), NOW)["filings"] == 0
     # computed before the due times: what is not yet done is not late yet
     early = rf.overdue(OCT, rf.Scope(), local(2026, 10, 6, 12))
@@ -178,17 +178,33 @@ def test_important_matters_and_measures(org, data):
     assert m["items"][0]["cause"] == "施工不规范"
 
 
-def test_a_matter_holding_a_report_is_listed_only_company_wide(org, data):
-    """A report (举报) is confidential to the center and the leaders: a branch's or project's report
-    does not name its matter (DOMAIN.md §2), the company-wide one does."""
+def test_a_matter_holding_a_report_is_never_listed(org, data):
+    """A report (举报) is confidential to the center and the leaders and never shown to the staff
+    member it is about (DOMAIN.md §2), while every center staff member reads the monthly report:
+    no report, company-wide or scoped, names its matter (report_figures.NOT_LISTED)."""
     from tests.reports.factories import category, complaint
 
     complaint(org.project1, category("engineering_quality"), local(2026, 10, 11, 9), matter=data["B"].matter,
               name="匿名", phone="13800000077", is_report=True, matter_complainants=3)
     db.session.commit()
-    assert [m["subject"] for m in rf.important_matters(OCT, rf.Scope())] == [data["B"].matter.subject]
+    assert rf.important_matters(OCT, rf.Scope()) == []
     assert rf.important_matters(OCT, rf.Scope(branch_id=org.branch1.id)) == []
     assert rf.important_matters(OCT, rf.Scope(project_id=org.project1.id)) == []
+
+
+def test_the_measures_of_a_report_are_counted_not_listed(org, data):
+    from tests.reports.factories import category, complaint
+
+    before = rf.measures(OCT, rf.Scope())
+    complaint(org.project1, category("engineering_quality"), local(2026, 10, 12, 9), resolved=local(2026, 10, 13, 9),
+              name="匿名", phone="13800000078", is_report=True, cause_analysis="该员工收受业主好处费",
+              corrective_measures="调离岗位并处分")
+    db.session.commit()
+    after = rf.measures(OCT, rf.Scope())
+    assert (after["resolved"], after["with_cause"], after["with_measures"]) == (
+        before["resolved"] + 1, before["with_cause"] + 1, before["with_measures"] + 1)
+    assert after["items"] == before["items"]
+    assert "好处费" not in str(rf.monthly_report(OCTOBER, rf.Scope(), NOW))
 
 
 def test_a_matter_without_a_report_is_still_in_its_branch_report(org, data):
@@ -235,14 +251,15 @@ def test_what_customers_said_in_revisits(org, data, db):
         ("维修后墙面仍有水渍", "", "open"), ("车位何时交付", "已告知12月交付", "")]
     assert rf.revisit_feedback(OCT, rf.Scope(project_id=data["R1"].project.id), NOW)["raised"] == 1
     assert rf.monthly_report(OCTOBER, rf.Scope(), NOW)["revisits"]["feedback"] == fb
-    # R2 revisits a report (举报): a project's report counts it but does not list what it raised
+    # R2 revisits a report (举报): every report counts it but none lists what it raised
     from tests.complaints.factories import make_complaint
 
     data["R2"].complaint_id = make_complaint(org, staff, is_report=True, project_id=data["R2"].project.id).id
     db.session.commit()
     scoped = rf.revisit_feedback(OCT, rf.Scope(project_id=data["R2"].project.id), NOW)
     assert scoped["raised"] == 1 and scoped["items"] == []
-    assert len(rf.revisit_feedback(OCT, rf.Scope(), NOW)["items"]) == 2
+    company = rf.revisit_feedback(OCT, rf.Scope(), NOW)
+    assert company["raised"] == 2 and [i["problem"] for i in company["items"]] == ["车位何时交付"]
 
 
 def test_feedback(org, data):
