@@ -112,35 +112,45 @@ def subject_similarity(a: str, b: str) -> float:
 def propose_matters(project_id: int | None, category_id: int | None, subject: str = "",
                     now: datetime | None = None, limit: int = 10, viewer: Viewer | None = None) -> list[Matter]:
     """Open matters of the same project and category with a complaint in the last 30 days,
-    the most similar subjects first. A viewer outside the center and the group's leaders (a
-    branch filing its own record) is not offered a matter holding a report (举报): its subject
-    would tell him what was reported."""
+    the most similar subjects first; to a ``viewer``, only those ``matter_open_to`` him (a
+    matter's subject tells what its complaints are about)."""
     if not project_id or not category_id:
         return []
     since = end_of_local_day(local_date(_now(now)) - timedelta(days=REPEAT_WINDOW_DAYS + 1))
     stmt = select(Matter).where(Matter.project_id == project_id, Matter.category_id == category_id,
                                 Matter.closed_at.is_(None), Matter.last_complaint_at > since)
-    if viewer is not None and not viewer.sees_all:
-        stmt = stmt.where(~matter_holds_a_report())
+    if viewer is not None:
+        stmt = stmt.where(matter_open_to(viewer))
     rows = list(db.session.scalars(stmt.order_by(Matter.last_complaint_at.desc()).limit(100)))
     rows.sort(key=lambda m: (-subject_similarity(subject, m.subject), -m.last_complaint_at.timestamp()))
     return rows[:limit]
 
 
-def matter_holds_a_report(matter_id=Matter.id):
-    """The matter (the query's own by default) holds a report (举报), whose subject it carries.
-    Through an alias of the complaint table, so it also fits a query of complaints."""
+def matter_holds_a_report(matter_id=Matter.id, *, about=None):
+    """The matter (the query's own by default) holds a report (举报), whose subject it carries;
+    with ``about`` (a user id), a report about that staff member. Through an alias of the
+    complaint table, so it also fits a query of complaints."""
     reported = aliased(Complaint)
-    return exists().where(reported.matter_id == matter_id, reported.is_report.is_(True))
+    where = [reported.matter_id == matter_id, reported.is_report.is_(True)]
+    if about is not None:
+        where.append(reported.complained_staff_id == about)
+    return exists().where(*where)
+
+
+def matter_open_to(viewer: Viewer, matter_id=Matter.id):
+    """The condition on a matter for this viewer to be offered it or to put a complaint into it:
+    never one holding a report (举报) he may not see. For the center and the group's leaders that
+    is a report about himself; for anyone else (a branch filing its own record), any report. A
+    branch is offered other units' matters otherwise: the third complainant it files about the
+    same matter within 30 days makes the complaints important (DOMAIN.md §2), wherever the first
+    two were registered."""
+    return ~matter_holds_a_report(matter_id, about=viewer.user_id if viewer.sees_all else None)
 
 
 def may_join_matter(matter: Matter, viewer: Viewer) -> bool:
-    """May this viewer put a complaint into ``matter``? Not a branch or department user into a
-    matter holding a report (举报): its page would then show him the report's subject, which
-    ``propose_matters`` never offers him."""
-    if viewer.sees_all:
-        return True
-    return not db.session.scalar(select(matter_holds_a_report(matter.id)))
+    """May this viewer put a complaint into ``matter``? Only into one ``propose_matters`` would
+    offer him: joining it would show him its subject and complaints on the new complaint's page."""
+    return bool(db.session.scalar(select(matter_open_to(viewer, matter.id))))
 
 
 # --- severity ----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from portal.models.complaint import (
 )
 from portal.services import complaints as svc
 from portal.services.clock import now_utc, to_local
+from portal.services.complaint_rules import viewer_for
 from portal.services.masking import mask_name, mask_phone
 from tests import factories as f
 from tests.complaints.factories import category, make_complaint
@@ -319,6 +320,21 @@ def test_a_branch_filing_is_not_offered_the_matter_of_a_report(client, login, or
     assert "举报物业经理收受好处" not in page and plain.matter.subject in page
     login(client, people.staff)
     assert "举报物业经理收受好处" in client.get(url).get_data(as_text=True)
+
+
+def test_the_staff_member_a_report_is_about_is_not_offered_its_matter(client, login, org, people):
+    """Center staff see every complaint, but not a report (举报) about themselves: neither in the
+    proposals nor by posting its matter's id (the new complaint's page would show its subject)."""
+    about_him = f.make_user(org.center, Role.CENTER_STAFF, username="kefu_about_m")
+    report = make_complaint(org, people.staff, is_report=True, subject="举报客服专员收受好处",
+                            complained_staff_id=about_him.id, received_at=now_utc() - timedelta(hours=1))
+    url = f"/complaints/matters?project_id={org.project1.id}&category_id={report.category_id}&subject=好处"
+    login(client, about_him)
+    assert "举报客服专员收受好处" not in client.get(url).get_data(as_text=True)
+    assert not svc.may_join_matter(report.matter, viewer_for(about_him))
+    login(client, people.staff)
+    assert "举报客服专员收受好处" in client.get(url).get_data(as_text=True)
+    assert svc.may_join_matter(report.matter, viewer_for(people.staff))
 
 
 def test_the_page_shows_the_handling_steps_of_seed_002(client, login, org, people):
