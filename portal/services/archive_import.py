@@ -302,6 +302,10 @@ def check_cell(col: Column, raw, projects: dict[str, int]):
         if value is not None and not (1900 <= value.year <= 2100):
             return None, _("Not a date (use 2025-05-01).")
         return value, None
+    if col.kind == "id" and isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        # a number cell: Excel keeps 15 significant digits, so an 18-digit ID number has already
+        # lost its last three (…0123 stored as …0000), and one in eleven would pass the checksum
+        return None, _("Write the ID number as text: a number cell loses its last digits.")
     text = _text(raw)
     if not text:
         return None, (_("Required.") if col.required else None)
