@@ -48,7 +48,8 @@ from portal.models.base import utcnow
 from portal.services import audit
 from portal.services.archives import _chunks, _run_hooks, among, history_value, refresh_repeat_purchase_bulk
 from portal.services.validators import (
-    ID_NUMBER_PROBLEMS, id_number_problem, is_valid_phone, normalise_id_number, normalise_phone,
+    ARCHIVE_FIRST_YEAR, ARCHIVE_LAST_YEAR, ID_NUMBER_PROBLEMS, id_number_problem, is_valid_phone, normalise_id_number,
+    normalise_phone,
 )
 
 MAX_STORED_ERRORS = 5000
@@ -299,7 +300,7 @@ def check_cell(col: Column, raw, projects: dict[str, int]):
             value = parse_date(raw)
         except ValueError:
             return None, _("Not a date (use 2025-05-01).")
-        if value is not None and not (1900 <= value.year <= 2100):
+        if value is not None and not (ARCHIVE_FIRST_YEAR <= value.year <= ARCHIVE_LAST_YEAR):
             return None, _("Not a date (use 2025-05-01).")
         return value, None
     if col.kind == "id" and isinstance(raw, (int, float)) and not isinstance(raw, bool):

@@ -42,6 +42,11 @@ def normalise_id_number(value: str) -> str:
     return _half_width(value).strip().upper()
 
 
+# The years a date in a customer's archive record (birthday, signing, handover) may fall in, on
+# the form and in an imported file alike.
+ARCHIVE_FIRST_YEAR, ARCHIVE_LAST_YEAR = 1900, 2100
+
+
 # What ``id_number_problem`` finds wrong, in words (the form and the import say which part).
 ID_NUMBER_PROBLEMS = {
     "format": _l("An ID number has 18 characters: 17 digits, then a digit or X."),
@@ -85,6 +90,15 @@ def id_number_problem(value: str, today: date | None = None) -> str | None:
 
 def is_valid_id_number(value: str, today: date | None = None) -> bool:
     return id_number_problem(value, today) is None
+
+
+def born_and_male(value: str, today: date | None = None) -> tuple[date, bool] | None:
+    """What a valid ID number says of its holder: the birth date (characters 7–14) and whether
+    male (the 17th digit odd), or None for a number ``id_number_problem`` refuses."""
+    if id_number_problem(value, today):
+        return None
+    number = normalise_id_number(value)
+    return ric.get_birth_date(number), int(number[16]) % 2 == 1
 
 
 # 港澳台居民居住证 numbers are written like resident ID numbers: Hong Kong 81, Macao 82 (in stdnum's

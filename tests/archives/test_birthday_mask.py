@@ -63,10 +63,15 @@ def test_center_staff_see_the_year_only_with_the_revealed_number(client, login, 
 
 def test_the_edit_page_keeps_a_birthday_left_empty_and_takes_a_new_one(client, login, people, owner, csrf_off):
     login(client, people.staff)
-    data = {"kind": "owner", "name": "马丽", "archive_year": 2025, "prospect_project_id": 0, "birthday": ""}
+    data = {"kind": "owner", "name": "马丽", "archive_year": 2025, "prospect_project_id": 0, "birthday": "", "gender": ""}
     assert client.post(f"/archives/customers/{owner.id}/edit", data=data).status_code == 302
     assert db.session.get(Customer, owner.id).birthday == BORN
-    data["birthday"] = "1988-11-24"
+    data["birthday"] = "1988-11-24"  # against the ID number's 1988-11-23: refused, and said so
+    refused = client.post(f"/archives/customers/{owner.id}/edit", data=data)
+    assert refused.status_code == 200 and "与身份证号码中的出生日期" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Customer, owner.id).birthday == BORN
+    data["id_number"] = id_number(321, region="650102", birthday=date(1988, 11, 24))  # the number corrected too
     assert client.post(f"/archives/customers/{owner.id}/edit", data=data).status_code == 302
     db.session.expire_all()
     assert db.session.get(Customer, owner.id).birthday == date(1988, 11, 24)

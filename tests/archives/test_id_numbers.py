@@ -58,3 +58,38 @@ def test_a_refused_number_says_what_is_wrong(client, login, people, org, csrf_of
     page = resp.get_data(as_text=True)
     assert resp.status_code == 200 and "校验码" in page and bad_check in page  # the input is kept
     assert db.session.scalar(select(Customer)) is None
+
+
+# --- the birthday and the ID number (DOMAIN.md §3: birthday, age derived, ID number) ------------
+
+def _new_owner(client, **kw):
+    data = {"kind": "owner", "name": "阿依古丽", "id_number": URUMQI_1975, "phone1": "13899112233",
+            "archive_year": 2026, "prospect_project_id": 0, "gender": ""}
+    data.update(kw)
+    return client.post("/archives/customers/new", data=data)
+
+
+def test_an_owner_typed_in_with_only_the_id_number_gets_its_birthday_and_gender(client, login, people, csrf_off):
+    """As the import does: left empty, both follow from the number (1975-03-12; 17th digit)."""
+    login(client, people.staff)
+    assert _new_owner(client).status_code == 302
+    owner = db.session.scalar(select(Customer))
+    assert owner.birthday == date(1975, 3, 12)
+    assert owner.gender.value == ("male" if int(URUMQI_1975[16]) % 2 else "female")
+
+
+def test_a_birthday_the_id_number_contradicts_is_refused_and_nothing_saved(client, login, people, csrf_off):
+    login(client, people.staff)
+    resp = _new_owner(client, birthday="1985-05-05")
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "与身份证号码中的出生日期（1975-03-12）不一致" in page
+    assert db.session.scalar(select(Customer)) is None
+    assert _new_owner(client, birthday="1975-03-12").status_code == 302
+
+
+def test_a_birthday_after_today_is_refused(client, login, people, csrf_off):
+    """A prospect (no ID number) born in 2030 showed an age of -4."""
+    login(client, people.staff)
+    resp = _new_owner(client, kind="prospect", id_number="", birthday="2030-01-01")
+    assert resp.status_code == 200 and "生日不能晚于今天" in resp.get_data(as_text=True)
+    assert db.session.scalar(select(Customer)) is None

@@ -571,3 +571,16 @@ def test_an_owner_lacks_phones_below_two(kind, phone1, phone2, lacks):
     from portal.services.archives import lacks_owner_phones
 
     assert lacks_owner_phones(Customer(kind=kind, name="某", phone1=phone1, phone2=phone2)) is lacks
+
+
+@pytest.mark.parametrize("field, value", [("handover_date", "9999-06-01"), ("signing_date", "9999-12-30"),
+                                          ("signing_date", "0001-01-01"), ("handover_date", "1899-12-31")])
+def test_a_purchase_dated_in_an_impossible_year_is_refused_with_a_message(client, login, people, cust_b, org,
+                                                                         csrf_off, field, value):
+    """A handover in 9999 had no revisit windows to compute (a 500): the form takes the years the
+    import takes, 1900–2100, and says so."""
+    login(client, people.staff)
+    resp = client.post(f"/archives/customers/{cust_b.id}/purchases/new", data={
+        "project_id": org.project2.id, "building": "5栋", "room": "602", field: value})
+    assert resp.status_code == 200 and "请填写1900年至2100年之间的日期" in html(resp)
+    assert db.session.scalar(select(func.count()).select_from(Purchase).where(Purchase.room == "602")) == 0

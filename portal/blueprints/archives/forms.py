@@ -1,3 +1,4 @@
+from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -12,7 +13,10 @@ from portal.forms import PortalForm
 from portal.models import AccessScope, CustomerKind, Gender, ImportSource, QualityBasisKind, SpecialKind
 from portal.services.archive_access import DEFAULT_PERIOD_DAYS, MAX_PERIOD_DAYS
 from portal.services.archives import CARE_KINDS, GENDER_LABELS, KIND_LABELS, QUALITY_LABELS, SPECIAL_LABELS
-from portal.services.validators import ID_NUMBER_PROBLEMS, id_number_problem, is_valid_phone
+from portal.services.clock import local_date, now_utc
+from portal.services.validators import (
+    ARCHIVE_FIRST_YEAR, ARCHIVE_LAST_YEAR, ID_NUMBER_PROBLEMS, born_and_male, id_number_problem, is_valid_phone,
+)
 
 DATE_MSG = _l("Enter a valid date.")
 NUMBER_MSG = _l("Enter a number.")
@@ -22,6 +26,14 @@ def valid_id_number(form, field):
     problem = id_number_problem(field.data) if field.data else None
     if problem:
         raise ValidationError(_l("Not a valid ID number: %(why)s", why=ID_NUMBER_PROBLEMS[problem]))
+
+
+def archive_date(form, field):
+    """A date of an archive record (birthday, signing, handover) within the years the import
+    takes (1900–2100): a handover in year 9999 had no revisit dates to compute (a 500)."""
+    if isinstance(field.data, date) and not (ARCHIVE_FIRST_YEAR <= field.data.year <= ARCHIVE_LAST_YEAR):
+        raise ValidationError(_l("Enter a date between %(first)d and %(last)d.", first=ARCHIVE_FIRST_YEAR,
+                                 last=ARCHIVE_LAST_YEAR))
 
 
 def valid_phone(form, field):
@@ -51,7 +63,7 @@ class CustomerForm(PortalForm):
     name = text(_l("Name"), 100, required=True)
     gender = SelectField(_l("Gender"), choices=[("", "—"), *((g.value, label) for g, label in GENDER_LABELS.items())],
                          validators=[Optional()])
-    birthday = DateField(_l("Birthday"), validators=[Optional()], format="%Y-%m-%d")
+    birthday = DateField(_l("Birthday"), validators=[Optional(), archive_date], format="%Y-%m-%d")
     stated_age = IntegerField(_l("Age (stated)"), validators=[Optional(), NumberRange(min=0, max=130)])
     id_number = StringField(_l("ID number"), validators=[Optional(), Length(max=18), valid_id_number])
     phone1 = StringField(_l("Phone 1"), validators=[DataRequired(), Length(max=20), valid_phone])
@@ -90,6 +102,19 @@ class CustomerForm(PortalForm):
     # company's list, which has none) stays editable without it: the edit view turns this off.
     owner_needs_id_number = True
 
+    # The birthday is compared with the ID number's when it was typed in: the edit view turns
+    # this off when the input was left empty (a hidden birthday then keeps the stored one).
+    birthday_typed = True
+
+    def validate_birthday(self, field):
+        if not isinstance(field.data, date):
+            return
+        if field.data > local_date(now_utc()):
+            raise ValidationError(_l("A birthday cannot be after today."))
+        facts = born_and_male(self.id_number.data or "")
+        if self.birthday_typed and facts and facts[0] != field.data:
+            raise ValidationError(_l("The ID number gives another birthday: %(day)s.", day=facts[0].isoformat()))
+
     def validate_kind(self, field):
         if field.data == CustomerKind.OWNER.value and not self.id_number.data and self.owner_needs_id_number:
             raise ValidationError(_l("An owner's ID number is required."))
@@ -103,6 +128,10 @@ class CustomerForm(PortalForm):
             "receiving_salesperson", "archive_year", "special_note", "note")}
         data["kind"] = CustomerKind(self.kind.data)
         data["gender"] = Gender(self.gender.data) if self.gender.data else None
+        facts = born_and_male(data["id_number"] or "")
+        if facts:  # left empty, they follow from the ID number, as on import
+            data["birthday"] = data["birthday"] or facts[0]
+            data["gender"] = data["gender"] or (Gender.MALE if facts[1] else Gender.FEMALE)
         data["special_kind"] = SpecialKind(self.special_kind.data) if self.special_kind.data else None
         data["prospect_project_id"] = self.prospect_project_id.data or None
         return data
@@ -112,8 +141,8 @@ class PurchaseForm(PortalForm):
     project_id = SelectField(_l("Project"), coerce=int, validators=[DataRequired()])
     building = text(_l("Building"), 30)
     room = text(_l("Room"), 30, required=True)
-    signing_date = DateField(_l("Signing date"), validators=[Optional()], format="%Y-%m-%d")
-    handover_date = DateField(_l("Handover date"), validators=[Optional()], format="%Y-%m-%d")
+    signing_date = DateField(_l("Signing date"), validators=[Optional(), archive_date], format="%Y-%m-%d")
+    handover_date = DateField(_l("Handover date"), validators=[Optional(), archive_date], format="%Y-%m-%d")
     property_nature = text(_l("Property nature"), 30)
     property_type = text(_l("Property type"), 30)
     floor_area = FloatField(_l("Floor area (m²)"), validators=[Optional(), NumberRange(min=0.01, max=1_000_000)])

@@ -273,6 +273,7 @@ def customer_edit(customer_id: int):
     form.owner_needs_id_number = not (customer.kind == CustomerKind.OWNER and customer.id_number is None)
     if request.method == "POST":
         remove_phone2 = form.clear_phone2.data and _left_empty(form.phone2)
+        form.birthday_typed = not _left_empty(form.birthday)
         for name, value in stored.items():
             if _left_empty(form[name]):
                 form[name].data = value
