@@ -275,12 +275,14 @@ def svg_bars(items: list[tuple[str, float]], *, width: int = 480, unit: str = ""
     return Markup("".join(parts))
 
 
-def monthly_pdf(f: dict, *, title: str, report=None, render: Callable | None = None) -> bytes:
+def monthly_pdf(f: dict, *, title: str, report=None, frozen: bool = False, render: Callable | None = None) -> bytes:
+    """``frozen``: ``f`` are the figures ``report`` froze at submission (not today's, ``live=1``)."""
     from weasyprint import HTML
 
     with force_locale(LOCALE):
         charts, bars = chart_data(f)
         html = (render or render_template)("reports/monthly_pdf.html", f=f, title=title, report=report, pdf=True,
+                                           frozen=frozen,
                                            charts=charts, bars=bars, svg_bars=svg_bars, label=label,
                                            DEFINITIONS=DEFINITIONS)
         return HTML(string=html).write_pdf()

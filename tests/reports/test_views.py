@@ -174,6 +174,12 @@ def test_monthly_pdf_has_chinese_text(client, login, people, data, csrf_off):
     assert "客户服务分析报告" in compact
     assert "本月投诉主要集中在工程质量" in compact
     assert "阳光花园" in compact and "60.0%" in compact
+    assert "以下数据为报送时的数据" in compact  # the submitted report, frozen
+    with time_machine.travel(NOW, tick=False):
+        live = client.get("/reports/monthly/export.pdf?month=2026-10&live=1")
+    compact = "".join("".join(page.extract_text() for page in PdfReader(io.BytesIO(live.data)).pages).split())
+    # today's figures of a submitted month do not claim to be the submitted ones
+    assert "以下数据为报送时的数据" not in compact and "当前数据" in compact
 
 
 def test_weekly_summary_page_and_excel(client, login, people, data):

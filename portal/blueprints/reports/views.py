@@ -260,7 +260,7 @@ def monthly_xlsx():
 def monthly_pdf():
     month, scope, rendered, report, name = _export_figures()
     title = _("Customer Service Analysis Report") + f" {month.strftime('%Y-%m')} · {_scope_label(scope)}"
-    data = report_export.monthly_pdf(rendered.figures, title=title, report=report)
+    data = report_export.monthly_pdf(rendered.figures, title=title, report=report, frozen=rendered.frozen)
     audit.record("report.exported", object_type="monthly_report", object_id=report.id if report else None,
                  detail={"month": month.isoformat(), "scope": reports.scope_key(scope), "format": "pdf"})
     db.session.commit()
