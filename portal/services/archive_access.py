@@ -235,7 +235,7 @@ def _notify_approvers(req: ArchiveAccessRequest) -> None:
 
     link = f"/archives/requests/{req.id}"
     notify(approvers_for(req.requester), kind="archive_access_request",
-           title=_("Archive access request from %(name)s", name=req.requester.display_name),
+           title=lambda: _("Archive access request from %(name)s", name=req.requester.display_name),
            link=link, object_type="archive_access_request", object_id=req.id)
 
 
@@ -266,8 +266,10 @@ def _notify_requester(req: ArchiveAccessRequest, approved: bool) -> None:
 
     from portal.services.notifications import notify
 
-    title = _("Your archive access request was approved") if approved else _(
-        "Your archive access request was rejected")
+    def title():
+        return _("Your archive access request was approved") if approved else _(
+            "Your archive access request was rejected")
+
     notify([req.requester], kind="archive_access_decision", title=title, link=f"/archives/requests/{req.id}",
            object_type="archive_access_request", object_id=req.id)
 

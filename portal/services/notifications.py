@@ -1,9 +1,12 @@
 """In-portal notifications. Flush-only: written in the same transaction as the change that
 causes them. Messages never carry ID numbers or phone numbers: callers give titles that name
-the record (serial number, project), not the person's details."""
+the record (serial number, project), not the person's details.
+
+A title built with ``gettext`` is given as a function (``title=lambda: _(...)``): it is built
+once per recipient in his own language, not in the language of whoever caused the notification."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from flask import g, has_app_context
 from sqlalchemy import ScalarSelect, func, select, update
@@ -13,8 +16,8 @@ from portal.models import Notification, User
 from portal.models.base import utcnow
 
 
-def notify(users: Iterable[User], *, kind: str, title: str, body: str | None = None, link: str | None = None,
-           object_type: str | None = None, object_id: int | None = None) -> list[Notification]:
+def notify(users: Iterable[User], *, kind: str, title: str | Callable[[], str], body: str | None = None,
+           link: str | None = None, object_type: str | None = None, object_id: int | None = None) -> list[Notification]:
     if link and not link.startswith("/"):
         raise ValueError("notification links stay inside the portal")
     _forget_unread()
@@ -24,11 +27,22 @@ def notify(users: Iterable[User], *, kind: str, title: str, body: str | None = N
         if user.id in seen or not user.active:
             continue
         seen.add(user.id)
-        row = Notification(user_id=user.id, kind=kind, title=title[:200], body=body, link=link,
+        text = in_language_of(user, title) if callable(title) else title
+        row = Notification(user_id=user.id, kind=kind, title=text[:200], body=body, link=link,
                            object_type=object_type, object_id=object_id)
         db.session.add(row)
         rows.append(row)
     return rows
+
+
+def in_language_of(user: User, build: Callable[[], str]) -> str:
+    """``build()`` in ``user``'s language (the portal's default, Chinese, when he has none)."""
+    from flask_babel import force_locale
+
+    from portal.services.reminder_helpers import DEFAULT_LOCALE
+
+    with force_locale(user.locale or DEFAULT_LOCALE):
+        return str(build())
 
 
 def unread_count_of(user_id) -> ScalarSelect:

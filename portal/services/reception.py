@@ -386,15 +386,15 @@ def register_contact(data: ContactData, *, by: User, scan: FileStorage | None = 
         leaders = org.leaders_for(contact.handling_unit) if contact.handling_unit is not None else org.center_managers()
         notifications.notify(
             [u for u in leaders if u.id != by.id], kind="reception.important",
-            title=_("Important %(serial)s: %(category)s %(place)s, to be answered today",
-                    serial=contact.serial, category=category_label(contact.category), place=place_label(contact)),
+            title=lambda: _("Important %(serial)s: %(category)s %(place)s, to be answered today", serial=contact.serial,
+                            category=category_label(contact.category), place=place_label(contact)),
             link=contact_link(contact), object_type="reception_contact", object_id=contact.id)
     if contact.category == ContactCategory.PRAISE and contact.praised_unit is not None:
         # Seed 003 §3.3.3: the praise letter is posted in the praised employee's department.
         notifications.notify(
             org.members_of(contact.praised_unit), kind="reception.praise",
-            title=_("Praise %(serial)s for %(name)s", serial=contact.serial,
-                    name=contact.praised_name or contact.praised_unit.name),
+            title=lambda: _("Praise %(serial)s for %(name)s", serial=contact.serial,
+                            name=contact.praised_name or contact.praised_unit.name),
             link=contact_link(contact), object_type="reception_contact", object_id=contact.id)
     return contact
 
@@ -429,7 +429,7 @@ def reassign(contact: Contact, new_responsible: User, *, by: User, reason: str, 
     _event(contact, EventKind.REASSIGNED, by, text=reason, at=now,
            detail={"from": old.display_name, "to": new_responsible.display_name})
     notifications.notify([new_responsible], kind="reception.assigned",
-                         title=_("%(serial)s is now yours to handle", serial=contact.serial),
+                         title=lambda: _("%(serial)s is now yours to handle", serial=contact.serial),
                          link=contact_link(contact), object_type="reception_contact", object_id=contact.id)
 
 
@@ -543,7 +543,8 @@ def dispatch(contact: Contact, unit: OrgUnit, instructions: str, due_at: datetim
     _event(contact, EventKind.DISPATCHED, by, text=instructions, work_order=work_order, at=now,
            detail={"unit": unit.name, "serial": work_order.serial})
     notifications.notify(org.members_of(unit), kind="reception.work_order",
-                         title=_("Work order %(serial)s for %(unit)s", serial=work_order.serial, unit=unit.name),
+                         title=lambda: _("Work order %(serial)s for %(unit)s", serial=work_order.serial,
+                                         unit=unit.name),
                          link=work_order_link(work_order), object_type="work_order", object_id=work_order.id)
     if work_order.repair_type is not None and contact.category == ContactCategory.REPAIR:
         earlier = previous_same_repair(contact, work_order.repair_type, exclude_id=work_order.id, now=now)
@@ -553,8 +554,8 @@ def dispatch(contact: Contact, unit: OrgUnit, instructions: str, due_at: datetim
                    detail={"previous": earlier.serial})
             notifications.notify(
                 org.leaders_for(unit), kind="reception.repeat_repair",
-                title=_("Repeat repair %(serial)s: %(place)s again within 30 days; please revisit in person",
-                        serial=work_order.serial, place=place_label(contact)),
+                title=lambda: _("Repeat repair %(serial)s: %(place)s again within 30 days; please revisit in person",
+                                serial=work_order.serial, place=place_label(contact)),
                 # the contact page: a leader reads the contacts of his unit's work orders, while the
                 # work order page is for the unit's staff who work on it
                 link=contact_link(contact), object_type="work_order", object_id=work_order.id)
@@ -591,17 +592,17 @@ def complete_work_order(work_order: WorkOrder, result: str, *, by: User, repair_
     work_order.repair_kind = RepairKind(repair_kind) if repair_kind and is_repair else None
     _event(contact, EventKind.WORK_DONE, by, text=result, work_order=work_order, at=now,
            detail={"repair_kind": work_order.repair_kind.value if work_order.repair_kind else None})
-    if work_order.repair_kind is None:
-        title = _("Work order %(serial)s is done", serial=work_order.serial)
-    else:
-        title = _("Work order %(serial)s is done; now the revisit: %(way)s", serial=work_order.serial,
-                  way=_revisit_label(work_order))
+    def title():
+        if work_order.repair_kind is None:
+            return _("Work order %(serial)s is done", serial=work_order.serial)
+        return _("Work order %(serial)s is done; now the revisit: %(way)s", serial=work_order.serial,
+                 way=_revisit_label(work_order))
     notifications.notify([contact.responsible], kind="reception.work_done", title=title,
                          link=contact_link(contact), object_type="reception_contact", object_id=contact.id)
     if work_order.repeat_repair:
         notifications.notify(repair_revisit_leaders(work_order), kind="reception.repair_revisit_due",
-                             title=_("Repeat repair %(serial)s is done: please revisit the customer in person",
-                                     serial=work_order.serial),
+                             title=lambda: _("Repeat repair %(serial)s is done: please revisit the customer in person",
+                                             serial=work_order.serial),
                              link=contact_link(contact), object_type="reception_contact", object_id=contact.id)
 
 
@@ -667,7 +668,8 @@ def record_repair_revisit(work_order: WorkOrder, *, by: User, way: RepairRevisit
            detail={"way": work_order.revisit_way.value, "satisfaction": satisfaction, "serial": work_order.serial})
     if contact.responsible is not None and contact.responsible.id != by.id:
         notifications.notify([contact.responsible], kind="reception.repair_revisited",
-                             title=_("Work order %(serial)s: the customer has been revisited", serial=work_order.serial),
+                             title=lambda: _("Work order %(serial)s: the customer has been revisited",
+                                             serial=work_order.serial),
                              link=contact_link(contact), object_type="reception_contact", object_id=contact.id)
 
 

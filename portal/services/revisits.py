@@ -538,8 +538,8 @@ def complete_revisit(plan: RevisitPlan, *, by: User, method: RevisitMethod, at: 
         db.session.flush()
         if follow_up.owner.id != by.id:
             notifications.notify([follow_up.owner], kind="revisit.follow_up",
-                                 title=str(_l("A revisit problem to follow up: reply promised by %(when)s",
-                                              when=to_local(follow_up.promised_at).strftime("%Y-%m-%d %H:%M"))),
+                                 title=lambda: str(_l("A revisit problem to follow up: reply promised by %(when)s",
+                                                      when=to_local(follow_up.promised_at).strftime("%Y-%m-%d %H:%M"))),
                                  link=f"/revisits/{plan.id}", object_type="revisit_plan", object_id=plan.id)
     db.session.flush()
     audit.record("revisit.completed", object_type="revisit_plan", object_id=plan.id,

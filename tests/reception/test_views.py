@@ -670,3 +670,24 @@ def test_the_timeline_names_the_complaint_by_its_serial(staff_client, db, org, s
     _db.session.commit()
     timeline = staff_client.get(f"/reception/{contact.id}").get_data(as_text=True)
     assert c.serial in timeline[timeline.index('<ul class="timeline">'):]
+
+
+def test_a_notification_is_written_in_its_recipients_language_not_the_senders(staff_client, db, org, staff):
+    """kefu works in English; the engineering department reads Chinese, one engineer English:
+    each gets the work order's notice in his own language, the repair's type and place included."""
+    from portal.models import Notification
+
+    staff.locale = "en"
+    chinese = f.make_user(org.engineering, Role.DEPARTMENT_STAFF, username="gc_zh")
+    english = f.make_user(org.engineering, Role.DEPARTMENT_STAFF, username="gc_en")
+    english.locale = "en"
+    db.session.commit()
+    contact = make_contact(staff, category=ContactCategory.REPAIR, project=org.project1, room="2-301")
+    assert staff_client.post(f"/reception/{contact.id}/dispatch", data={
+        "unit_id": org.engineering.id, "instructions": "上门检修", "due_at": _local(now_utc() + timedelta(days=1)),
+        "repair_type": "water_leak"}).status_code == 302
+    titles = {n.user_id: n.title for n in db.session.scalars(
+        select(Notification).where(Notification.kind == "reception.work_order"))}
+    wo = db.session.scalar(select(WorkOrder))
+    assert titles[chinese.id] == f"派工单 {wo.serial}：{org.engineering.name}"
+    assert titles[english.id] == f"Work order {wo.serial} for {org.engineering.name}"
