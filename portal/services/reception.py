@@ -178,6 +178,25 @@ def may_see_person(user: User, contact: Contact) -> bool:
     return shows_person(sees_people(user), contact.category, contact.complaint_id is not None)
 
 
+def is_complaint_contact(category: ContactCategory, linked_to_complaint: bool) -> bool:
+    """Its customer is a complainant (DOMAIN.md §2: every view of his details is logged)."""
+    return ContactCategory(category) == ContactCategory.COMPLAINT or linked_to_complaint
+
+
+def record_complainant_view(contact: Contact, *, by: User, where: str) -> None:
+    """A display of a complaint contact's customer (name, phone, room) in full, as the complaint
+    page records one (``complaints.record_complainant_view``), masked values only. In a
+    transaction of its own: the page may be re-shown after a refused form, whose changes are
+    not committed."""
+    from portal.services import audit
+    from portal.services.masking import mask_name, mask_phone
+
+    audit.record_now("complaint.complainant_viewed", object_type="reception_contact", object_id=contact.id,
+                     user=by, detail={"serial": contact.serial, "where": where, "complaint_id": contact.complaint_id,
+                                      "name": mask_name(contact.customer_name),
+                                      "phone": mask_phone(contact.customer_phone)})
+
+
 def _hidden_complaint(user: User):
     """A condition on Complaint: a complaint whose contact this user must not open. One about him
     (he may not learn who complained, DOMAIN.md §2); and, for all but the center and the group's

@@ -8,7 +8,7 @@ import io
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.auth.permissions import Role
 from portal.models import AuditEvent
@@ -184,8 +184,17 @@ def test_a_group_user_who_is_no_leader_sees_the_register_but_not_who_complained_
     assert "上官投诉" not in client.get(f"/reception/{complaint.id}").get_data(as_text=True)
     login(client, group_leader)
     html = client.get("/reception/").get_data(as_text=True)
-    assert "上官投诉" in html and report.serial in html
+    # the register names a complainant masked; his page in full, and that view is logged
+    assert "上**" in html and "上官投诉" not in html and report.serial in html
     assert "司马举报" in client.get(f"/reception/{report.id}").get_data(as_text=True)
+    views = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "complaint.complainant_viewed",
+                                                        AuditEvent.object_id == str(report.id))).all()
+    assert [(e.user_id, e.detail["where"], e.detail["name"]) for e in views] == [(group_leader.id, "reception", "司***")]
+    # a repair's customer is no complainant: named in full, no such log
+    assert "欧阳报修" in html
+    client.get(f"/reception/{repair.id}")
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "complaint.complainant_viewed", AuditEvent.object_id == str(repair.id))) == 0
 
 
 def test_the_register_is_searched_by_name_only_where_it_shows_the_name(client, login, db, org, staff):

@@ -29,7 +29,7 @@ from portal.models.reception import (
 )
 from portal.services import archives, attachments, lookups, reception
 from portal.services.clock import end_of_local_day, now_utc, start_of_local_day, to_local
-from portal.services.masking import mask_phone
+from portal.services.masking import mask_name, mask_phone
 from portal.services.validators import normalise_phone
 from portal.services.paging import keyset_page
 from portal.labels import translated, translated_choices
@@ -128,11 +128,16 @@ def _register_line(c, now, sees_people: bool, confidential: str) -> tuple:
     table. A complaint contact shown to a unit outside the center names no customer, room or
     phone (``reception.shows_person``)."""
     reply = reception.reply_state(c.reply_due_at, c.replied_at, c.is_closed, now)
-    if reception.shows_person(sees_people, c.category, c.complaint_id is not None):
-        return (*c[:-2], reply, mask_phone(c.customer_phone))
-    line = list(c[:-2])
-    line[_NAME_AT], line[_ROOM_AT] = confidential, None
-    return (*line, reply, "")
+    if not reception.shows_person(sees_people, c.category, c.complaint_id is not None):
+        line = list(c[:-2])
+        line[_NAME_AT], line[_ROOM_AT] = confidential, None
+        return (*line, reply, "")
+    if reception.is_complaint_contact(c.category, c.complaint_id is not None):
+        # a complainant's name in full only on the contact's page, where the view is logged
+        line = list(c[:-2])
+        line[_NAME_AT] = mask_name(c.customer_name)
+        return (*line, reply, mask_phone(c.customer_phone))
+    return (*c[:-2], reply, mask_phone(c.customer_phone))
 
 
 # What a row of the register shows (and its reply-deadline mark needs), read as plain rows: a
@@ -264,9 +269,11 @@ def _render_detail(contact: Contact, **forms):
             if not form.revisited_at.data:
                 form.revisited_at.data = local_input_value(now_utc())
             revisit_forms[wo.id] = form
+    show_person = reception.may_see_person(current_user, contact)
+    if show_person and reception.is_complaint_contact(contact.category, contact.complaint_id is not None):
+        reception.record_complainant_view(contact, by=current_user, where="reception")
     return render_template(
-        "reception/detail.html", contact=contact, can_handle=can_handle,
-        show_person=reception.may_see_person(current_user, contact),
+        "reception/detail.html", contact=contact, can_handle=can_handle, show_person=show_person,
         may_reveal=reception.may_reveal_phone(current_user, contact),
         awaiting_revisit=awaiting, revisit_forms=revisit_forms,
         scans=attachments.for_owner(reception.ATTACHMENT_OWNER, contact.id),
