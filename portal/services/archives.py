@@ -114,6 +114,7 @@ READ_CONTEXT_LABELS = {
     "export": _l("Export"), "reception_search": _l("Customer search when registering a contact"),
     "complaint_search": _l("Customer search when registering a complaint"),
     "revisit_reveal": _l("Phone numbers shown for a revisit"),
+    "revisit_queue": _l("Revisit queue"), "revisit": _l("Revisit page"),
     "reception_reveal": _l("Phone number shown for a reception contact"),
     "complaint_prefill": _l("Complaint form filled in from a reception contact"),
     "complaint_link": _l("Complaint linked to the customer"),
@@ -484,14 +485,15 @@ def reading_role(user) -> str:
     return "role"
 
 
-def log_reads(user, customers: Iterable[Customer], context: str, *, grants: dict[int, object] | None = None,
+def log_reads(user, customers: Iterable[Customer | int], context: str, *, grants: dict[int, object] | None = None,
               via_role: str | None = None) -> int:
-    """Log that ``user`` read ``customers`` (one row each, plus one audit event naming them).
+    """Log that ``user`` read ``customers`` (records or their ids; one row each, plus one audit
+    event naming them).
 
     ``grants`` maps customer id → the grant it was read under; otherwise ``via_role`` names
     the role that allows direct reading. Nothing personal goes into the log: ids only.
     """
-    ids = [c.id for c in customers]
+    ids = [c if isinstance(c, int) else c.id for c in customers]
     if not ids:
         return 0
     now = utcnow()

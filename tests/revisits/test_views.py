@@ -60,6 +60,24 @@ def test_queue_lists_open_revisits_with_masked_phones(staff_client, plan):
     assert "<html" not in fragment and "李秀兰" not in fragment  # not overdue
 
 
+def test_the_queue_and_a_revisits_page_are_logged_as_reads_of_the_archive(staff_client, plan, db, staff):
+    """DOMAIN.md §3: every read of an archive record is logged; the queue and the revisit's page
+    show the customer's name, project, room and dates."""
+    from portal.models.archive import ArchiveReadLog
+
+    def reads():
+        db.session.expire_all()
+        return [(r.customer_id, r.user_id, r.context) for r in db.session.scalars(
+            sa.select(ArchiveReadLog).order_by(ArchiveReadLog.id))]
+
+    staff_client.get("/revisits/")
+    assert reads() == [(plan.customer_id, staff.id, "revisit_queue")]
+    staff_client.get(f"/revisits/{plan.id}")
+    assert reads()[-1] == (plan.customer_id, staff.id, "revisit")
+    staff_client.get("/revisits/?view=done")  # nothing listed: nothing read
+    assert len(reads()) == 2
+
+
 def test_overdue_filter_and_keyset_paging(staff_client, db, org):
     today = revisits.local_today()
     for i in range(3):

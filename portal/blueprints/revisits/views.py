@@ -19,7 +19,7 @@ from portal.extensions import db, htmx
 from portal.labels import translated_labels
 from portal.models import OrgKind, OrgUnit, Project, User
 from portal.models.revisit import FollowUpStatus, RevisitFollowUp, RevisitPlan, RevisitStatus
-from portal.services import revisit_rates, revisits
+from portal.services import archives, revisit_rates, revisits
 from portal.services.clock import now_utc, to_local
 from portal.services.masking import mask_phone
 from portal.services.pending import PendingItem, provider
@@ -98,10 +98,21 @@ def queue():
                    week_end=week_bounds(today)[1], mask_phone=mask_phone,
                    kind_labels=translated_labels(revisits.KIND_LABELS), views=_view_labels())
     if htmx:
-        return render_template("revisits/_queue.html", **context)
-    context.update(load=revisits.load_by_project(today),
-                   rates=revisit_rates.revisit_rates(today))
-    return render_template("revisits/queue.html", **context)
+        html = render_template("revisits/_queue.html", **context)
+    else:
+        context.update(load=revisits.load_by_project(today), rates=revisit_rates.revisit_rates(today))
+        html = render_template("revisits/queue.html", **context)
+    _log_archive_reads({p.customer_id for p in page.rows if p.customer_id is not None}, "revisit_queue")
+    return html
+
+
+def _log_archive_reads(customer_ids, context: str) -> None:
+    """The queue and a revisit's page show archive records (name, project and room, dates):
+    reads, logged as the archive's own pages log theirs (DOMAIN.md §3), after rendering (a
+    commit first would expire the rows it shows)."""
+    if customer_ids:
+        archives.log_reads(current_user, sorted(customer_ids), context, via_role=archives.reading_role(current_user))
+        db.session.commit()
 
 
 def _view_labels() -> dict[str, str]:
@@ -134,7 +145,10 @@ def _render_detail(plan: RevisitPlan, form=None, script=None, phones=None, statu
 @bp.route("/<int:plan_id>")
 @require(Perm.REVISIT_READ)
 def detail(plan_id: int):
-    return _render_detail(get_plan_or_403(plan_id))
+    plan = get_plan_or_403(plan_id)
+    response = _render_detail(plan)
+    _log_archive_reads({plan.customer_id} - {None}, "revisit")
+    return response
 
 
 @bp.route("/<int:plan_id>/record", methods=["POST"])
