@@ -81,13 +81,20 @@ def _who_may_open(c: Complaint, users: list) -> list:
     return [u for u in users if _may_open(c, u)]
 
 
-def _handler_or_center(c: Complaint) -> list:
+def _handler(c: Complaint):
+    """The handler to remind: none when inactive, or when he may not open the complaint (a 举报
+    about himself), so that the center is reminded instead of nobody."""
     handler = active(c.handler)
-    return _who_may_open(c, [handler] if handler else center_users())
+    return handler if handler is not None and _may_open(c, handler) else None
+
+
+def _handler_or_center(c: Complaint) -> list:
+    handler = _handler(c)
+    return [handler] if handler else _who_may_open(c, center_users())
 
 
 def _handler_and_managers(c: Complaint) -> list:
-    handler = active(c.handler)
+    handler = _handler(c)
     return _who_may_open(c, unique_users([handler], org.center_managers()) if handler else center_users())
 
 

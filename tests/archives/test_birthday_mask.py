@@ -100,3 +100,17 @@ def test_without_an_id_number_the_birthday_and_age_are_shown(client, login, peop
 ])
 def test_fields_that_give_the_birth_year(field, stored, shown):
     assert archives.BIRTH_YEAR_FIELDS[field](stored) == shown
+
+
+def test_a_corrected_id_number_moves_the_hidden_birthday_with_it(client, login, people, owner, csrf_off):
+    """The birthday beside a masked ID number is hidden on the edit page, so it is left empty
+    there: a corrected number then gives the birthday, not the stored one it contradicts."""
+    login(client, people.staff)
+    corrected = id_number(321, region="650102", birthday=date(1988, 12, 3))
+    data = {"kind": "owner", "name": "马丽", "archive_year": 2025, "prospect_project_id": 0, "birthday": "",
+            "gender": "", "id_number": corrected}
+    assert client.post(f"/archives/customers/{owner.id}/edit", data=data).status_code == 302
+    db.session.expire_all()
+    saved = db.session.get(Customer, owner.id)
+    assert (saved.id_number, saved.birthday) == (corrected, date(1988, 12, 3))
+

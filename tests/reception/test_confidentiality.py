@@ -190,6 +190,14 @@ def test_a_group_user_who_is_no_leader_sees_the_register_but_not_who_complained_
     views = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "complaint.complainant_viewed",
                                                         AuditEvent.object_id == str(report.id))).all()
     assert [(e.user_id, e.detail["where"], e.detail["name"]) for e in views] == [(group_leader.id, "reception", "司***")]
+    # a work order of a complaint contact shows the complainant too: logged as such
+    wo = reception.dispatch(report, org.engineering, "核实", now_utc() + timedelta(days=1), by=staff)
+    db.session.commit()
+    login(client, staff)
+    assert "司马举报" in client.get(f"/reception/work-orders/{wo.id}").get_data(as_text=True)
+    assert db.session.scalar(select(AuditEvent.detail).where(
+        AuditEvent.action == "complaint.complainant_viewed", AuditEvent.object_id == str(report.id))
+        .order_by(AuditEvent.id.desc()).limit(1))["where"] == "work_order"
     # a repair's customer is no complainant: named in full, no such log
     assert "欧阳报修" in html
     client.get(f"/reception/{repair.id}")

@@ -341,6 +341,16 @@ def test_a_report_never_reminds_the_staff_member_it_is_about(org, people):
     assert people.staff2.id not in bells(k.COMPLAINT_FIRST_REPLY_OVERDUE)
 
 
+def test_a_report_about_its_own_handler_reminds_the_rest_of_the_center_instead(org, people):
+    make_complaint(org, people.staff, received_at=local(2026, 9, 30, 10), is_report=True,
+                   complained_staff_id=people.staff2.id, handler_id=people.staff2.id)
+    sweep_at(local(2026, 10, 1, 22) + SECOND)
+    sweep_at(local(2026, 10, 2, 10) + SECOND)
+    others = sorted(u.id for u in (people.staff, people.manager))
+    assert sorted(r.recipient_id for r in rows_of(k.COMPLAINT_FIRST_REPLY_DUE_SOON)) == others
+    assert sorted(r.recipient_id for r in rows_of(k.COMPLAINT_FIRST_REPLY_OVERDUE)) == others
+
+
 def test_a_complaint_that_became_a_report_about_the_recipient_is_cancelled_at_delivery(org, people):
     c = make_complaint(org, people.staff, received_at=local(2026, 9, 30, 10))
     sweep_at(local(2026, 10, 2, 10) + SECOND, deliver_due=False)

@@ -293,6 +293,6 @@ def test_a_private_message_reaches_its_recipients_but_not_the_group(app, db, org
         deliver(reminder_id)
     assert received == []
     assert [n.title for n in _notifications(recipient.id)] == ["举报 #6"]
-    assert db.session.scalar(select(ReminderDelivery.channel).where(ReminderDelivery.reminder_id == ids[0])) \
-        == "portal"
+    assert db.session.scalars(select(ReminderDelivery.channel).where(ReminderDelivery.reminder_id == ids[0])).all() \
+        == ["portal"]
 

@@ -129,8 +129,10 @@ class CustomerForm(PortalForm):
         data["kind"] = CustomerKind(self.kind.data)
         data["gender"] = Gender(self.gender.data) if self.gender.data else None
         facts = born_and_male(data["id_number"] or "")
-        if facts:  # left empty, they follow from the ID number, as on import
-            data["birthday"] = data["birthday"] or facts[0]
+        if facts:  # not typed in, they follow from the ID number, as on import
+            if not (self.birthday_typed and data["birthday"]):
+                # the edit page's hidden birthday is the stored one: a corrected number moves it
+                data["birthday"] = facts[0]
             data["gender"] = data["gender"] or (Gender.MALE if facts[1] else Gender.FEMALE)
         data["special_kind"] = SpecialKind(self.special_kind.data) if self.special_kind.data else None
         data["prospect_project_id"] = self.prospect_project_id.data or None

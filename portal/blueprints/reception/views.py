@@ -269,9 +269,7 @@ def _render_detail(contact: Contact, **forms):
             if not form.revisited_at.data:
                 form.revisited_at.data = local_input_value(now_utc())
             revisit_forms[wo.id] = form
-    show_person = reception.may_see_person(current_user, contact)
-    if show_person and reception.is_complaint_contact(contact.category, contact.complaint_id is not None):
-        reception.record_complainant_view(contact, by=current_user, where="reception")
+    show_person = _shows_person_logged(contact, "reception")
     return render_template(
         "reception/detail.html", contact=contact, can_handle=can_handle, show_person=show_person,
         may_reveal=reception.may_reveal_phone(current_user, contact),
@@ -453,6 +451,14 @@ def work_order(work_order_id: int):
     return _render_work_order(get_work_order_or_403(work_order_id))
 
 
+def _shows_person_logged(contact: Contact, where: str) -> bool:
+    """May this page show the contact's customer? If so and he is a complainant, the view is logged."""
+    show_person = reception.may_see_person(current_user, contact)
+    if show_person and reception.is_complaint_contact(contact.category, contact.complaint_id is not None):
+        reception.record_complainant_view(contact, by=current_user, where=where)
+    return show_person
+
+
 def _render_work_order(work_order: WorkOrder, progress_form=None, complete_form=None):
     events = [e for e in work_order.contact.events if e.work_order_id == work_order.id]
     return render_template(
@@ -461,7 +467,7 @@ def _render_work_order(work_order: WorkOrder, progress_form=None, complete_form=
         progress_form=progress_form or ProgressForm(), complete_form=complete_form or CompleteForm(),
         can_update=current_user.can(Perm.WORKORDER_UPDATE),
         can_see_contact=current_user.can(Perm.RECEPTION_READ),
-        show_person=reception.may_see_person(current_user, work_order.contact),
+        show_person=_shows_person_logged(work_order.contact, "work_order"),
     )
 
 
