@@ -48,8 +48,8 @@ from portal.models.base import utcnow
 from portal.services import audit
 from portal.services.archives import _chunks, _run_hooks, among, history_value, refresh_repeat_purchase_bulk
 from portal.services.validators import (
-    ARCHIVE_FIRST_YEAR, ARCHIVE_LAST_YEAR, ID_NUMBER_PROBLEMS, id_number_problem, is_valid_phone, normalise_id_number,
-    normalise_phone,
+    ARCHIVE_FIRST_YEAR, ARCHIVE_LAST_YEAR, ID_NUMBER_PROBLEMS, birth_facts, id_number_problem, is_valid_phone,
+    normalise_id_number, normalise_phone,
 )
 
 MAX_STORED_ERRORS = 5000
@@ -625,13 +625,9 @@ def _derive_from_id(row: dict) -> None:
     id_number = row.get("id_number")
     if not id_number:
         return
-    if "birthday" not in row:
-        try:
-            row["birthday"] = date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
-        except ValueError:
-            pass
-    if "gender" not in row:
-        row["gender"] = Gender.MALE if int(id_number[16]) % 2 else Gender.FEMALE
+    born, male = birth_facts(id_number)  # check_cell accepted the number, its birth date with it
+    row.setdefault("birthday", born)
+    row.setdefault("gender", Gender.MALE if male else Gender.FEMALE)
 
 
 def _person_keys(rows: list[dict], owners: Owners, ids_on_file: dict[str, int],

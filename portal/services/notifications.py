@@ -7,6 +7,7 @@ once per recipient in his own language, not in the language of whoever caused th
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 
 from flask import g, has_app_context
 from sqlalchemy import ScalarSelect, func, select, update
@@ -35,13 +36,20 @@ def notify(users: Iterable[User], *, kind: str, title: str | Callable[[], str], 
     return rows
 
 
-def in_language_of(user: User, build: Callable[[], str]) -> str:
-    """``build()`` in ``user``'s language (the portal's default, Chinese, when he has none)."""
+DEFAULT_LOCALE = "zh_Hans_CN"
+
+
+@contextmanager
+def user_language(user: User | None):
+    """Translate in ``user``'s language (the portal's default, Chinese, when he has none)."""
     from flask_babel import force_locale
 
-    from portal.services.reminder_helpers import DEFAULT_LOCALE
+    with force_locale(getattr(user, "locale", None) or DEFAULT_LOCALE):
+        yield
 
-    with force_locale(user.locale or DEFAULT_LOCALE):
+
+def in_language_of(user: User, build: Callable[[], str]) -> str:
+    with user_language(user):
         return str(build())
 
 

@@ -9,18 +9,15 @@ returns objects the kind has never been written for (``ix_reminder_object`` serv
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date
 
-from flask_babel import force_locale
 from sqlalchemy import and_, exists, not_, select
 
 from portal.auth.permissions import Role
 from portal.extensions import db
 from portal.models import Reminder, User, UserRole
 from portal.services import org
-
-DEFAULT_LOCALE = "zh_Hans_CN"
+from portal.services.notifications import user_language
 
 
 def _users_with_roles(*roles: Role) -> list[User]:
@@ -76,9 +73,6 @@ def week_id(day: date) -> tuple[int, str]:
     return year * 100 + week, f"{year}-W{week:02d}"
 
 
-@contextmanager
 def recipient_locale(reminder):
     """Build the message in the recipient's language (the portal's default, Chinese, otherwise)."""
-    user = getattr(reminder, "recipient", None)
-    with force_locale(getattr(user, "locale", None) or DEFAULT_LOCALE):
-        yield
+    return user_language(getattr(reminder, "recipient", None))

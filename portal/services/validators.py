@@ -92,13 +92,18 @@ def is_valid_id_number(value: str, today: date | None = None) -> bool:
     return id_number_problem(value, today) is None
 
 
+def birth_facts(number: str) -> tuple[date, bool]:
+    """What a number ``id_number_problem`` accepted says of its holder: the birth date (characters
+    7–14) and whether male (the 17th digit odd). By slicing: the import derives them for 100,000
+    rows already checked."""
+    return date(int(number[6:10]), int(number[10:12]), int(number[12:14])), int(number[16]) % 2 == 1
+
+
 def born_and_male(value: str, today: date | None = None) -> tuple[date, bool] | None:
-    """What a valid ID number says of its holder: the birth date (characters 7–14) and whether
-    male (the 17th digit odd), or None for a number ``id_number_problem`` refuses."""
+    """``birth_facts`` of a typed ID number, or None for one ``id_number_problem`` refuses."""
     if id_number_problem(value, today):
         return None
-    number = normalise_id_number(value)
-    return ric.get_birth_date(number), int(number[16]) % 2 == 1
+    return birth_facts(normalise_id_number(value))
 
 
 # 港澳台居民居住证 numbers are written like resident ID numbers: Hong Kong 81, Macao 82 (in stdnum's
